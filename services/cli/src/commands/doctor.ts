@@ -1,0 +1,89 @@
+import { describeError, type HourglassConfig } from '@hourglass/core';
+import { probeKafka } from '@hourglass/kafka';
+import { probeRedis, redactUrl } from '@hourglass/redis';
+import { initBackend, requireNativeFromEnv } from '@hourglass/model';
+
+/** One line of the doctor's report. `skipped` means the check was not asked for. */
+export interface DoctorCheck {
+  readonly name: string;
+  readonly status: 'ok' | 'fail' | 'skipped';
+  readonly detail: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+const MIN_NODE = [20, 19] as const;
+
+/**
+ * Checks the runtime, the TensorFlow backend and each configured dependency, each independently
+ * and with a timeout, so one dead dependency never hides the state of the others.
+ */
+export async function runDoctor(config: HourglassConfig, options: { offline: boolean; env: NodeJS.ProcessEnv }): Promise<DoctorCheck[]> {
+  const checks: Promise<DoctorCheck>[] = [checkNode(), checkBackend(options.env)];
+  if (options.offline) {
+    for (const name of ['kafka', 'redis', 'prometheus']) checks.push(Promise.resolve({ name, status: 'skipped', detail: 'offline mode' }));
+  } else {
+    checks.push(checkKafka(config), checkRedis(config), checkPrometheus(config));
+  }
+  return Promise.all(checks);
+}
+
+async function checkNode(): Promise<DoctorCheck> {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  const ok = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
+  return {
+    name: 'node',
+    status: ok ? 'ok' : 'fail',
+    detail: ok ? `v${process.versions.node}` : `v${process.versions.node}; Hourglass needs Node.js >= ${MIN_NODE.join('.')}`,
+    data: { version: process.versions.node },
+  };
+}
+
+async function checkBackend(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
+  try {
+    const { info } = await initBackend({ requireNative: requireNativeFromEnv(env), warn: () => undefined });
+    const detail = info.native
+      ? `native (tfjs-node, TensorFlow ${info.tensorflowVersion ?? 'unknown'})`
+      : `${info.name} fallback: ${info.fallbackReason ?? ''}`;
+    return { name: 'backend', status: info.native ? 'ok' : 'fail', detail, data: { ...info } };
+  } catch (error) {
+    return { name: 'backend', status: 'fail', detail: describeError(error) };
+  }
+}
+
+async function checkKafka(config: HourglassConfig): Promise<DoctorCheck> {
+  const address = config.kafka.brokers.join(',');
+  try {
+    const cluster = await probeKafka(config.kafka);
+    return { name: 'kafka', status: 'ok', detail: `${address} (${cluster.brokers} broker${cluster.brokers === 1 ? '' : 's'})`, data: { address, ...cluster } };
+  } catch (error) {
+    return { name: 'kafka', status: 'fail', detail: describeError(error), data: { address } };
+  }
+}
+
+async function checkRedis(config: HourglassConfig): Promise<DoctorCheck> {
+  const address = redactUrl(config.redis.url);
+  try {
+    const { version } = await probeRedis(config.redis.url);
+    return { name: 'redis', status: 'ok', detail: `${address} (Redis ${version})`, data: { address, version } };
+  } catch (error) {
+    return { name: 'redis', status: 'fail', detail: describeError(error), data: { address } };
+  }
+}
+
+async function checkPrometheus(config: HourglassConfig): Promise<DoctorCheck> {
+  const address = config.prometheus.url;
+  try {
+    const response = await fetch(new URL('/-/ready', address), { signal: AbortSignal.timeout(3000) });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return { name: 'prometheus', status: 'ok', detail: `${address} (ready)`, data: { address } };
+  } catch (error) {
+    return { name: 'prometheus', status: 'fail', detail: `Prometheus at ${address} is unreachable: ${describeError(error)}`, data: { address } };
+  }
+}
+
+/** The report as aligned text lines for a terminal. */
+export function formatDoctor(checks: readonly DoctorCheck[]): string {
+  const width = Math.max(...checks.map((c) => c.name.length));
+  const mark = { ok: 'ok  ', fail: 'FAIL', skipped: 'skip' } as const;
+  return checks.map((c) => `${mark[c.status]}  ${c.name.padEnd(width)}  ${c.detail}`).join('\n');
+}

@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compileConfig } from './config';
+import { ConfigError } from './errors';
+
+test('defaults fill an empty config, and the result is frozen', () => {
+  const config = compileConfig({});
+  assert.deepEqual(config.kafka.brokers, ['127.0.0.1:9092']);
+  assert.equal(config.redis.url, 'redis://127.0.0.1:6379');
+  assert.ok(Object.isFrozen(config.kafka));
+});
+
+test('environment overrides win over the file', () => {
+  const config = compileConfig(
+    { kafka: { brokers: ['a:1'] } },
+    { KAFKA_BROKERS: '127.0.0.1:19092, 127.0.0.1:19093', REDIS_URL: 'redis://127.0.0.1:7000' },
+  );
+  assert.deepEqual(config.kafka.brokers, ['127.0.0.1:19092', '127.0.0.1:19093']);
+  assert.equal(config.redis.url, 'redis://127.0.0.1:7000');
+});
+
+test('every bad field is reported at once, with its path', () => {
+  const error = captureConfigError({ kafka: { brokers: ['nohost'], clientid: 'x' }, redis: { url: 'http://x' }, ops: { port: 70000 } });
+  const paths = error.issues.map((i) => i.path).sort();
+  assert.deepEqual(paths, ['kafka', 'kafka.brokers.0', 'ops.port', 'redis.url']);
+  assert.match(error.message, /unknown field 'clientid'/);
+});
+
+test('the input object is not mutated by environment overrides', () => {
+  const raw = { kafka: { brokers: ['a:1'] } };
+  compileConfig(raw, { KAFKA_BROKERS: 'b:2' });
+  assert.deepEqual(raw.kafka.brokers, ['a:1']);
+});
+
+function captureConfigError(raw: unknown): ConfigError {
+  try {
+    compileConfig(raw);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  assert.fail('expected a ConfigError');
+}

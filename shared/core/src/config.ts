@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { ConfigError, type ConfigIssue } from './errors';
+
+/**
+ * The connection part of the Hourglass configuration: where Kafka, Redis and Prometheus live and
+ * where each service serves its own /metrics and health endpoints. Later issues extend it with
+ * model groups and per-service settings. Units are in the names (`...Ms`).
+ */
+const connectionSchema = z
+  .object({
+    kafka: z
+      .object({
+        brokers: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')).min(1).default(['127.0.0.1:9092']),
+        clientId: z.string().min(1).default('hourglass'),
+        connectionTimeoutMs: z.number().int().positive().default(3000),
+      })
+      .strict()
+      .default({}),
+    redis: z
+      .object({
+        url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+        keyPrefix: z.string().default('hourglass:'),
+      })
+      .strict()
+      .default({}),
+    prometheus: z
+      .object({ url: z.string().url().default('http://127.0.0.1:9090') })
+      .strict()
+      .default({}),
+    ops: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(0),
+      })
+      .strict()
+      .default({}),
+    log: z
+      .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+/** The validated, defaulted and frozen configuration that components receive. */
+export type HourglassConfig = Readonly<z.infer<typeof connectionSchema>>;
+
+/** Environment variables that override config file fields; the names `infra:status` prints. */
+const ENV_OVERRIDES: Record<string, (raw: Record<string, unknown>, value: string) => void> = {
+  KAFKA_BROKERS: (raw, v) => (section(raw, 'kafka').brokers = v.split(',').map((b) => b.trim()).filter(Boolean)),
+  REDIS_URL: (raw, v) => (section(raw, 'redis').url = v),
+  PROMETHEUS_URL: (raw, v) => (section(raw, 'prometheus').url = v),
+  HOURGLASS_LOG_LEVEL: (raw, v) => (section(raw, 'log').level = v),
+};
+
+/**
+ * Parses, fills defaults, applies environment overrides and validates in one pure step.
+ * Throws a ConfigError that lists every bad field with its path.
+ */
+export function compileConfig(raw: unknown, env: Readonly<Record<string, string | undefined>> = {}, source = 'config'): HourglassConfig {
+  const base: Record<string, unknown> = isPlainObject(raw) ? structuredClone(raw) : raw === undefined ? {} : (raw as Record<string, unknown>);
+  if (isPlainObject(base)) {
+    for (const [name, apply] of Object.entries(ENV_OVERRIDES)) {
+      const value = env[name];
+      if (value !== undefined && value !== '') apply(base, value);
+    }
+  }
+  const result = connectionSchema.safeParse(base);
+  if (!result.success) throw new ConfigError(result.error.issues.map(toIssue), source);
+  return deepFreeze(result.data);
+}
+
+function toIssue(issue: z.ZodIssue): ConfigIssue {
+  const path = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys') {
+    return { path, message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}` };
+  }
+  return { path, message: issue.message };
+}
+
+function section(raw: Record<string, unknown>, key: string): Record<string, unknown> {
+  const existing = raw[key];
+  if (isPlainObject(existing)) return existing;
+  const created: Record<string, unknown> = {};
+  raw[key] = created;
+  return created;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

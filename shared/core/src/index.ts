@@ -1,0 +1,2 @@
+export { HourglassError, ConfigError, UnavailableError, describeError, type ConfigIssue } from './errors';
+export { compileConfig, type HourglassConfig } from './config';

@@ -1,0 +1,1 @@
+export { createKafka, probeKafka, type KafkaConnection, type KafkaLogSink } from './client';

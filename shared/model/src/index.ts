@@ -1,0 +1,1 @@
+export { initBackend, requireNativeFromEnv, BackendUnavailableError, type BackendInfo, type BackendName, type BackendOptions, type Tf } from './backend';

@@ -1,0 +1,2 @@
+export { createRedis, probeRedis, redactUrl } from './client';
+export type { Redis } from 'ioredis';

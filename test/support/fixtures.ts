@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { infrastructureFromEnv, resolveInfrastructure, type Infrastructure } from './infrastructure';
+
+let shared: Promise<Infrastructure> | undefined;
+
+/**
+ * The infrastructure for an integration test. `npm test` resolves it once and passes it down in
+ * the environment; a file run on its own resolves it here. When none can be had, the test is
+ * skipped with the reason, except in CI (`CI=true`), where it fails.
+ */
+export async function integrationInfrastructure(t: TestContext): Promise<Infrastructure | undefined> {
+  shared ??= Promise.resolve(infrastructureFromEnv() ?? resolveInfrastructure(process.env, (line) => t.diagnostic(line)));
+  try {
+    return await shared;
+  } catch (error) {
+    const reason = `real infrastructure unavailable: ${error instanceof Error ? error.message : String(error)}`;
+    if (process.env.CI === 'true') throw new Error(reason);
+    t.skip(reason);
+    return undefined;
+  }
+}
+
+/** A name no other test (or earlier run) uses: topics, consumer groups, key prefixes. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Makes the test run's Prometheus scrape `target` (host:port) by writing a file_sd file; returns
+ * a function that removes it. Requires a Prometheus whose target folder this run may write.
+ */
+export function addScrapeTarget(infra: Infrastructure, name: string, target: string, labels: Record<string, string> = {}): () => void {
+  if (!infra.prometheusTargetsDir) throw new Error('this Prometheus has no file_sd folder for tests (set PROMETHEUS_SD_DIR)');
+  const file = join(infra.prometheusTargetsDir, `${name}.json`);
+  writeFileSync(file, JSON.stringify([{ targets: [target], labels: { test: name, ...labels } }]));
+  return () => rmSync(file, { force: true });
+}
+
+/** Polls until `probe` returns a value other than undefined, or fails after `timeoutMs` with `what`. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, intervalMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
