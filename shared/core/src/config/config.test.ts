@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileConfig } from './config';
-import { ConfigError } from './errors';
+import { ConfigError } from '../errors';
 
 test('defaults fill an empty config, and the result is frozen', () => {
   const config = compileConfig({});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, type ConfigIssue } from './errors';
+import { ConfigError, type ConfigIssue } from '../errors';
 
 /**
  * The connection part of the Hourglass configuration: where Kafka, Redis and Prometheus live and
