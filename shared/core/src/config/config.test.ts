@@ -41,3 +41,9 @@ function captureConfigError(raw: unknown): ConfigError {
   }
   assert.fail('expected a ConfigError');
 }
+
+test('model groups default to one catch-all group, and duplicate names are refused with their path', () => {
+  assert.deepEqual(compileConfig({}).groups.map((g) => g.name), ['default']);
+  const error = captureConfigError({ groups: [{ name: 'a', match: { glob: '*' } }, { name: 'a', match: {} }] });
+  assert.deepEqual(error.issues.map((i) => i.path).sort(), ['groups.1.match', 'groups.1.name']);
+});

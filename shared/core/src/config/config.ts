@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors';
+import { groupConfigSchema } from './groups';
 
 /**
  * The connection part of the Hourglass configuration: where Kafka, Redis and Prometheus live and
@@ -38,6 +39,17 @@ const connectionSchema = z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
       .strict()
       .default({}),
+    /** Model groups, matched in order: a series belongs to the first group that matches it. */
+    groups: z
+      .array(groupConfigSchema)
+      .default([{ name: 'default', match: { glob: '*' } }])
+      .superRefine((groups, ctx) => {
+        const seen = new Set<string>();
+        groups.forEach((g, i) => {
+          if (seen.has(g.name)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i, 'name'], message: `duplicate group name '${g.name}'` });
+          seen.add(g.name);
+        });
+      }),
   })
   .strict();
 

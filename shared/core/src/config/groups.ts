@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { modelConfigSchema } from './model-config';
+import { windowConfigSchema } from './window-config';
+
+/**
+ * A model group: a named configuration that matches series (exact ids, a glob or a regex), says
+ * how to window them and which model to fit. See ARCHITECTURE's "Model groups".
+ */
+export const groupConfigSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only, at most 64'),
+    match: z
+      .object({
+        series: z.array(z.string().min(1)).optional(),
+        glob: z.string().min(1).optional(),
+        regex: z.string().min(1).optional(),
+      })
+      .strict()
+      .refine((m) => m.series !== undefined || m.glob !== undefined || m.regex !== undefined, 'give series, glob or regex'),
+    /** One model per series (small fleets) instead of one shared model (large fleets). */
+    perSeriesModel: z.boolean().default(false),
+    window: windowConfigSchema.default({}),
+    model: modelConfigSchema.default({}),
+  })
+  .strict();
+
+export type GroupConfig = z.infer<typeof groupConfigSchema>;
