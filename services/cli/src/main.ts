@@ -39,6 +39,19 @@ function buildProgram(): Command {
       process.exitCode = ok ? 0 : 1;
     });
 
+  program
+    .command('config')
+    .description('Work with configuration files.')
+    .command('check')
+    .description('Validate a config file (YAML or JSON) with the environment overrides; report every problem with its path.')
+    .argument('<file>', 'config file')
+    .option('--json', 'print the compiled config (defaults filled in) as JSON when it is valid')
+    .action((file: string, opts: { json?: boolean }) => {
+      const config = loadConfig(file, process.env);
+      if (opts.json) process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+      else process.stdout.write(`${file}: OK (${config.groups.length} model group${config.groups.length === 1 ? '' : 's'}: ${config.groups.map((g) => g.name).join(', ')})\n`);
+    });
+
   for (const [name, start, needs] of [
     ['ingest', startIngest, ['kafka']],
     ['scorer', startScorer, ['kafka', 'redis']],

@@ -23,7 +23,7 @@ test('every bad field is reported at once, with its path', () => {
   const error = captureConfigError({ kafka: { brokers: ['nohost'], clientid: 'x' }, redis: { url: 'http://x' }, ops: { port: 70000 } });
   const paths = error.issues.map((i) => i.path).sort();
   assert.deepEqual(paths, ['kafka', 'kafka.brokers.0', 'ops.port', 'redis.url']);
-  assert.match(error.message, /unknown field 'clientid'/);
+  assert.match(error.message, /unknown field 'clientid' \(did you mean 'clientId'\?\)/);
 });
 
 test('the input object is not mutated by environment overrides', () => {
@@ -46,4 +46,10 @@ test('model groups default to one catch-all group, and duplicate names are refus
   assert.deepEqual(compileConfig({}).groups.map((g) => g.name), ['default']);
   const error = captureConfigError({ groups: [{ name: 'a', match: { glob: '*' } }, { name: 'a', match: {} }] });
   assert.deepEqual(error.issues.map((i) => i.path).sort(), ['groups.1.match', 'groups.1.name']);
+});
+
+test('a typo deep inside a group gets a suggestion from that level of the schema', () => {
+  const error = captureConfigError({ groups: [{ name: 'g', match: { glob: '*' }, window: { lenghtSteps: 32 } }] });
+  assert.equal(error.issues[0]?.path, 'groups.0.window');
+  assert.match(error.issues[0]!.message, /'lenghtSteps' \(did you mean 'lengthSteps'\?\)/);
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors';
 import { groupConfigSchema } from './groups';
+import { closest, knownKeysAt } from './suggest';
 
 /**
  * The connection part of the Hourglass configuration: where Kafka, Redis and Prometheus live and
@@ -84,7 +85,12 @@ export function compileConfig(raw: unknown, env: Readonly<Record<string, string 
 function toIssue(issue: z.ZodIssue): ConfigIssue {
   const path = issue.path.join('.');
   if (issue.code === 'unrecognized_keys') {
-    return { path, message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}` };
+    const known = knownKeysAt(connectionSchema, issue.path);
+    const described = issue.keys.map((k) => {
+      const guess = closest(k, known);
+      return guess ? `'${k}' (did you mean '${guess}'?)` : `'${k}'`;
+    });
+    return { path, message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${described.join(', ')}` };
   }
   return { path, message: issue.message };
 }

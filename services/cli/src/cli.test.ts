@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const cli = join(__dirname, 'main.js');
+const hourglass = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, HOURGLASS_REQUIRE_NATIVE: '' } });
+const dir = mkdtempSync(join(tmpdir(), 'hourglass-cli-'));
+
+test('--help lists the commands and exits 0', () => {
+  const result = hourglass('--help');
+  assert.equal(result.status, 0);
+  for (const command of ['doctor', 'config', 'ingest', 'scorer', 'trainer']) assert.match(result.stdout, new RegExp(`\\b${command}\\b`));
+});
+
+test('every command has its own --help', () => {
+  for (const command of [['doctor'], ['config', 'check'], ['ingest'], ['scorer'], ['trainer']]) {
+    const result = hourglass(...command, '--help');
+    assert.equal(result.status, 0, `${command.join(' ')} --help: ${result.stderr}`);
+    assert.match(result.stdout, /Usage: hourglass/);
+  }
+});
+
+test('an unknown command fails with a hint, not a stack trace', () => {
+  const result = hourglass('frobnicate');
+  assert.notEqual(result.status, 0);
+  assert.match(result.stderr, /unknown command 'frobnicate'/);
+  assert.doesNotMatch(result.stderr, /\n\s+at /);
+});
+
+test('config check: a typo gets its path and a suggestion, exit 2, one problem per line', () => {
+  const file = join(dir, 'typo.yaml');
+  writeFileSync(file, 'redis:\n  ulr: redis://x\ngroups:\n  - name: g\n    match: { glob: "*" }\n    window: { lengthSteps: 1 }\n');
+  const result = hourglass('config', 'check', file);
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /redis: unknown field 'ulr' \(did you mean 'url'\?\)/);
+  assert.match(result.stderr, /groups\.0\.window\.lengthSteps: /);
+  assert.doesNotMatch(result.stderr, /\n\s+at /);
+});
+
+test('config check: a missing file is one clear line', () => {
+  const result = hourglass('config', 'check', join(dir, 'absent.yaml'));
+  assert.equal(result.status, 2);
+  assert.equal(result.stderr.trim(), `hourglass: cannot read config file ${join(dir, 'absent.yaml')}: no such file`);
+});
+
+test('config check: a valid file passes and --json prints the compiled config with defaults', () => {
+  const file = join(dir, 'ok.json');
+  writeFileSync(file, JSON.stringify({ kafka: { brokers: ['127.0.0.1:1'] } }));
+  const result = hourglass('config', 'check', file, '--json');
+  assert.equal(result.status, 0);
+  const config = JSON.parse(result.stdout) as { kafka: { clientId: string }; groups: { name: string }[] };
+  assert.equal(config.kafka.clientId, 'hourglass');
+  assert.equal(config.groups[0]?.name, 'default');
+});
+
+test('doctor --offline --json reports node and backend and skips the network checks', () => {
+  const result = hourglass('doctor', '--offline', '--json');
+  const report = JSON.parse(result.stdout) as Record<string, { status: string }>;
+  assert.equal(report.node?.status, 'ok');
+  assert.ok(['ok', 'fail'].includes(report.backend!.status));
+  assert.equal(report.kafka?.status, 'skipped');
+});
