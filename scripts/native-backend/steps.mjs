@@ -156,7 +156,7 @@ TF_TensorType TF_Version`.split(/\s+/);
 function definedSymbols(lib) {
   if (which('nm')) {
     const r = run('nm', ['-D', '--defined-only', lib]);
-    // binutils >= 2.35 prints versioned names (TF_Version@@tensorflow): keep the part before '@'.
+    // binutils (2.40 here) prints versioned names (TF_Version@@tensorflow): keep the part before '@'.
     if (r.ok) return new Set(r.stdout.split('\n').map((l) => l.trim().split(/\s+/).pop().split('@')[0]));
   }
   if (which('readelf')) {
