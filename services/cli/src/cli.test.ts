@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -62,4 +62,20 @@ test('doctor --offline --json reports node and backend and skips the network che
   assert.equal(report.node?.status, 'ok');
   assert.ok(['ok', 'fail'].includes(report.backend!.status));
   assert.equal(report.kafka?.status, 'skipped');
+});
+
+test('eval nab-score --json reproduces NAB\'s published scores for the numenta detector', (t) => {
+  const nab = join(__dirname, '..', '..', '..', '..', 'shared', 'eval', 'nab');
+  if (!existsSync(nab)) {
+    if (process.env.CI === 'true') assert.fail(`NAB development data not found at ${nab}`);
+    t.skip(`NAB development data not found at ${nab} (../shared/eval/nab beside the repository)`);
+    return;
+  }
+  const result = hourglass('eval', 'nab-score', '--results', join(nab, 'results'), '--labels', join(nab, 'labels', 'combined_windows.json'),
+    '--profiles', join(nab, 'config', 'profiles.json'), '--detector', 'numenta', '--json');
+  assert.equal(result.status, 0, result.stderr);
+  const summary = JSON.parse(result.stdout) as Record<string, number>;
+  assert.equal(summary.standard!.toFixed(2), '75.52');
+  assert.equal(summary.reward_low_FP_rate!.toFixed(2), '70.68');
+  assert.equal(summary.reward_low_FN_rate!.toFixed(2), '78.99');
 });

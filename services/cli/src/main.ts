@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { HourglassError, describeError } from '@hourglass/core';
 import { createLogger, onShutdownSignal, HOURGLASS_VERSION } from '@hourglass/runtime';
 import { probeKafka } from '@hourglass/kafka';
@@ -8,6 +8,7 @@ import { startScorer } from '@hourglass/scorer';
 import { startTrainer } from '@hourglass/trainer';
 import { loadConfig } from './config-file';
 import { formatDoctor, runDoctor } from './commands/doctor';
+import { formatNabScore, runNabScore } from './commands/eval-nab-score';
 
 /**
  * The `hourglass` command line: the composition root of every command. It is the only module
@@ -52,6 +53,21 @@ function buildProgram(): Command {
       else process.stdout.write(`${file}: OK (${config.groups.length} model group${config.groups.length === 1 ? '' : 's'}: ${config.groups.map((g) => g.name).join(', ')})\n`);
     });
 
+  const evaluate = program.command('eval').description('Measure detection quality on labelled benchmarks.');
+  evaluate
+    .command('nab-score')
+    .description("Score NAB-format result files exactly as the Numenta Anomaly Benchmark does (all three profiles).")
+    .requiredOption('--results <dir>', 'NAB results directory: <dir>/<detector>/<category>/<detector>_<file>.csv')
+    .requiredOption('--labels <file>', "NAB's labels/combined_windows.json")
+    .requiredOption('--profiles <file>', "NAB's config/profiles.json")
+    .requiredOption('--detector <name>', 'detector name (sub-directory and file prefix)')
+    .option('--threshold <t>', 'use this threshold for every profile instead of the sweep', parseFiniteNumber)
+    .option('--json', 'print one JSON object with standard, reward_low_FP_rate, reward_low_FN_rate, thresholds and raw scores')
+    .action(async (opts: { results: string; labels: string; profiles: string; detector: string; threshold?: number; json?: boolean }) => {
+      const summary = await runNabScore(opts);
+      process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `${formatNabScore(summary)}\n`);
+    });
+
   for (const [name, start, needs] of [
     ['ingest', startIngest, ['kafka']],
     ['scorer', startScorer, ['kafka', 'redis']],
@@ -88,6 +104,12 @@ function buildProgram(): Command {
       process.exitCode = ok ? 0 : 1;
     });
   return program;
+}
+
+function parseFiniteNumber(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new InvalidArgumentError(`'${text}' is not a number`);
+  return value;
 }
 
 async function main(argv: string[]): Promise<void> {

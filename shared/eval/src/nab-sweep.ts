@@ -23,11 +23,7 @@ export interface ScorePool {
 /** Pools and sorts the scored rows of `files`; O(R log R) for R rows, done once per detector. */
 export function buildScorePool(files: readonly PreparedFile[]): ScorePool {
   let size = 0;
-  let totalWindows = 0;
-  for (const f of files) {
-    size += f.rows - f.probation;
-    totalWindows += f.windows.length;
-  }
+  for (const f of files) size += f.rows - f.probation;
   const rawScores = new Float64Array(size);
   const rawWindows = new Int32Array(size);
   const rawSigma = new Float64Array(size);
