@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+
+/** Where an anomaly event sits in its episode (one episode per run of anomalous windows). */
+export type EpisodeState = 'open' | 'ongoing' | 'closed';
+
+/** The time steps and channels that contribute most of a window's reconstruction error. */
+export interface Explanation {
+  /** Steps as offsets from the window start (0 = oldest) with their share of the error. */
+  readonly topSteps: readonly { readonly step: number; readonly ts: number; readonly share: number }[];
+  readonly topChannels: readonly { readonly channel: string; readonly share: number }[];
+}
+
+/**
+ * A message on `hourglass.anomalies` (key: series id), as ARCHITECTURE.md fixes it. `id` depends
+ * only on (series, group, window end, model version), so a replayed window yields the same id.
+ */
+export interface AnomalyEvent {
+  readonly id: string;
+  /** The id of the episode's `open` event; equal to `id` on that event. */
+  readonly episodeId: string;
+  readonly series: string;
+  readonly group: string;
+  readonly modelVersion: string;
+  readonly windowStart: string;
+  readonly windowEnd: string;
+  readonly detectedAt: string;
+  readonly score: number;
+  readonly threshold: number;
+  readonly severity: number;
+  readonly state: EpisodeState;
+  readonly explanation: Explanation;
+}
+
+/** The deterministic event id: a hash of what identifies a scored window, hex, 32 characters. */
+export function anomalyEventId(series: string, group: string, windowEndMs: number, modelVersion: string): string {
+  return createHash('sha256').update(`${series}\u0000${group}\u0000${windowEndMs}\u0000${modelVersion}`).digest('hex').slice(0, 32);
+}

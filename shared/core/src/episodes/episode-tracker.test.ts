@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { EPISODE_DEFAULTS, INITIAL_SERIES_STATE, stepEpisode, type EpisodeEvent, type EpisodePolicy, type ScoredWindow, type SeriesEpisodeState } from './episode-tracker';
+
+const windowAt = (i: number, anomalous: boolean, severity = anomalous ? 60 : 5): ScoredWindow => ({
+  series: 's1', group: 'g', modelVersion: 'v1', startMs: (i - 9) * 1000, endMs: i * 1000,
+  score: anomalous ? 0.999 : 0.3, threshold: 0.99, severity, anomalous, explanation: { topSteps: [], topChannels: [] },
+});
+
+function run(policy: EpisodePolicy, flags: readonly boolean[], from: SeriesEpisodeState = INITIAL_SERIES_STATE, offset = 0) {
+  let state = from;
+  const events: EpisodeEvent[] = [];
+  flags.forEach((flag, i) => {
+    const out = stepEpisode(policy, state, windowAt(offset + i, flag));
+    state = out.state;
+    if (out.event) events.push(out.event);
+  });
+  return { state, events };
+}
+
+test('an episode opens on the first anomalous window and closes after M normal ones', () => {
+  const { events } = run(EPISODE_DEFAULTS, [false, true, true, false, false, false, false]);
+  assert.deepEqual(events.map((e) => [e.state, e.window.endMs]), [['open', 1000], ['closed', 5000]]);
+  assert.equal(events[1]!.episodeId, events[0]!.id);
+});
+
+test('with K = 3 two anomalous windows in a row open nothing', () => {
+  const policy = { ...EPISODE_DEFAULTS, openAfterWindows: 3 };
+  assert.equal(run(policy, [true, true, false, true, true]).events.length, 0);
+  assert.deepEqual(run(policy, [true, true, true]).events.map((e) => e.state), ['open']);
+});
+
+test('hysteresis: a normal window inside an episode does not close it', () => {
+  const { events } = run(EPISODE_DEFAULTS, [true, false, false, true, false, false, false]);
+  assert.deepEqual(events.map((e) => e.state), ['open', 'closed']);
+});
+
+test('ongoing updates are rate-limited in event time, but a rising severity band is reported at once', () => {
+  const policy = { ...EPISODE_DEFAULTS, ongoingIntervalMs: 5000 };
+  const { events } = run(policy, Array(12).fill(true));
+  assert.deepEqual(events.map((e) => [e.state, e.window.endMs]), [['open', 0], ['ongoing', 5000], ['ongoing', 10000]]);
+  let state = run(policy, [true]).state;
+  const out = stepEpisode(policy, state, windowAt(1, true, 90));
+  state = out.state;
+  assert.equal(out.event?.state, 'ongoing');
+});
+
+test('event ids are deterministic, and a replayed window changes nothing', () => {
+  const flags = [true, true, false, false, false];
+  assert.deepEqual(run(EPISODE_DEFAULTS, flags).events, run(EPISODE_DEFAULTS, flags).events);
+  const { state } = run(EPISODE_DEFAULTS, [true, true]);
+  const replay = stepEpisode(EPISODE_DEFAULTS, state, windowAt(1, true));
+  assert.equal(replay.event, null);
+  assert.equal(replay.state, state);
+});
+
+test('a checkpointed state continues the same episode after a restart (property)', () => {
+  fc.assert(
+    fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 60 }), fc.nat(), (flags, cutAt) => {
+      const cut = cutAt % flags.length;
+      const whole = run(EPISODE_DEFAULTS, flags);
+      const first = run(EPISODE_DEFAULTS, flags.slice(0, cut));
+      const restored = JSON.parse(JSON.stringify(first.state)) as SeriesEpisodeState;
+      const second = run(EPISODE_DEFAULTS, flags.slice(cut), restored, cut);
+      assert.deepEqual([...first.events, ...second.events], whole.events);
+    }),
+  );
+});
+
+test('every episode that opens closes exactly once, after its open, and events alternate open…closed (property)', () => {
+  fc.assert(
+    fc.property(fc.array(fc.boolean(), { maxLength: 200 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), (flags, k, m) => {
+      const { events, state } = run({ openAfterWindows: k, closeAfterWindows: m, ongoingIntervalMs: 0 }, flags);
+      let open: string | null = null;
+      for (const e of events) {
+        if (e.state === 'open') {
+          assert.equal(open, null);
+          open = e.id;
+        } else {
+          assert.equal(e.episodeId, open);
+          if (e.state === 'closed') open = null;
+        }
+      }
+      assert.equal(open, state.episodeId);
+    }),
+  );
+});

@@ -1,0 +1,99 @@
+import { anomalyEventId, type EpisodeState, type Explanation } from '../contracts/anomaly-event';
+
+/** How anomalous windows become episodes. Units in the names; defaults in EPISODE_DEFAULTS. */
+export interface EpisodePolicy {
+  /** K: an episode opens on the K-th anomalous window in a row (1 = the first). */
+  readonly openAfterWindows: number;
+  /** M: an open episode closes after M normal windows in a row (hysteresis). */
+  readonly closeAfterWindows: number;
+  /** At most one `ongoing` update per this much event time, unless the severity band rises. */
+  readonly ongoingIntervalMs: number;
+}
+
+export const EPISODE_DEFAULTS: EpisodePolicy = { openAfterWindows: 1, closeAfterWindows: 3, ongoingIntervalMs: 60_000 };
+
+/** One scored window, as the tracker needs it. */
+export interface ScoredWindow {
+  readonly series: string;
+  readonly group: string;
+  readonly modelVersion: string;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly score: number;
+  readonly threshold: number;
+  readonly severity: number;
+  readonly anomalous: boolean;
+  readonly explanation: Explanation;
+}
+
+/** What the tracker decided to publish for a window (at most one per window). */
+export interface EpisodeEvent {
+  readonly id: string;
+  readonly episodeId: string;
+  readonly state: EpisodeState;
+  readonly window: ScoredWindow;
+}
+
+/**
+ * The per-series memory of the tracker. Small and plain, so the scorer can checkpoint it (Redis)
+ * and a replacement scorer can continue an open episode instead of starting a second one.
+ */
+export interface SeriesEpisodeState {
+  readonly anomalousRun: number;
+  readonly normalRun: number;
+  readonly episodeId: string | null;
+  readonly lastEmittedEndMs: number;
+  readonly lastBand: number;
+  /** Newest window end seen (null: none yet); older (replayed) windows are ignored. */
+  readonly lastEndMs: number | null;
+}
+
+export const INITIAL_SERIES_STATE: SeriesEpisodeState = { anomalousRun: 0, normalRun: 0, episodeId: null, lastEmittedEndMs: 0, lastBand: 0, lastEndMs: null };
+
+/**
+ * Pure step function: the next state of one series and the event to publish, if any. Windows
+ * must arrive in event-time order per series; a window not newer than the last one is a replay
+ * and changes nothing, which keeps replays after a crash from opening new episodes.
+ */
+export function stepEpisode(policy: EpisodePolicy, state: SeriesEpisodeState, window: ScoredWindow): { state: SeriesEpisodeState; event: EpisodeEvent | null } {
+  if (state.lastEndMs !== null && window.endMs <= state.lastEndMs) return { state, event: null };
+  const id = anomalyEventId(window.series, window.group, window.endMs, window.modelVersion);
+  const band = severityBand(window.severity);
+  const base = { ...state, lastEndMs: window.endMs };
+
+  if (window.anomalous) {
+    const anomalousRun = state.anomalousRun + 1;
+    if (state.episodeId === null) {
+      if (anomalousRun < policy.openAfterWindows) return { state: { ...base, anomalousRun, normalRun: 0 }, event: null };
+      return {
+        state: { ...base, anomalousRun, normalRun: 0, episodeId: id, lastEmittedEndMs: window.endMs, lastBand: band },
+        event: { id, episodeId: id, state: 'open', window },
+      };
+    }
+    const due = window.endMs - state.lastEmittedEndMs >= policy.ongoingIntervalMs || band > state.lastBand;
+    const next = { ...base, anomalousRun, normalRun: 0 };
+    if (!due) return { state: next, event: null };
+    return {
+      state: { ...next, lastEmittedEndMs: window.endMs, lastBand: Math.max(band, state.lastBand) },
+      event: { id, episodeId: state.episodeId, state: 'ongoing', window },
+    };
+  }
+
+  const normalRun = state.normalRun + 1;
+  if (state.episodeId === null) return { state: { ...base, anomalousRun: 0, normalRun }, event: null };
+  if (normalRun < policy.closeAfterWindows) return { state: { ...base, anomalousRun: 0, normalRun }, event: null };
+  return {
+    state: { ...INITIAL_SERIES_STATE, lastEndMs: window.endMs, normalRun },
+    event: { id, episodeId: state.episodeId, state: 'closed', window },
+  };
+}
+
+/** True while a series is inside an open episode: its windows must not enter the clean buffer. */
+export function inEpisode(state: SeriesEpisodeState): boolean {
+  return state.episodeId !== null;
+}
+
+/** Severity bands of 25 points (0: <25, 1: <50, 2: <75, 3: ≥75), for "severity rose" updates and metric labels. */
+export function severityBand(severity: number): number {
+  return Math.min(3, Math.max(0, Math.floor(severity / 25)));
+}
