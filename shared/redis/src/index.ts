@@ -1,2 +1,6 @@
 export { createRedis, probeRedis, redactUrl } from './client';
+export { redisKeys, type RedisKeys } from './keys';
+export { ModelRegistry, type ModelPointer, type StoredModel, type ModelNotification } from './registry';
+export { tryLock, type HeldLock } from './lock';
+export { CleanBuffer } from './clean-buffer';
 export type { Redis } from 'ioredis';

@@ -1,0 +1,40 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from './keys';
+
+/**
+ * The clean-window buffer: one capped Redis Stream per model group. Entries hold the encoded
+ * window under field `w`. Trimming is approximate (`MAXLEN ~`), which Redis does cheaply.
+ */
+export class CleanBuffer {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  /** Appends encoded windows to a group's stream in one pipeline; resolves when Redis acknowledged all. */
+  async append(group: string, encodedWindows: readonly Uint8Array[], maxLen: number): Promise<void> {
+    if (encodedWindows.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    const key = this.keys.buffer(group);
+    for (const window of encodedWindows) pipeline.xadd(key, 'MAXLEN', '~', String(maxLen), '*', 'w', Buffer.from(window.buffer, window.byteOffset, window.byteLength));
+    const results = await pipeline.exec();
+    const failed = results?.find(([error]) => error);
+    if (failed?.[0]) throw failed[0];
+  }
+
+  /** The newest `count` windows of a group, oldest first (the order a trainer splits by time). */
+  async recent(group: string, count: number): Promise<Buffer[]> {
+    const entries = await this.redis.xrevrangeBuffer(this.keys.buffer(group), '+', '-', 'COUNT', count);
+    const windows: Buffer[] = [];
+    for (const [, fields] of entries) {
+      const at = fields.findIndex((f, i) => i % 2 === 0 && f.toString() === 'w');
+      if (at >= 0 && fields[at + 1]) windows.push(fields[at + 1]!);
+    }
+    return windows.reverse();
+  }
+
+  /** Number of windows buffered for a group. */
+  size(group: string): Promise<number> {
+    return this.redis.xlen(this.keys.buffer(group));
+  }
+}

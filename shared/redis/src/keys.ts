@@ -1,0 +1,36 @@
+/**
+ * Every Redis key and channel Hourglass uses, in one place (ARCHITECTURE.md "Contracts"). The
+ * prefix is `hourglass:` by default; tests use their own so they never collide.
+ */
+export interface RedisKeys {
+  /** Capped stream of windows judged normal, per model group. */
+  buffer(group: string): string;
+  /** Hash holding one model version: artifact, report, digest, creation time. */
+  modelVersion(group: string, version: string): string;
+  /** The `current` pointer of a group: JSON `{ version, sha256 }`. */
+  modelCurrent(group: string): string;
+  /** Sorted set of a group's versions by sequence number. */
+  modelVersions(group: string): string;
+  /** Counter that numbers a group's versions. */
+  modelSequence(group: string): string;
+  /** Pub/sub channel that announces pointer moves. */
+  modelsChannel(): string;
+  /** Lock that elects the trainer of a group. */
+  trainLock(group: string): string;
+  /** Hash of per-series episode state of a group (scorer checkpoints). */
+  episodes(group: string): string;
+}
+
+export function redisKeys(prefix = 'hourglass:'): RedisKeys {
+  return {
+    buffer: (group) => `${prefix}buffer:${group}`,
+    modelVersion: (group, version) => `${prefix}model:${group}:${version}`,
+    modelCurrent: (group) => `${prefix}model:${group}:current`,
+    // Names that cannot be a version (versions are v<number>), so they never collide with one.
+    modelVersions: (group) => `${prefix}model:${group}:index`,
+    modelSequence: (group) => `${prefix}model:${group}:seq`,
+    modelsChannel: () => `${prefix}models`,
+    trainLock: (group) => `${prefix}lock:train:${group}`,
+    episodes: (group) => `${prefix}episodes:${group}`,
+  };
+}
