@@ -1,9 +1,9 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { CleanBuffer, ModelRegistry, createRedis, redisKeys, tryLock, type ModelNotification } from '@hourglass/redis';
 import { eventually, integrationInfrastructure, uniqueName } from '../support/fixtures';
 
-async function redisFor(t: import('node:test').TestContext) {
+async function redisFor(t: TestContext) {
   const infra = await integrationInfrastructure(t);
   if (!infra) return undefined;
   const redis = createRedis(infra.redisUrl);
