@@ -9,3 +9,6 @@ export {
   type EpisodePolicy, type ScoredWindow, type EpisodeEvent, type SeriesEpisodeState,
 } from './episodes/episode-tracker';
 export { modelConfigSchema, type ModelConfig } from './config/model-config';
+export { seededRng, type Rng } from './random';
+export { generateDemoStream, DEMO_DEFAULTS, type DemoOptions, type DemoPoint, type DemoStream, type InjectedAnomaly, type InjectedKind } from './demo/demo-stream';
+export { detectionQuality, type DetectedEpisode, type DetectionQuality } from './demo/ground-truth';
