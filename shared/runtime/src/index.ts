@@ -3,3 +3,4 @@ export { createMetricsRegistry, exportBackendInfo, HOURGLASS_VERSION } from './m
 export { startOpsServer, type OpsServer, type OpsServerOptions, type Readiness } from './ops-server';
 export { onShutdownSignal, type LifecycleState } from './lifecycle';
 export { startServiceShell, type ServiceShell, type ServiceShellOptions } from './service-shell';
+export { MicroBatcher } from './micro-batcher';
