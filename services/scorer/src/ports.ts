@@ -1,0 +1,46 @@
+import type { AnomalyEvent, Explanation, SeriesEpisodeState, Window } from '@hourglass/core';
+
+/** What a loaded model says about one window. */
+export interface WindowScore {
+  readonly rawError: number;
+  /** Calibrated score in [0, 1]. */
+  readonly score: number;
+  /** 0 to 100. */
+  readonly severity: number;
+  readonly anomalous: boolean;
+  readonly explanation: Explanation;
+}
+
+/** A model ready to score one group's windows. */
+export interface ScoringModel {
+  readonly group: string;
+  readonly version: string;
+  readonly threshold: number;
+  /** Scores a batch; the result is in the same order as the input. */
+  score(windows: readonly Window[]): WindowScore[];
+  /** Releases native memory; called once no batch uses the model any more. */
+  dispose(): void;
+}
+
+/** Where the scorer finds each group's current model (the Redis registry, or a folder on disk). */
+export interface ModelProvider {
+  /** The model to use for `group` now, or null while the group has no model yet (cold start). */
+  modelFor(group: string): ScoringModel | null;
+}
+
+/** Where anomaly events go; resolves only once they are durably accepted (Kafka acks). */
+export interface EventSink {
+  publish(events: readonly AnomalyEvent[]): Promise<void>;
+}
+
+/** The clean-window buffer the trainer fits from. May fail (Redis down): the scorer carries on. */
+export interface CleanWindowSink {
+  append(group: string, windows: readonly Window[]): Promise<void>;
+  size(group: string): Promise<number>;
+}
+
+/** Per-series episode state, checkpointed so a replacement scorer continues open episodes. */
+export interface EpisodeStateStore {
+  load(group: string, series: readonly string[]): Promise<Map<string, SeriesEpisodeState>>;
+  save(group: string, states: ReadonlyMap<string, SeriesEpisodeState>): Promise<void>;
+}

@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Registry } from 'prom-client';
+import { EPISODE_DEFAULTS, type Window } from '@hourglass/core';
+import { createLogger } from '@hourglass/runtime';
+import { InMemoryCleanBuffer, InMemoryEpisodeStore, InMemoryEventSink } from './in-memory';
+import type { CleanWindowSink, ScoringModel } from './ports';
+import { createScorerMetrics } from './scorer-metrics';
+import { ScorerStage, type ScorerStageOptions } from './scorer-stage';
+import { SeriesScoreGauges } from './series-gauges';
+
+// A stand-in model for the stage's logic: a window is anomalous when its newest value exceeds 10.
+const thresholdModel = (group: string, version = 'v1'): ScoringModel => ({
+  group, version, threshold: 0.99,
+  score: (windows) => windows.map((w) => {
+    const v = w.values[w.values.length - 1]!;
+    const anomalous = v > 10;
+    return { rawError: v, score: anomalous ? 0.999 : 0.5, severity: anomalous ? 80 : 10, anomalous, explanation: { topSteps: [], topChannels: [] } };
+  }),
+  dispose: () => undefined,
+});
+
+const windowOf = (series: string, i: number, value: number, group = 'g'): Window => ({
+  formatVersion: 1, series, group, startMs: (i - 3) * 1000, endMs: i * 1000, intervalMs: 1000, channels: ['value'],
+  values: Float32Array.of(1, 1, 1, value), mask: Uint8Array.of(1, 1, 1, 1), ingestedAtMs: i * 1000,
+});
+
+function stage(overrides: Partial<ScorerStageOptions> = {}) {
+  const registry = new Registry();
+  const events = new InMemoryEventSink();
+  const clean = new InMemoryCleanBuffer();
+  const episodes = new InMemoryEpisodeStore();
+  const models = new Map<string, ScoringModel>([['g', thresholdModel('g')]]);
+  const options: ScorerStageOptions = {
+    models: { modelFor: (g) => models.get(g) ?? null }, events, clean, episodes, policy: EPISODE_DEFAULTS,
+    warmupWindows: 5, cleanSampleRate: 1, maxTrackedSeries: 1000, metrics: createScorerMetrics(registry),
+    seriesGauges: new SeriesScoreGauges(registry, { allowlist: [], topK: 2, hardCap: 3, trackedMax: 100 }),
+    log: createLogger({ level: 'silent' }), now: () => 1e12, ...overrides,
+  };
+  return { stage: new ScorerStage(options), events, clean, episodes, registry, models };
+}
+
+const values = [1, 1, 50, 60, 1, 1, 1, 1];
+
+test('anomalous windows open an episode that closes after M normal ones; only clean windows are buffered', async () => {
+  const { stage: s, events, clean } = stage();
+  await s.process(values.map((v, i) => windowOf('a', i, v)));
+  assert.deepEqual(events.events.map((e) => [e.state, e.windowEnd]), [['open', new Date(2000).toISOString()], ['closed', new Date(6000).toISOString()]]);
+  assert.equal(events.events[1]!.episodeId, events.events[0]!.id);
+  // Windows 0,1 are clean; 2,3 anomalous; 4,5 inside the open episode; 6 closes it; 7 is clean again.
+  assert.deepEqual((await clean.recent('g', 100)).map((w) => w.endMs), [0, 1000, 7000]);
+});
+
+test('a replayed batch publishes nothing new, in the same stage and in a fresh one restored from checkpoints', async () => {
+  const first = stage();
+  const batch = values.slice(0, 4).map((v, i) => windowOf('a', i, v));
+  await first.stage.process(batch);
+  const published = first.events.events.length;
+  await first.stage.process(batch);
+  assert.equal(first.events.events.length, published);
+
+  const second = stage({ episodes: first.episodes, events: first.events });
+  await second.stage.process(batch);
+  await second.stage.process(values.slice(4).map((v, i) => windowOf('a', i + 4, v)));
+  assert.deepEqual(first.events.events.map((e) => e.state), ['open', 'closed'], 'the restored stage closes the same episode');
+});
+
+test('cold start: no model means no events, and windows are buffered up to the warm-up amount', async () => {
+  const { stage: s, events, clean, models } = stage();
+  models.clear();
+  const outcome = await s.process(values.map((v, i) => windowOf('a', i, v)));
+  assert.equal(events.events.length, 0);
+  assert.equal(await clean.size('g'), 5);
+  assert.deepEqual(outcome.coldStartGroups, ['g']);
+  await s.process([windowOf('a', 20, 1)]);
+  assert.equal(await clean.size('g'), 5, 'buffering pauses at the warm-up amount');
+});
+
+test('when the clean buffer fails, events still flow and the drops are counted', async () => {
+  const failing: CleanWindowSink = { append: async () => { throw new Error('redis down'); }, size: async () => 0 };
+  const { stage: s, events, registry } = stage({ clean: failing });
+  const outcome = await s.process(values.map((v, i) => windowOf('a', i, v)));
+  assert.equal(events.events.length, 2);
+  assert.equal(outcome.cleanDropped, 3);
+  assert.match(await registry.metrics(), /hourglass_scorer_buffer_drops_total\{group="g"\} 3/);
+});
+
+test('the per-series gauge stays within its hard cap', async () => {
+  const { stage: s, registry } = stage();
+  await s.process(Array.from({ length: 20 }, (_, i) => windowOf(`s${i}`, 1, i)));
+  const lines = (await registry.metrics()).split('\n').filter((l) => l.startsWith('hourglass_series_anomaly_score{'));
+  assert.equal(lines.length, 2, 'topK = 2 within hardCap = 3, no allowlist');
+  assert.ok(lines.every((l) => l.endsWith(' 0.999')), 'the top scores are the ones kept');
+});

@@ -1,0 +1,53 @@
+import { Gauge, type Registry } from 'prom-client';
+
+/**
+ * `hourglass_series_anomaly_score{series,group}`: the latest score of a bounded set of series,
+ * so Grafana can plot score against threshold per series without unbounded label cardinality.
+ * Allowlisted series always get one; the rest of the cap goes to the top scores at scrape time.
+ */
+export class SeriesScoreGauges {
+  private readonly latest = new Map<string, { series: string; group: string; score: number }>();
+  private readonly allow: ReadonlySet<string>;
+
+  constructor(
+    registry: Registry,
+    private readonly options: { readonly allowlist: readonly string[]; readonly topK: number; readonly hardCap: number; readonly trackedMax: number },
+  ) {
+    this.allow = new Set(options.allowlist);
+    const self = this;
+    new Gauge({
+      name: 'hourglass_series_anomaly_score',
+      help: `Latest calibrated score per series, for an allowlist plus the top ${options.topK} (at most ${options.hardCap} series).`,
+      labelNames: ['series', 'group'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of self.selected()) this.set({ series: s.series, group: s.group }, s.score);
+      },
+    });
+  }
+
+  /** Records a series' newest score. Memory is bounded by `trackedMax` entries. */
+  observe(series: string, group: string, score: number): void {
+    const key = `${group}\u0000${series}`;
+    this.latest.delete(key);
+    this.latest.set(key, { series, group, score });
+    if (this.latest.size > this.options.trackedMax) {
+      // Drop the least recently updated non-allowlisted entry (Map keeps insertion order).
+      for (const [k, v] of this.latest) {
+        if (!this.allow.has(v.series)) {
+          this.latest.delete(k);
+          break;
+        }
+      }
+    }
+  }
+
+  /** The series that get a gauge now: allowlisted first, then the highest scores, within the hard cap. */
+  selected(): { series: string; group: string; score: number }[] {
+    const all = [...this.latest.values()];
+    const allowed = all.filter((s) => this.allow.has(s.series));
+    const top = all.filter((s) => !this.allow.has(s.series)).sort((a, b) => b.score - a.score).slice(0, this.options.topK);
+    return [...allowed, ...top].slice(0, this.options.hardCap);
+  }
+}
