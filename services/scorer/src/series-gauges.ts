@@ -14,7 +14,7 @@ export class SeriesScoreGauges {
     private readonly options: { readonly allowlist: readonly string[]; readonly topK: number; readonly hardCap: number; readonly trackedMax: number },
   ) {
     this.allow = new Set(options.allowlist);
-    const self = this;
+    const selected = (): { series: string; group: string; score: number }[] => this.selected();
     new Gauge({
       name: 'hourglass_series_anomaly_score',
       help: `Latest calibrated score per series, for an allowlist plus the top ${options.topK} (at most ${options.hardCap} series).`,
@@ -22,7 +22,7 @@ export class SeriesScoreGauges {
       registers: [registry],
       collect() {
         this.reset();
-        for (const s of self.selected()) this.set({ series: s.series, group: s.group }, s.score);
+        for (const s of selected()) this.set({ series: s.series, group: s.group }, s.score);
       },
     });
   }
