@@ -1,0 +1,22 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GATE_DEFAULTS, judge } from './gate';
+
+test('the first model is promoted unless it raises too many false alarms on clean data', () => {
+  assert.equal(judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.01 }, null).promote, true);
+  const refused = judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.3 }, null);
+  assert.equal(refused.promote, false);
+  assert.match(refused.reason, /false-alarm rate 30.0%/);
+});
+
+test('a worse candidate is rejected, an equal or better one promoted', () => {
+  const current = { meanError: 1, falseAlarmRate: 0.01 };
+  assert.equal(judge(GATE_DEFAULTS, { meanError: 1.5, falseAlarmRate: 0.01 }, current).promote, false);
+  assert.equal(judge(GATE_DEFAULTS, { meanError: 1.05, falseAlarmRate: 0.01 }, current).promote, true);
+  assert.equal(judge(GATE_DEFAULTS, { meanError: 0.5, falseAlarmRate: 0.05 }, current).promote, false, 'better error but more false alarms');
+});
+
+test('when the current model already raises many false alarms (drift), a candidate that raises fewer wins', () => {
+  const drifted = { meanError: 9, falseAlarmRate: 0.4 };
+  assert.equal(judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.02 }, drifted).promote, true);
+});

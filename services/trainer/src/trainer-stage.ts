@@ -1,0 +1,152 @@
+import type { ModelConfigInput, Window } from '@hourglass/core';
+import { fitModel, loadModel, type AnomalyModel } from '@hourglass/model';
+import type { Logger } from '@hourglass/runtime';
+import { judge, type GatePolicy, type HoldoutMetrics } from './gate';
+import type { CleanWindowSource, ModelStore, TrainLocks } from './ports';
+import type { TrainerMetrics } from './trainer-metrics';
+
+/** How one group is refitted. Units in the names. */
+export interface RefitPolicy {
+  /** Most recent clean windows read per fit (N). */
+  readonly maxWindows: number;
+  /** Fewer clean windows than this: no fit (cold start continues). */
+  readonly minWindows: number;
+  /** Newest share of the windows held out from fitting, for the gate and the contamination check. */
+  readonly holdoutFraction: number;
+  /** Refuse to fit when the current model flags more than this share of the buffer (poisoning). */
+  readonly maxContamination: number;
+  readonly gate: GatePolicy;
+  /** Lock lifetime; extended while fitting, so a crashed trainer frees the group within this. */
+  readonly lockTtlMs: number;
+}
+
+export const REFIT_DEFAULTS: RefitPolicy = {
+  maxWindows: 20_000, minWindows: 200, holdoutFraction: 0.2, maxContamination: 0.05,
+  gate: { errorTolerance: 0.1, falseAlarmBudget: 0.02 }, lockTtlMs: 30_000,
+};
+
+/** What a refit attempt did. */
+export type RefitOutcome =
+  | { readonly status: 'promoted'; readonly version: string; readonly reason: string }
+  | { readonly status: 'rejected'; readonly reason: string }
+  | { readonly status: 'skipped'; readonly reason: string };
+
+export interface TrainerStageOptions {
+  readonly source: CleanWindowSource;
+  readonly store: ModelStore;
+  readonly locks: TrainLocks;
+  readonly metrics: TrainerMetrics;
+  readonly log: Logger;
+  readonly now?: () => number;
+}
+
+/**
+ * The trainer's stage, shared by the service and embedded mode: one refit of one group, from
+ * reading its clean buffer to moving the registry pointer. Fitting happens before anything is
+ * written, and a version is written whole before the pointer moves, so a crash at any point
+ * leaves the current model in place.
+ */
+export class TrainerStage {
+  constructor(private readonly options: TrainerStageOptions) {}
+
+  async refit(group: string, modelConfig: ModelConfigInput, policy: RefitPolicy): Promise<RefitOutcome> {
+    const lock = await this.options.locks.tryLock(group, policy.lockTtlMs);
+    if (!lock) return { status: 'skipped', reason: 'another trainer holds this group' };
+    const keepAlive = setInterval(() => void lock.extend(policy.lockTtlMs).catch(() => undefined), Math.max(100, policy.lockTtlMs / 3));
+    try {
+      return await this.refitLocked(group, modelConfig, policy);
+    } finally {
+      clearInterval(keepAlive);
+      await lock.release().catch(() => undefined);
+    }
+  }
+
+  private async refitLocked(group: string, modelConfig: ModelConfigInput, policy: RefitPolicy): Promise<RefitOutcome> {
+    const { metrics, log, store } = this.options;
+    const started = Date.now();
+    const windows = await this.options.source.recent(group, policy.maxWindows);
+    metrics.bufferSize.set({ group }, windows.length);
+    if (windows.length < policy.minWindows) return { status: 'skipped', reason: `only ${windows.length} clean windows (need ${policy.minWindows})` };
+
+    // Split by time: the newest windows judge the candidate; the older ones train it.
+    const holdoutCount = Math.max(1, Math.floor(windows.length * policy.holdoutFraction));
+    const training = windows.slice(0, windows.length - holdoutCount);
+    const holdout = windows.slice(windows.length - holdoutCount);
+
+    const stored = await store.loadCurrent(group);
+    const current = stored ? await loadModel(stored.artifact) : null;
+    let candidate: AnomalyModel | null = null;
+    try {
+      if (current) {
+        const contamination = flaggedShare(current, windows);
+        if (contamination > policy.maxContamination) {
+          return await this.reject(group, `buffer looks contaminated: the current model flags ${(100 * contamination).toFixed(1)}% of it (limit ${(100 * policy.maxContamination).toFixed(1)}%)`, null, null);
+        }
+      }
+      const config = { ...(modelConfig as object), robust: { enabled: true, ...((modelConfig as { robust?: object }).robust ?? {}) } } as ModelConfigInput;
+      candidate = await fitModel(config, training, {
+        onProgress: (p) => log.debug({ group, ...p }, 'training epoch'),
+      });
+      const report = candidate.manifest.training;
+      const last = report.history[report.history.length - 1];
+      if (last) {
+        metrics.loss.set({ group, split: 'train' }, last.trainLoss);
+        metrics.loss.set({ group, split: 'validation' }, report.bestValidationLoss);
+      }
+      const candidateMetrics = holdoutMetrics(candidate, holdout);
+      const currentMetrics = current ? holdoutMetrics(current, holdout) : null;
+      const verdict = judge(policy.gate, candidateMetrics, currentMetrics);
+      if (!verdict.promote) return await this.reject(group, verdict.reason, candidateMetrics, currentMetrics);
+
+      const artifact = candidate.toArtifact();
+      const { version } = await store.putVersion(group, artifact, { training: report, gate: { candidate: candidateMetrics, current: currentMetrics }, reason: verdict.reason });
+      await store.setCurrent(group, version);
+      await store.recordDecision({ group, at: new Date(this.now()).toISOString(), promoted: true, reason: verdict.reason, candidate: { ...candidateMetrics }, current: currentMetrics ? { ...currentMetrics } : null, version });
+      metrics.fits.inc({ group, outcome: 'promoted', reason: 'gate_passed' });
+      metrics.lastSuccess.set({ group }, this.now() / 1000);
+      metrics.duration.observe({ group }, (Date.now() - started) / 1000);
+      metrics.threshold.set({ group }, candidate.threshold.score);
+      log.info({ group, version, reason: verdict.reason, windows: training.length }, 'promoted a new model version');
+      return { status: 'promoted', version, reason: verdict.reason };
+    } catch (error) {
+      metrics.fits.inc({ group, outcome: 'failed', reason: 'error' });
+      throw error;
+    } finally {
+      candidate?.dispose();
+      current?.dispose();
+    }
+  }
+
+  private async reject(group: string, reason: string, candidate: HoldoutMetrics | null, current: HoldoutMetrics | null): Promise<RefitOutcome> {
+    const code = reason.startsWith('buffer looks contaminated') ? 'contaminated' : reason.startsWith('false-alarm') ? 'false_alarms' : 'worse_error';
+    this.options.metrics.fits.inc({ group, outcome: 'rejected', reason: code });
+    await this.options.store.recordDecision({
+      group, at: new Date(this.now()).toISOString(), promoted: false, reason,
+      candidate: candidate ? { ...candidate } : {}, current: current ? { ...current } : null, version: null,
+    });
+    this.options.log.warn({ group, reason }, 'kept the current model');
+    return { status: 'rejected', reason };
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+}
+
+/** Share of windows a model flags as anomalous at its own threshold. */
+function flaggedShare(model: AnomalyModel, windows: readonly Window[]): number {
+  if (windows.length === 0) return 0;
+  return model.score(windows).filter((s) => s.isAnomaly).length / windows.length;
+}
+
+/**
+ * Held-out error in squared data units: the model's error (in its normalised units) times the
+ * mean squared scale of its normalisation, so two models normalised on different data compare.
+ */
+function holdoutMetrics(model: AnomalyModel, holdout: readonly Window[]): HoldoutMetrics {
+  const scores = model.score(holdout);
+  const scale = model.manifest.normalisation.scale;
+  const unit = scale.reduce((sum, s) => sum + s * s, 0) / scale.length;
+  const meanError = (scores.reduce((sum, s) => sum + s.rawError, 0) / scores.length) * unit;
+  return { meanError, falseAlarmRate: scores.filter((s) => s.isAnomaly).length / scores.length };
+}
