@@ -3,12 +3,22 @@ export { compileConfig, type HourglassConfig } from './config/config';
 export { type Window, windowSteps } from './contracts/window';
 export { groupConfigSchema, type GroupConfig } from './config/groups';
 export { windowConfigSchema, type WindowConfig } from './config/window-config';
+export { modelConfigSchema, modelTypes, activations, type ModelConfig, type ModelConfigInput, type ModelType } from './config/model-config';
+export * from './calibration/index';
 export { anomalyEventId, type AnomalyEvent, type EpisodeState, type Explanation } from './contracts/anomaly-event';
 export {
   stepEpisode, inEpisode, severityBand, EPISODE_DEFAULTS, INITIAL_SERIES_STATE,
   type EpisodePolicy, type ScoredWindow, type EpisodeEvent, type SeriesEpisodeState,
 } from './episodes/episode-tracker';
-export { modelConfigSchema, type ModelConfig } from './config/model-config';
+export { ingestConfigSchema, kafkaSecuritySchema, parseConfigSchema, type IngestConfig, type KafkaSecurityConfig, type ParseConfig } from './config/ingest-config';
+export { type Point, type SourceRef } from './contracts/point';
+export { REJECT_REASONS, buildDeadLetter, type DeadLetter, type RejectReason } from './contracts/dead-letter';
+export { encodeWindow, decodeWindow, WindowDecodeError, WindowEncodeError, WINDOW_FORMAT_VERSION } from './contracts/window-codec';
+export { parsePoint, type ParseResult } from './windowing/parse-point';
+export { compileGroupMatcher, globToRegExp, type GroupMatcher } from './windowing/group-matcher';
+export { inferIntervalMs } from './windowing/interval';
+export { SeriesWindow, type OfferOutcome, type OfferResult } from './windowing/series-window';
+export { Windower, type WindowerOptions, type WindowerOutcome, type WindowerResult } from './windowing/windower';
 export { seededRng, type Rng } from './random';
 export { generateDemoStream, DEMO_DEFAULTS, type DemoOptions, type DemoPoint, type DemoStream, type InjectedAnomaly, type InjectedKind } from './demo/demo-stream';
 export { detectionQuality, type DetectedEpisode, type DetectionQuality } from './demo/ground-truth';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors';
 import { groupConfigSchema } from './groups';
+import { ingestConfigSchema } from './ingest-config';
 import { closest, knownKeysAt } from './suggest';
 
 /**
@@ -40,6 +41,8 @@ const connectionSchema = z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
       .strict()
       .default({}),
+    /** The ingest service's Kafka side: topics, group, parsing, limits, security. */
+    ingest: ingestConfigSchema.default({}),
     /** Model groups, matched in order: a series belongs to the first group that matches it. */
     groups: z
       .array(groupConfigSchema)

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/**
+ * SASL and TLS for a Kafka client. Secrets can be given inline or, better, as a file path
+ * (`passwordFile`), read at start-up by the Kafka adapter. Nothing in here is ever logged.
+ */
+export const kafkaSecuritySchema = z
+  .object({
+    sasl: z
+      .object({
+        mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+        username: z.string().min(1),
+        /** Inline password; prefer passwordFile. */
+        password: z.string().optional(),
+        /** File whose content (trimmed) is the password, e.g. a mounted Kubernetes secret. */
+        passwordFile: z.string().min(1).optional(),
+      })
+      .strict()
+      .refine((s) => (s.password === undefined) !== (s.passwordFile === undefined), 'give exactly one of password or passwordFile')
+      .optional(),
+    tls: z
+      .object({
+        /** Use TLS. Default true when the section is present. */
+        enabled: z.boolean().default(true),
+        /** PEM files: the CA bundle to trust, and a client certificate and key for mutual TLS. */
+        caFile: z.string().min(1).optional(),
+        certFile: z.string().min(1).optional(),
+        keyFile: z.string().min(1).optional(),
+        /** File holding the client key's passphrase. */
+        keyPassphraseFile: z.string().min(1).optional(),
+        /** Verify the broker's certificate. Default true; turn off only for a test broker. */
+        rejectUnauthorized: z.boolean().default(true),
+      })
+      .strict()
+      .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), 'certFile and keyFile go together')
+      .optional(),
+  })
+  .strict();
+
+/** Where a point's fields live in an input message (dotted paths into the JSON object). */
+export const parseConfigSchema = z
+  .object({
+    /** Series id field; when absent in a message, the message key is used. Default `series`. */
+    seriesField: z.string().min(1).default('series'),
+    /** Event time field: epoch ms, epoch s or ISO-8601 (see timestampUnit). Default `ts`. */
+    timestampField: z.string().min(1).default('ts'),
+    /** Univariate value field. Default `value`. */
+    valueField: z.string().min(1).default('value'),
+    /** Multivariate field: an object of named numbers; wins over valueField when present. Default `values`. */
+    valuesField: z.string().min(1).default('values'),
+    /** How numeric timestamps are read: `auto` takes |n| < 1e11 as seconds, else ms. Default auto. */
+    timestampUnit: z.enum(['auto', 'ms', 's']).default('auto'),
+    /** Messages larger than this are refused as `oversize` before parsing. Default 64 KiB. */
+    maxMessageBytes: z.number().int().positive().default(65536),
+    /** Longest series id, in UTF-8 bytes. Default 512. */
+    maxSeriesBytes: z.number().int().min(1).max(65535).default(512),
+    /** Most channels in one multivariate point. Default 256. */
+    maxChannels: z.number().int().min(1).max(65535).default(256),
+  })
+  .strict();
+
+/** The `ingest` section: the Kafka side of the ingest service. Every field documents its default. */
+export const ingestConfigSchema = z
+  .object({
+    /** Consumer group. Default `hourglass-ingest`. */
+    groupId: z.string().min(1).default('hourglass-ingest'),
+    /** Kafka client id of the consumer and producer. Default `hourglass-ingest`. */
+    clientId: z.string().min(1).default('hourglass-ingest'),
+    /** Input topics by name. Default `['hourglass.points']`. */
+    topics: z.array(z.string().min(1)).default(['hourglass.points']),
+    /** Input topics by regular expression (JavaScript syntax, matched against the full name). Default none. */
+    topicPatterns: z
+      .array(z.string().min(1).refine(isRegex, 'not a valid regular expression'))
+      .default([]),
+    /** A new group starts at the earliest offset (true) or only new messages (false). Default true. */
+    fromBeginning: z.boolean().default(true),
+    windowsTopic: z.string().min(1).default('hourglass.windows'),
+    deadLetterTopic: z.string().min(1).default('hourglass.dlq'),
+    /** Create the windows and dead-letter topics at start when missing. Default false (operators own topics). */
+    createTopics: z.boolean().default(false),
+    /** Partitions for topics that ingest creates. Default 6. */
+    topicPartitions: z.number().int().positive().default(6),
+    parse: parseConfigSchema.default({}),
+    /** Most series with live window state; the least recently active is evicted beyond it. Default 100000. */
+    maxLiveSeries: z.number().int().positive().default(100_000),
+    /** A series that received nothing for this long (wall clock) is evicted. Default 1 h. */
+    seriesIdleTimeoutMs: z.number().int().positive().default(3_600_000),
+    /** Consumer session timeout and heartbeat interval. Defaults 30 s and 3 s. */
+    sessionTimeoutMs: z.number().int().positive().default(30_000),
+    heartbeatIntervalMs: z.number().int().positive().default(3_000),
+    /** Longest a fetch waits for data. Default 500 ms. */
+    maxWaitTimeMs: z.number().int().positive().default(500),
+    /** Fetch size per partition. Default 1 MiB. */
+    maxBytesPerPartition: z.number().int().positive().default(1_048_576),
+    /** Idempotent producer (acks=all, one request in flight, no duplicates from producer retries). Default true. */
+    idempotentProducer: z.boolean().default(true),
+    security: kafkaSecuritySchema.default({}),
+  })
+  .strict()
+  .refine((c) => c.topics.length + c.topicPatterns.length > 0, 'give at least one topic or topicPattern');
+
+export type IngestConfig = z.infer<typeof ingestConfigSchema>;
+/** SASL/TLS settings as validated (secrets possibly still file paths). */
+export type KafkaSecurityConfig = z.infer<typeof kafkaSecuritySchema>;
+/** Field paths and limits of the input parser. */
+export type ParseConfig = z.infer<typeof parseConfigSchema>;
+
+function isRegex(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}

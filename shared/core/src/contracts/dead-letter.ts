@@ -1,0 +1,70 @@
+/**
+ * Why ingest refused a message. Every refusal lands on the dead-letter topic with one of these, and
+ * `hourglass_ingest_dead_letters_total{reason}` counts it (a bounded label set, by construction).
+ */
+export const REJECT_REASONS = [
+  'oversize',
+  'malformed_json',
+  'not_an_object',
+  'missing_series',
+  'bad_series',
+  'bad_timestamp',
+  'missing_value',
+  'non_finite_value',
+  'unknown_channel',
+  'no_matching_group',
+  'too_late',
+] as const;
+
+/** One of REJECT_REASONS. */
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/** The JSON value written to `hourglass.dlq` (its Kafka key is the original message's key). */
+export interface DeadLetter {
+  readonly reason: RejectReason;
+  /** A short human explanation (which field, what was wrong); never contains secrets. */
+  readonly detail: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** Kafka offset as a decimal string (offsets are 64-bit). */
+  readonly offset: string;
+  /** When ingest received the message, ISO-8601 UTC. */
+  readonly receivedAt: string;
+  /** The original value: UTF-8 text when it decodes as such, else base64; null for a tombstone. */
+  readonly value: string | null;
+  readonly valueEncoding: 'utf8' | 'base64';
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Builds the dead-letter entry for one refused message; the original bytes survive exactly (text or base64). */
+export function buildDeadLetter(input: {
+  reason: RejectReason;
+  detail: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  receivedAtMs: number;
+  value: Uint8Array | null;
+}): DeadLetter {
+  let value: string | null = null;
+  let valueEncoding: DeadLetter['valueEncoding'] = 'utf8';
+  if (input.value !== null) {
+    try {
+      value = utf8.decode(input.value);
+    } catch {
+      value = Buffer.from(input.value.buffer, input.value.byteOffset, input.value.byteLength).toString('base64');
+      valueEncoding = 'base64';
+    }
+  }
+  return {
+    reason: input.reason,
+    detail: input.detail,
+    topic: input.topic,
+    partition: input.partition,
+    offset: input.offset,
+    receivedAt: new Date(input.receivedAtMs).toISOString(),
+    value,
+    valueEncoding,
+  };
+}

@@ -1,0 +1,140 @@
+import { HourglassError, type Window } from '@hourglass/core';
+
+/**
+ * From raw windows to the matrices the networks see: shape checks, robust per-channel
+ * normalisation statistics (fitted on training windows, then frozen in the artifact) and the
+ * normalised, missing-filled input with its mask.
+ */
+
+/** W and the channel names every window of a model must have. */
+export interface WindowShape {
+  readonly steps: number;
+  readonly channels: readonly string[];
+}
+
+/** Per-channel centre (median) and scale (IQR/1.349, floored) of raw values. */
+export interface Normalisation {
+  readonly center: readonly number[];
+  readonly scale: readonly number[];
+}
+
+/** n windows as row-major n × D matrices (D = W·C, time-major like the Window contract). */
+export interface Prepared {
+  readonly n: number;
+  readonly dim: number;
+  /** Normalised values; missing values hold the fill 0 (the channel's median). */
+  readonly x: Float32Array;
+  /** 1 where observed, 0 where missing. */
+  readonly mask: Float32Array;
+  /** Observed values per window. */
+  readonly observed: Int32Array;
+}
+
+/** Smallest scale relative to |median|, and absolute: a constant channel neither divides by 0 nor explodes. */
+export const RELATIVE_SCALE_FLOOR = 1e-3;
+export const ABSOLUTE_SCALE_FLOOR = 1e-6;
+
+/** Checks every window has one shape (the given one, else the first's); throws MODEL_INPUT_INVALID. */
+export function checkShape(windows: readonly Window[], expected?: WindowShape): WindowShape {
+  const first = windows[0];
+  if (first === undefined) throw new HourglassError('MODEL_INPUT_INVALID', 'no windows given');
+  const shape = expected ?? { steps: first.values.length / Math.max(1, first.channels.length), channels: [...first.channels] };
+  const c = shape.channels.length;
+  if (c === 0 || !Number.isInteger(shape.steps) || shape.steps < 2) {
+    throw new HourglassError('MODEL_INPUT_INVALID', `windows need at least 1 channel and 2 steps (got ${c} channels, ${shape.steps} steps)`);
+  }
+  windows.forEach((w, i) => {
+    const problem =
+      w.channels.length !== c || w.channels.some((name, k) => name !== shape.channels[k])
+        ? `channels [${w.channels.join(', ')}] differ from the model's [${shape.channels.join(', ')}]`
+        : !(w.values instanceof Float32Array) || w.values.length !== shape.steps * c
+          ? `has ${w.values?.length} values, expected W·C = ${shape.steps}·${c}`
+          : !(w.mask instanceof Uint8Array) || w.mask.length !== w.values.length
+            ? 'mask is not a Uint8Array as long as the values'
+            : undefined;
+    if (problem) throw new HourglassError('MODEL_INPUT_INVALID', `window ${i} (series ${w.series}) ${problem}`);
+  });
+  return shape;
+}
+
+/** Refuses windows with a non-finite observed value (MODEL_INPUT_NOT_FINITE): training data must be clean. */
+export function checkFinite(windows: readonly Window[]): void {
+  windows.forEach((w, i) => {
+    for (let k = 0; k < w.values.length; k += 1) {
+      if (w.mask[k] === 1 && !Number.isFinite(w.values[k] as number)) {
+        throw new HourglassError('MODEL_INPUT_NOT_FINITE', `window ${i} (series ${w.series}) has a non-finite observed value at index ${k}; mark it missing (mask 0) instead`);
+      }
+    }
+  });
+}
+
+/** Fits the normalisation on training windows; refuses non-finite observed values and all-constant data. */
+export function fitNormalisation(windows: readonly Window[], shape: WindowShape): Normalisation {
+  checkFinite(windows);
+  const c = shape.channels.length;
+  const perChannel: number[][] = Array.from({ length: c }, () => []);
+  for (const w of windows) {
+    for (let k = 0; k < w.values.length; k += 1) if (w.mask[k] === 1) (perChannel[k % c] as number[]).push(w.values[k] as number);
+  }
+  const center: number[] = [];
+  const scale: number[] = [];
+  let informative = 0;
+  perChannel.forEach((values, ch) => {
+    if (values.length < 2) throw new HourglassError('MODEL_TOO_LITTLE_DATA', `channel ${shape.channels[ch]} has ${values.length} observed values`);
+    values.sort((a, b) => a - b);
+    const q = (p: number): number => values[Math.round(p * (values.length - 1))] as number;
+    const median = q(0.5);
+    let s = (q(0.75) - q(0.25)) / 1.349; // IQR of a normal is 1.349σ
+    if (!(s > 0)) s = standardDeviation(values); // mostly-constant channels with rare moves
+    if (s > ABSOLUTE_SCALE_FLOOR && s > RELATIVE_SCALE_FLOOR * Math.abs(median)) informative += 1;
+    center.push(median);
+    scale.push(Math.max(s, RELATIVE_SCALE_FLOOR * Math.abs(median), ABSOLUTE_SCALE_FLOOR));
+  });
+  if (informative === 0) {
+    throw new HourglassError('MODEL_CONSTANT_DATA', 'every channel is constant in the training windows: there is no normal behaviour to learn');
+  }
+  return { center, scale };
+}
+
+/**
+ * Normalises windows into matrices. Non-finite observed values are treated as missing (mask 0), so
+ * one corrupt point cannot turn a score into NaN; fitting refuses them earlier (fitNormalisation).
+ */
+export function prepare(windows: readonly Window[], shape: WindowShape, norm: Normalisation): Prepared {
+  const c = shape.channels.length;
+  const dim = shape.steps * c;
+  const n = windows.length;
+  const x = new Float32Array(n * dim);
+  const mask = new Float32Array(n * dim);
+  const observed = new Int32Array(n);
+  windows.forEach((w, i) => {
+    const row = i * dim;
+    for (let k = 0; k < dim; k += 1) {
+      const v = w.values[k] as number;
+      if (w.mask[k] !== 1 || !Number.isFinite(v)) continue;
+      const ch = k % c;
+      x[row + k] = (v - (norm.center[ch] as number)) / (norm.scale[ch] as number);
+      mask[row + k] = 1;
+      observed[i] = (observed[i] as number) + 1;
+    }
+  });
+  return { n, dim, x, mask, observed };
+}
+
+/** Rows `indices` of a prepared set, as a new prepared set. */
+export function selectRows(p: Prepared, indices: readonly number[]): Prepared {
+  const x = new Float32Array(indices.length * p.dim);
+  const mask = new Float32Array(indices.length * p.dim);
+  const observed = new Int32Array(indices.length);
+  indices.forEach((r, i) => {
+    x.set(p.x.subarray(r * p.dim, (r + 1) * p.dim), i * p.dim);
+    mask.set(p.mask.subarray(r * p.dim, (r + 1) * p.dim), i * p.dim);
+    observed[i] = p.observed[r] as number;
+  });
+  return { n: indices.length, dim: p.dim, x, mask, observed };
+}
+
+function standardDeviation(values: readonly number[]): number {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length);
+}

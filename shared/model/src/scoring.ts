@@ -1,0 +1,41 @@
+import { type CalibrationState, calibratedScore, exceedanceProbability, severityFromExceedance } from '@hourglass/core';
+import type { Tf } from './backend';
+import type { Prepared } from './data';
+import type { Autoencoder } from './models/index';
+import { batchTensors } from './training';
+
+/** Raw network output for n windows: error per window, contributions per value (n × D, row-major). */
+export interface RawScores {
+  readonly rawError: Float64Array;
+  readonly contributions: Float32Array;
+}
+
+/** Largest batch sent to the network at once; bounds memory for any input size (the VAE multiplies it by L). */
+export const SCORE_CHUNK = 1024;
+
+/**
+ * Runs the network over prepared windows in chunks, each inside tf.tidy, so no tensor outlives a
+ * call. A window with no observed value has no reconstruction to judge: its raw error is 0.
+ */
+export function scoreNetwork(tf: Tf, net: Autoencoder, data: Prepared, chunk = SCORE_CHUNK): RawScores {
+  const rawError = new Float64Array(data.n);
+  const contributions = new Float32Array(data.n * data.dim);
+  for (let start = 0; start < data.n; start += chunk) {
+    const rows = Array.from({ length: Math.min(chunk, data.n - start) }, (_, i) => start + i);
+    const [errors, parts] = tf.tidy(() => {
+      const [x, mask] = batchTensors(tf, data, rows);
+      const out = net.evaluate(x, mask);
+      return [out.rawError.dataSync(), out.contributions.dataSync()] as const;
+    });
+    errors.forEach((e, i) => {
+      rawError[start + i] = (data.observed[start + i] as number) === 0 ? 0 : e;
+    });
+    contributions.set(parts, start * data.dim);
+  }
+  return { rawError, contributions };
+}
+
+/** A raw error seen through the calibration: score in [0,1] and severity 0–100. */
+export function calibrate(calibration: CalibrationState, rawError: number): { score: number; severity: number } {
+  return { score: calibratedScore(calibration, rawError), severity: severityFromExceedance(exceedanceProbability(calibration, rawError)) };
+}

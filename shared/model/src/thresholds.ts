@@ -1,0 +1,47 @@
+import { HourglassError, type ModelConfig, type PotState, fitPot, potQuantile, quantileThreshold } from '@hourglass/core';
+
+/**
+ * The decision threshold of a model, on raw errors (a window is anomalous when its raw error is
+ * strictly above `value`). For `spot`, `pot` and `peaks` let a scorer continue the fit with core's Spot.
+ */
+export interface ThresholdState {
+  readonly method: ModelConfig['threshold']['method'];
+  readonly value: number;
+  readonly pot?: PotState;
+  /** Excesses over the initial POT threshold (spot only), to resume streaming updates. */
+  readonly peaks?: readonly number[];
+}
+
+/** Chooses the threshold from validation errors, as the config's threshold section says. */
+export function chooseThreshold(config: ModelConfig['threshold'], errors: readonly number[]): ThresholdState {
+  switch (config.method) {
+    case 'fixed':
+      if (config.value === undefined) throw new HourglassError('MODEL_CONFIG_INVALID', 'threshold method fixed needs threshold.value');
+      return { method: 'fixed', value: config.value };
+    case 'quantile':
+      return { method: 'quantile', value: quantileThreshold(errors, config.quantile) };
+    case 'pot':
+    case 'spot': {
+      const pot = fitPot(errors, config.risk, config.initialQuantile);
+      const peaks = config.method === 'spot' ? errors.filter((e) => e > pot.initialThreshold).map((e) => e - pot.initialThreshold) : undefined;
+      return { method: config.method, value: pot.threshold, pot, ...(peaks ? { peaks } : {}) };
+    }
+  }
+}
+
+/** Problems with a deserialised threshold, empty when usable. */
+export function validateThreshold(t: ThresholdState): string[] {
+  const issues: string[] = [];
+  if (!['fixed', 'quantile', 'pot', 'spot'].includes(t.method)) issues.push(`unknown threshold method ${String(t.method)}`);
+  if (typeof t.value !== 'number' || !Number.isFinite(t.value)) issues.push('threshold value must be a finite number');
+  if (t.pot !== undefined) {
+    const p = t.pot;
+    const numbers = [p.initialThreshold, p.gpd?.shape, p.gpd?.scale, p.count, p.peakCount, p.risk, p.threshold];
+    if (numbers.some((v) => typeof v !== 'number' || !Number.isFinite(v)) || !(p.gpd.scale > 0) || !(p.risk > 0 && p.risk < 1)) issues.push('threshold POT state is not finite and valid');
+    else if (Math.abs(potQuantile(p.initialThreshold, p.gpd, p.risk, p.count, Math.max(1, p.peakCount)) - p.threshold) > 1e-9 * Math.max(1, Math.abs(p.threshold))) {
+      issues.push('threshold POT state is inconsistent with its threshold');
+    }
+  }
+  if (t.peaks !== undefined && (!Array.isArray(t.peaks) || t.peaks.some((v) => typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)))) issues.push('threshold peaks must be positive finite numbers');
+  return issues;
+}
