@@ -3,15 +3,16 @@
 // error) of a fixed set of windows are computed on native and on wasm with identical weights.
 //
 // Tolerance: both backends compute in float32 (ε = 1.19e-7) but sum in different orders (Eigen /
-// oneDNN sgemm vs XNNPACK, with or without FMA), so each reconstructed value may differ by a few ε
-// times its magnitude (measured: ≤ 3e-7 absolute for outputs ≤ 0.7, docs/native-backend.md). The
-// error of a window is mean((y - x)²); the subtraction cancels digits when the reconstruction is
-// good, so the relative difference of a term is about (abs. difference of y) / |y - x|: with
-// residuals ≥ ~0.01 that is ≤ ~3e-5. Hence relative 1e-4 (plus 1e-9 absolute for errors near 0):
-// loose enough for any summation order, tight enough to catch a wrong op (a missing bias, a
-// different activation, a float16 path), which moves errors by percent. The ranking of the top-k
-// anomalies must be identical: their errors are orders of magnitude apart from each other's
-// differences.
+// oneDNN sgemm vs XNNPACK, with or without FMA), so each reconstructed value y may differ by a few ε
+// times its magnitude (measured: ≤ 3e-7 absolute for outputs ≤ 0.7, docs/native-backend.md; we allow
+// δ = 1e-6). The error of a window is e = mean((y - x)²), so |Δe| ≤ mean(2·|y - x|·δ + δ²) ≤
+// 2·δ·√e + δ² (Cauchy-Schwarz). For well-reconstructed windows (e ~ 3e-5) that dominates: the
+// subtraction y - x cancels digits, and the relative difference reaches ~4e-5 (measured). So the
+// bound is |Δe| ≤ 1e-4·e + 2·δ·√e + δ²: the relative term covers the errors' own rounding, the
+// second the cancellation. It is loose enough for any summation order and tight enough to catch a
+// wrong op (a missing bias, another activation, a float16 path), which moves errors by percent.
+// The ranking of the top-k anomalies must be identical: their errors are orders of magnitude apart
+// from each other's differences.
 //
 // Native is required when HOURGLASS_REQUIRE_NATIVE=1 (CI); otherwise a missing native backend skips
 // this test with the reason.
@@ -27,7 +28,12 @@ const ANOMALIES = new Map<number, number>([
 ]);
 const TOP_K = ANOMALIES.size;
 const REL_TOL = 1e-4;
-const ABS_TOL = 1e-9;
+/** Allowed difference of one reconstructed value between backends (10× the largest measured). */
+const OUTPUT_DELTA = 1e-6;
+
+function tolerance(error: number): number {
+  return REL_TOL * error + 2 * OUTPUT_DELTA * Math.sqrt(error) + OUTPUT_DELTA ** 2;
+}
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -131,18 +137,19 @@ test('native and wasm give the same reconstruction errors for the same weights',
   wasmModel.dispose();
 
   let worstRel = 0;
-  let worstAt = -1;
+  let worstShare = 0; // largest |Δe| / tolerance: how much of the allowance was used
   for (let i = 0; i < NORMAL; i++) {
     const a = nativeErrors[i]!;
     const b = wasmErrors[i]!;
     assert.ok(Number.isFinite(a) && Number.isFinite(b), `window ${i}: finite errors`);
     const diff = Math.abs(a - b);
-    const rel = diff / Math.max(Math.abs(a), Math.abs(b));
-    if (rel > worstRel) [worstRel, worstAt] = [rel, i];
-    assert.ok(diff <= REL_TOL * Math.max(Math.abs(a), Math.abs(b)) + ABS_TOL, `window ${i}: native ${a} vs wasm ${b} (relative ${rel.toExponential(2)} > ${REL_TOL})`);
+    const tol = tolerance(Math.max(a, b));
+    worstRel = Math.max(worstRel, diff / Math.max(a, b));
+    worstShare = Math.max(worstShare, diff / tol);
+    assert.ok(diff <= tol, `window ${i}: native ${a} vs wasm ${b}: |Δ| ${diff.toExponential(2)} > tolerance ${tol.toExponential(2)}`);
   }
-  t.diagnostic(`TensorFlow ${native.info.tensorflowVersion}; largest relative difference ${worstRel.toExponential(2)} at window ${worstAt}; ` +
-    `errors range ${Math.min(...nativeErrors).toExponential(2)} to ${Math.max(...nativeErrors).toExponential(2)}`);
+  t.diagnostic(`TensorFlow ${native.info.tensorflowVersion}; largest relative difference ${worstRel.toExponential(2)}; ` +
+    `largest share of the tolerance used ${(worstShare * 100).toFixed(1)}%; errors range ${Math.min(...nativeErrors).toExponential(2)} to ${Math.max(...nativeErrors).toExponential(2)}`);
 
   const nativeTop = topK(nativeErrors, TOP_K);
   assert.deepEqual(topK(wasmErrors, TOP_K), nativeTop, 'same top-k anomalies in the same order');

@@ -52,12 +52,13 @@ export class AnomalyModel {
     const raw = scoreNetwork(this.tf, this.net, data);
     return windows.map((_, i) => {
       const rawError = raw.rawError[i] as number;
-      const { score, severity } = calibrate(calibration, rawError);
+      // A window with nothing observed has nothing to judge: it is reported as normal, never as an anomaly.
+      const { score, severity } = data.observed[i] === 0 ? { score: 0, severity: 0 } : calibrate(calibration, rawError);
       return {
         rawError,
         score,
         severity,
-        isAnomaly: rawError > threshold.value,
+        isAnomaly: data.observed[i] !== 0 && rawError > threshold.value,
         observed: data.observed[i] as number,
         explanation: explain(raw.contributions.subarray(i * data.dim, (i + 1) * data.dim), shape.steps, shape.channels, config.explanation.topK),
       };

@@ -34,13 +34,14 @@ export function validateThreshold(t: ThresholdState): string[] {
   const issues: string[] = [];
   if (!['fixed', 'quantile', 'pot', 'spot'].includes(t.method)) issues.push(`unknown threshold method ${String(t.method)}`);
   if (typeof t.value !== 'number' || !Number.isFinite(t.value)) issues.push('threshold value must be a finite number');
+  if ((t.method === 'pot' || t.method === 'spot') && t.pot === undefined) issues.push(`threshold method ${t.method} needs its POT state`);
   if (t.pot !== undefined) {
     const p = t.pot;
     const numbers = [p.initialThreshold, p.gpd?.shape, p.gpd?.scale, p.count, p.peakCount, p.risk, p.threshold];
     if (numbers.some((v) => typeof v !== 'number' || !Number.isFinite(v)) || !(p.gpd.scale > 0) || !(p.risk > 0 && p.risk < 1)) issues.push('threshold POT state is not finite and valid');
     else if (Math.abs(potQuantile(p.initialThreshold, p.gpd, p.risk, p.count, Math.max(1, p.peakCount)) - p.threshold) > 1e-9 * Math.max(1, Math.abs(p.threshold))) {
       issues.push('threshold POT state is inconsistent with its threshold');
-    }
+    } else if (t.value !== p.threshold) issues.push('threshold value is inconsistent with its POT state');
   }
   if (t.peaks !== undefined && (!Array.isArray(t.peaks) || t.peaks.some((v) => typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)))) issues.push('threshold peaks must be positive finite numbers');
   return issues;
