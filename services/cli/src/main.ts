@@ -9,6 +9,7 @@ import { startTrainer } from '@hourglass/trainer';
 import { loadConfig } from './config-file';
 import { formatDoctor, runDoctor } from './commands/doctor';
 import { formatNabScore, runNabScore } from './commands/eval-nab-score';
+import { runEmbedded, type RunSummary } from './commands/run';
 
 /**
  * The `hourglass` command line: the composition root of every command. It is the only module
@@ -53,6 +54,27 @@ function buildProgram(): Command {
       else process.stdout.write(`${file}: OK (${config.groups.length} model group${config.groups.length === 1 ? '' : 's'}: ${config.groups.map((g) => g.name).join(', ')})\n`);
     });
 
+  program
+    .command('run')
+    .description('Run ingest, scorer and trainer in one process over a file, stdin or the built-in demo (no Kafka, Redis or Docker).')
+    .option('-i, --input <file>', 'input: CSV with a header, or NDJSON in the input-topic shape; - reads NDJSON from stdin')
+    .option('--demo', 'generate a realistic multi-series stream with injected anomalies, and check the episodes against them')
+    .option('-e, --events <file>', 'write anomaly events (NDJSON) here instead of stdout')
+    .option('-c, --config <file>', 'config file (YAML or JSON): model groups, windowing, parsing')
+    .option('--state-dir <dir>', 'where models persist between runs', '.hourglass')
+    .option('--metrics-port <port>', 'serve /metrics on this port while running', parsePort)
+    .option('--series <id>', 'series id for input lines that name none', 'default')
+    .option('--json', 'print the summary as one JSON object on the last line of stdout')
+    .action(async (opts: { input?: string; demo?: boolean; events?: string; config?: string; stateDir: string; metricsPort?: number; series: string; json?: boolean }) => {
+      const config = loadConfig(opts.config, process.env);
+      const log = createLogger({ level: opts.json ? 'warn' : config.log.level, name: 'hourglass-run' });
+      // With --json the summary must be the last stdout line, so events go to a file or nowhere.
+      const events = opts.events ?? (opts.json ? '/dev/null' : undefined);
+      const summary = await runEmbedded(config, { ...opts, ...(events ? { events } : {}) }, log, process.env);
+      if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      else process.stderr.write(`${formatRunSummary(summary)}\n`);
+    });
+
   const evaluate = program.command('eval').description('Measure detection quality on labelled benchmarks.');
   evaluate
     .command('nab-score')
@@ -68,8 +90,18 @@ function buildProgram(): Command {
       process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `${formatNabScore(summary)}\n`);
     });
 
+  program
+    .command('ingest')
+    .description('Start ingest: Kafka points to sliding windows (serves /metrics, /healthz, /readyz; stops gracefully on SIGTERM).')
+    .option('-c, --config <file>', 'config file (YAML or JSON)')
+    .action(async (opts: { config?: string }) => {
+      const config = loadConfig(opts.config, process.env);
+      const log = createLogger({ level: config.log.level, name: 'hourglass-ingest' });
+      const service = await startIngest({ config, log });
+      onShutdownSignal(log, () => service.stop());
+    });
+
   for (const [name, start, needs] of [
-    ['ingest', startIngest, ['kafka']],
     ['scorer', startScorer, ['kafka', 'redis']],
     ['trainer', startTrainer, ['redis']],
   ] as const) {
@@ -104,6 +136,25 @@ function buildProgram(): Command {
       process.exitCode = ok ? 0 : 1;
     });
   return program;
+}
+
+function formatRunSummary(s: RunSummary): string {
+  const lines = [
+    '',
+    `Hourglass processed ${s.points} points from ${s.series} series into ${s.windows} windows in ${s.seconds}s (backend: ${s.backend}).`,
+    `Models fitted: ${s.modelsFitted}; anomaly events: ${s.events} in ${s.episodes} episodes; refused points: ${s.rejected}.`,
+  ];
+  if (s.precision !== undefined) {
+    lines.push(`Against the injected anomalies: precision ${s.precision.toFixed(2)}, recall ${s.recall!.toFixed(2)}.`);
+    for (const m of s.missed ?? []) lines.push(`  missed: ${m.kind} on ${m.series} at ${new Date(m.startMs).toISOString()}`);
+  }
+  return lines.join('\n');
+}
+
+function parsePort(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new InvalidArgumentError(`'${text}' is not a port number`);
+  return value;
 }
 
 function parseFiniteNumber(text: string): number {

@@ -16,7 +16,11 @@ export interface ScoringModel {
   readonly group: string;
   readonly version: string;
   readonly threshold: number;
-  /** Scores a batch; the result is in the same order as the input. */
+  /** Window length (W) the model was fitted on. */
+  readonly steps: number;
+  /** False when the window's shape (steps, channels) is not the one the model was fitted on. */
+  accepts(window: Window): boolean;
+  /** Scores a batch of accepted windows; the result is in the same order as the input. */
   score(windows: readonly Window[]): WindowScore[];
   /** Releases native memory; called once no batch uses the model any more. */
   dispose(): void;

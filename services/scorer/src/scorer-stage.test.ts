@@ -11,7 +11,8 @@ import { SeriesScoreGauges } from './series-gauges';
 
 // A stand-in model for the stage's logic: a window is anomalous when its newest value exceeds 10.
 const thresholdModel = (group: string, version = 'v1'): ScoringModel => ({
-  group, version, threshold: 0.99,
+  group, version, threshold: 0.99, steps: 4,
+  accepts: (w) => w.channels.length === 1,
   score: (windows) => windows.map((w) => {
     const v = w.values[w.values.length - 1]!;
     const anomalous = v > 10;

@@ -66,19 +66,26 @@ export class ScorerStage {
     let coldWindows = 0;
 
     for (const [group, groupWindows] of byGroup) {
-      const model = this.options.models.modelFor(group);
-      if (model === null) {
+      if (this.options.models.modelFor(group) === null) {
         this.coldStart.add(group);
         metrics.modelLoaded.set({ group }, 0);
         clean.set(group, await this.coldStartSample(group, groupWindows));
         coldWindows += groupWindows.length;
         continue;
       }
+      await this.ensureStates(group, groupWindows);
+      // Taken after the last await, and used synchronously: a hot swap cannot dispose it mid-batch.
+      const model = this.options.models.modelFor(group);
+      if (model === null) continue;
       this.coldStart.delete(group);
       metrics.modelLoaded.set({ group }, 1);
       metrics.threshold.set({ group }, model.threshold);
-      await this.ensureStates(group, groupWindows);
-      const { groupEvents, normal, states } = this.scoreGroup(model, groupWindows);
+      const scorable = groupWindows.filter((w) => model.accepts(w));
+      if (scorable.length < groupWindows.length) {
+        metrics.unscorable.inc({ group }, groupWindows.length - scorable.length);
+        this.options.log.warn({ group, count: groupWindows.length - scorable.length, model: model.version }, 'windows whose shape differs from the model were not scored');
+      }
+      const { groupEvents, normal, states } = this.scoreGroup(model, scorable);
       events.push(...groupEvents);
       clean.set(group, normal);
       touched.set(group, states);

@@ -9,3 +9,9 @@ export const SERVICE_NAME = 'hourglass-trainer';
 export function startTrainer(options: Omit<ServiceShellOptions, 'name'>): Promise<ServiceShell> {
   return startServiceShell({ ...options, name: SERVICE_NAME });
 }
+
+export { TrainerStage, REFIT_DEFAULTS, type RefitOutcome, type RefitPolicy, type TrainerStageOptions } from './trainer-stage';
+export { createTrainerMetrics, type TrainerMetrics } from './trainer-metrics';
+export { judge, GATE_DEFAULTS, type GatePolicy, type HoldoutMetrics } from './gate';
+export { InMemoryLocks, InMemoryModelStore } from './in-memory';
+export type { CleanWindowSource, GateDecision, ModelStore, TrainLocks } from './ports';

@@ -3,4 +3,5 @@ export { redisKeys, type RedisKeys } from './keys';
 export { ModelRegistry, type ModelPointer, type StoredModel, type ModelNotification } from './registry';
 export { tryLock, type HeldLock } from './lock';
 export { CleanBuffer } from './clean-buffer';
+export { RedisWindowBuffer, RedisEpisodeStore } from './window-stores';
 export type { Redis } from 'ioredis';

@@ -13,6 +13,8 @@ export interface RedisKeys {
   modelVersions(group: string): string;
   /** Counter that numbers a group's versions. */
   modelSequence(group: string): string;
+  /** Capped list of the gate's decisions (newest first), JSON each. */
+  modelDecisions(group: string): string;
   /** Pub/sub channel that announces pointer moves. */
   modelsChannel(): string;
   /** Lock that elects the trainer of a group. */
@@ -29,6 +31,7 @@ export function redisKeys(prefix = 'hourglass:'): RedisKeys {
     // Names that cannot be a version (versions are v<number>), so they never collide with one.
     modelVersions: (group) => `${prefix}model:${group}:index`,
     modelSequence: (group) => `${prefix}model:${group}:seq`,
+    modelDecisions: (group) => `${prefix}model:${group}:decisions`,
     modelsChannel: () => `${prefix}models`,
     trainLock: (group) => `${prefix}lock:train:${group}`,
     episodes: (group) => `${prefix}episodes:${group}`,

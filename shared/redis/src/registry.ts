@@ -123,6 +123,17 @@ export class ModelRegistry {
     return pointer === null ? null : this.load(group, pointer.version, pointer.sha256);
   }
 
+  /** Appends a gate decision to the group's capped decision log (newest first, 100 kept). */
+  async recordDecision(group: string, decision: unknown): Promise<void> {
+    const key = this.keys.modelDecisions(group);
+    await this.redis.multi().lpush(key, JSON.stringify(decision)).ltrim(key, 0, 99).exec().then(throwOnTransactionError);
+  }
+
+  /** The newest `count` gate decisions of a group. */
+  async decisions(group: string, count = 20): Promise<unknown[]> {
+    return (await this.redis.lrange(this.keys.modelDecisions(group), 0, count - 1)).map((t) => JSON.parse(t) as unknown);
+  }
+
   /** The versions of a group, oldest first, with their reports and which one is current. */
   async list(group: string): Promise<{ version: string; createdAt: string; current: boolean; report: unknown }[]> {
     const [versions, pointer] = await Promise.all([this.redis.zrange(this.keys.modelVersions(group), 0, -1), this.current(group)]);

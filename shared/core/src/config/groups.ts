@@ -17,8 +17,6 @@ export const groupConfigSchema = z
       })
       .strict()
       .refine((m) => m.series !== undefined || m.glob !== undefined || m.regex !== undefined, 'give series, glob or regex'),
-    /** One model per series (small fleets) instead of one shared model (large fleets). */
-    perSeriesModel: z.boolean().default(false),
     window: windowConfigSchema.default({}),
     model: modelConfigSchema.default({}),
   })

@@ -1,0 +1,136 @@
+import { createWriteStream, statSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DEMO_DEFAULTS, HourglassError, detectionQuality, generateDemoStream,
+  type AnomalyEvent, type DetectedEpisode, type GroupConfig, type HourglassConfig, type InjectedAnomaly,
+} from '@hourglass/core';
+import { initBackend, requireNativeFromEnv } from '@hourglass/model';
+import { createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
+import { EMBEDDED_DEFAULTS, EmbeddedPipeline, REFIT_DEFAULTS } from '../embedded/pipeline';
+import { demoRecords, openInput, readInput, type InputRecord } from '../embedded/inputs';
+import { demoGroups } from '../embedded/demo-config';
+
+export interface RunOptions {
+  readonly input?: string;
+  readonly demo?: boolean;
+  readonly events?: string;
+  readonly stateDir: string;
+  readonly metricsPort?: number;
+  readonly series: string;
+}
+
+/** What `hourglass run` reports at the end (and as JSON with --json). */
+export interface RunSummary {
+  readonly backend: string;
+  readonly series: number;
+  readonly points: number;
+  readonly rejected: number;
+  readonly windows: number;
+  readonly events: number;
+  readonly episodes: number;
+  readonly modelsFitted: number;
+  readonly models: Record<string, string | null>;
+  readonly precision?: number;
+  readonly recall?: number;
+  readonly missed?: readonly InjectedAnomaly[];
+  readonly seconds: number;
+}
+
+/**
+ * `hourglass run`: the whole pipeline in one process over a file, stdin, or the built-in demo.
+ * Events go to stdout (NDJSON) or `--events FILE`; the summary goes to stderr, or as JSON last.
+ */
+export async function runEmbedded(config: HourglassConfig, options: RunOptions, log: Logger, env: NodeJS.ProcessEnv): Promise<RunSummary> {
+  const started = Date.now();
+  if (!options.demo && !options.input) throw new HourglassError('USAGE', 'give --input FILE (CSV or NDJSON, - for stdin) or --demo');
+  const { info } = await initBackend({ requireNative: requireNativeFromEnv(env) });
+  const registry = createMetricsRegistry('hourglass-embedded');
+  exportBackendInfo(registry, info.name);
+  let ops: OpsServer | undefined;
+  if (options.metricsPort !== undefined) {
+    ops = await startOpsServer({ registry, host: config.ops.host, port: options.metricsPort, readiness: () => ({ ready: true, details: {} }) });
+    log.info({ metrics: `${ops.url}/metrics` }, 'serving metrics');
+  }
+  const demo = options.demo ? generateDemoStream() : undefined;
+  const groups: readonly GroupConfig[] = demo ? demoGroups(config) : config.groups;
+  const events: AnomalyEvent[] = [];
+  const out: WriteStream | NodeJS.WriteStream = options.events ? createWriteStream(options.events) : process.stdout;
+  const pipeline = new EmbeddedPipeline({
+    groups, modelsDir: join(options.stateDir, 'models'), registry, log,
+    onEvent: (event) => {
+      events.push(event);
+      out.write(`${JSON.stringify(event)}\n`);
+    },
+    ...EMBEDDED_DEFAULTS,
+    refitEveryWindows: demo ? 288 : EMBEDDED_DEFAULTS.refitEveryWindows,
+    refit: demo ? { ...REFIT_DEFAULTS, minWindows: 600 } : REFIT_DEFAULTS,
+  });
+  await pipeline.start();
+  const progress = progressReporter(options.input && options.input !== '-' ? statSync(options.input).size : undefined);
+  const records: Iterable<InputRecord> | AsyncIterable<InputRecord> = demo
+    ? demoRecords(demo.points, config.ingest.parse)
+    : (() => {
+        const { stream, format } = openInput(options.input!);
+        stream.on('data', (chunk: Buffer | string) => progress.advance(chunk.length));
+        return readInput(stream, format, config.ingest.parse, options.series);
+      })();
+  try {
+    for await (const record of records) {
+      if (record.result.ok) await pipeline.offer(record.result.point);
+      else {
+        pipeline.reject(record.result.reason);
+        log.warn({ line: record.line, reason: record.result.reason, detail: record.result.detail }, 'input line refused');
+      }
+    }
+    await pipeline.finish();
+  } finally {
+    progress.done();
+    if (out !== process.stdout) await new Promise<void>((resolve) => (out as WriteStream).end(resolve));
+    await ops?.close();
+  }
+  const episodes = toEpisodes(events);
+  const quality = demo ? detectionQuality(episodes, demo.truth, 32 * DEMO_DEFAULTS.intervalMs) : undefined;
+  return {
+    backend: info.name, series: new Set(events.map((e) => e.series)).size || (demo?.series.length ?? 0),
+    points: pipeline.stats.points, rejected: pipeline.stats.rejected, windows: pipeline.stats.windows, events: events.length,
+    episodes: episodes.length, modelsFitted: pipeline.stats.fits.filter((f) => f.outcome.status === 'promoted').length,
+    models: pipeline.versions(),
+    ...(quality ? { precision: round(quality.precision), recall: round(quality.recall), missed: quality.missed } : {}),
+    seconds: round((Date.now() - started) / 1000),
+  };
+}
+
+/** Pairs each episode's open event with its last event (closed, or the latest update). */
+export function toEpisodes(events: readonly AnomalyEvent[]): DetectedEpisode[] {
+  const spans = new Map<string, DetectedEpisode>();
+  for (const e of events) {
+    const end = Date.parse(e.windowEnd);
+    const known = spans.get(e.episodeId);
+    spans.set(e.episodeId, known ? { ...known, endMs: end } : { series: e.series, startMs: end, endMs: end });
+  }
+  return [...spans.values()];
+}
+
+/** A one-line progress indicator on a terminal (stderr), silent otherwise. */
+function progressReporter(totalBytes: number | undefined) {
+  const tty = process.stderr.isTTY === true && totalBytes !== undefined && totalBytes > 0;
+  let done = 0;
+  let lastDraw = 0;
+  return {
+    advance(bytes: number) {
+      done += bytes;
+      if (!tty || Date.now() - lastDraw < 100) return;
+      lastDraw = Date.now();
+      const share = Math.min(1, done / totalBytes!);
+      const width = 30;
+      process.stderr.write(`\r[${'#'.repeat(Math.round(share * width)).padEnd(width)}] ${(share * 100).toFixed(0).padStart(3)}%`);
+    },
+    done() {
+      if (tty) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,19 @@
+import { compileConfig, generateDemoStream, type GroupConfig, type HourglassConfig } from '@hourglass/core';
+
+/**
+ * The demo's model groups: one per demo series (one model per series, as for a small fleet),
+ * windows of 32 five-minute steps, and the configured model settings otherwise.
+ */
+export function demoGroups(config: HourglassConfig): GroupConfig[] {
+  const base = config.groups[0];
+  const series = generateDemoStream({ days: 1 }).series;
+  const raw = {
+    groups: series.map((name) => ({
+      name: name.replace(/[^A-Za-z0-9_.-]/g, '_'),
+      match: { series: [name] },
+      window: { lengthSteps: 32, intervalMs: 5 * 60_000 },
+      model: { ...(base?.model ?? {}), epochs: 40 },
+    })),
+  };
+  return [...compileConfig(raw).groups];
+}

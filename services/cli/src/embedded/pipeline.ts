@@ -1,0 +1,153 @@
+import { Counter, type Registry } from 'prom-client';
+import { EPISODE_DEFAULTS, Windower, describeError, type AnomalyEvent, type GroupConfig, type Point, type Window } from '@hourglass/core';
+import type { Logger } from '@hourglass/runtime';
+import {
+  HotSwapModelProvider, InMemoryCleanBuffer, InMemoryEpisodeStore, ScorerStage, SeriesScoreGauges, createScorerMetrics,
+} from '@hourglass/scorer';
+import { InMemoryLocks, REFIT_DEFAULTS, TrainerStage, createTrainerMetrics, type RefitOutcome, type RefitPolicy } from '@hourglass/trainer';
+import { DiskModelStore } from './disk-model-store';
+
+export interface EmbeddedOptions {
+  readonly groups: readonly GroupConfig[];
+  /** Folder for models (persisted between runs). */
+  readonly modelsDir: string;
+  readonly registry: Registry;
+  readonly log: Logger;
+  /** Called for every published anomaly event, in order. */
+  readonly onEvent: (event: AnomalyEvent) => void;
+  /** Windows per scorer micro-batch. */
+  readonly batchWindows: number;
+  /** Refit a group after this many new clean windows (0: only the first fit). */
+  readonly refitEveryWindows: number;
+  readonly refit: RefitPolicy;
+  /** Clean windows kept per group in memory. */
+  readonly bufferMaxWindows: number;
+  readonly maxLiveSeries: number;
+}
+
+export const EMBEDDED_DEFAULTS = { batchWindows: 1024, refitEveryWindows: 5000, bufferMaxWindows: 20_000, maxLiveSeries: 100_000 };
+
+/** Counts an embedded run reports in its summary. */
+export interface EmbeddedStats {
+  points: number;
+  rejected: number;
+  windows: number;
+  events: number;
+  fits: { group: string; outcome: RefitOutcome }[];
+}
+
+/**
+ * The whole pipeline in one process: the ingest windowing, the scorer stage and the trainer
+ * stage of the services, wired to in-process queues and a model folder instead of Kafka and
+ * Redis. Only these adapters differ from the distributed path.
+ */
+export class EmbeddedPipeline {
+  readonly stats: EmbeddedStats = { points: 0, rejected: 0, windows: 0, events: 0, fits: [] };
+  private readonly windower: Windower;
+  private readonly buffer: InMemoryCleanBuffer;
+  private readonly store: DiskModelStore;
+  private readonly provider: HotSwapModelProvider;
+  private readonly scorer: ScorerStage;
+  private readonly trainer: TrainerStage;
+  private readonly rejections: Counter;
+  private pending: Window[] = [];
+  private readonly sinceFit = new Map<string, number>();
+
+  constructor(private readonly options: EmbeddedOptions) {
+    const { registry, log } = options;
+    this.windower = new Windower({ groups: options.groups, maxLiveSeries: options.maxLiveSeries, seriesIdleTimeoutMs: Number.MAX_SAFE_INTEGER });
+    this.buffer = new InMemoryCleanBuffer(options.bufferMaxWindows);
+    this.store = new DiskModelStore(options.modelsDir);
+    const scorerMetrics = createScorerMetrics(registry);
+    this.provider = new HotSwapModelProvider({
+      source: this.store, groups: options.groups.map((g) => g.name), pollIntervalMs: 60_000,
+      expectedSteps: (group) => options.groups.find((g) => g.name === group)?.window.lengthSteps ?? 0,
+      metrics: scorerMetrics, log: log.child({ component: 'models' }),
+    });
+    this.scorer = new ScorerStage({
+      models: this.provider,
+      events: { publish: async (events) => events.forEach((e) => options.onEvent(e)) },
+      clean: this.buffer,
+      episodes: new InMemoryEpisodeStore(),
+      policy: EPISODE_DEFAULTS,
+      warmupWindows: options.refit.maxWindows,
+      cleanSampleRate: 1,
+      maxTrackedSeries: options.maxLiveSeries,
+      metrics: scorerMetrics,
+      seriesGauges: new SeriesScoreGauges(registry, { allowlist: [], topK: 20, hardCap: 50, trackedMax: 10_000 }),
+      log: log.child({ component: 'scorer' }),
+    });
+    this.trainer = new TrainerStage({
+      source: this.buffer, store: this.store, locks: new InMemoryLocks(), metrics: createTrainerMetrics(registry), log: log.child({ component: 'trainer' }),
+    });
+    this.rejections = new Counter({ name: 'hourglass_embedded_rejected_points_total', help: 'Points refused by windowing, by reason.', labelNames: ['reason'], registers: [registry] });
+  }
+
+  /** Loads the models saved by earlier runs. */
+  async start(): Promise<void> {
+    await this.provider.start();
+  }
+
+  /** Offers one point; scores a batch when enough windows are pending. */
+  async offer(point: Point, arrivalMs = Date.now()): Promise<void> {
+    this.stats.points++;
+    const result = this.windower.offer(point, { source: 0, offset: this.stats.points }, arrivalMs);
+    if (result.outcome.kind === 'rejected') {
+      this.stats.rejected++;
+      this.rejections.inc({ reason: result.outcome.reason });
+      return;
+    }
+    if (result.windows.length > 0) this.pending.push(...result.windows);
+    if (this.pending.length >= this.options.batchWindows) await this.flush();
+  }
+
+  /** Records a point refused before windowing (a parse error), for the same counters. */
+  reject(reason: string): void {
+    this.stats.rejected++;
+    this.rejections.inc({ reason });
+  }
+
+  /** Scores what is pending, then refits the groups that are due. */
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.stats.windows += batch.length;
+    const outcome = await this.scorer.process(batch);
+    this.stats.events += outcome.events.length;
+    const appended = new Map<string, number>();
+    for (const w of batch) appended.set(w.group, (appended.get(w.group) ?? 0) + 1);
+    for (const group of this.options.groups) {
+      const since = (this.sinceFit.get(group.name) ?? 0) + (appended.get(group.name) ?? 0);
+      this.sinceFit.set(group.name, since);
+      const hasModel = this.provider.modelFor(group.name) !== null;
+      const due = hasModel ? this.options.refitEveryWindows > 0 && since >= this.options.refitEveryWindows : (await this.buffer.size(group.name)) >= this.options.refit.minWindows;
+      if (due) await this.refit(group);
+    }
+  }
+
+  /** Flushes the last windows. */
+  async finish(): Promise<void> {
+    await this.flush();
+    await this.provider.stop();
+  }
+
+  /** Model version per group now. */
+  versions(): Record<string, string | null> {
+    return this.provider.versions();
+  }
+
+  private async refit(group: GroupConfig): Promise<void> {
+    this.sinceFit.set(group.name, 0);
+    try {
+      const outcome = await this.trainer.refit(group.name, group.model, this.options.refit);
+      this.stats.fits.push({ group: group.name, outcome });
+      if (outcome.status === 'promoted') await this.provider.refresh(group.name);
+    } catch (error) {
+      this.options.log.error({ group: group.name, err: describeError(error) }, 'refit failed; the current model stays');
+      this.stats.fits.push({ group: group.name, outcome: { status: 'rejected', reason: describeError(error) } });
+    }
+  }
+}
+
+export { REFIT_DEFAULTS };
