@@ -33,7 +33,7 @@ function stage(overrides: Partial<ScorerStageOptions> = {}) {
   const episodes = new InMemoryEpisodeStore();
   const models = new Map<string, ScoringModel>([['g', thresholdModel('g')]]);
   const options: ScorerStageOptions = {
-    models: { modelFor: (g) => models.get(g) ?? null }, events, clean, episodes, policy: EPISODE_DEFAULTS,
+    models: { modelFor: (g) => models.get(g) ?? null }, events, clean, episodes, policyFor: () => EPISODE_DEFAULTS,
     warmupWindows: 5, cleanSampleRate: 1, maxTrackedSeries: 1000, metrics: createScorerMetrics(registry),
     seriesGauges: new SeriesScoreGauges(registry, { allowlist: [], topK: 2, hardCap: 3, trackedMax: 100 }),
     log: createLogger({ level: 'silent' }), now: () => 1e12, ...overrides,

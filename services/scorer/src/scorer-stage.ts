@@ -13,7 +13,8 @@ export interface ScorerStageOptions {
   readonly events: EventSink;
   readonly clean: CleanWindowSink;
   readonly episodes: EpisodeStateStore;
-  readonly policy: EpisodePolicy;
+  /** Episode policy of each group (K to open, M to close, update rate). */
+  readonly policyFor: (group: string) => EpisodePolicy;
   /** Cold start: windows buffered per group for the first fit before buffering pauses. */
   readonly warmupWindows: number;
   /** Fraction of normal windows appended to the clean buffer (1 = all), chosen by a hash so replays agree. */
@@ -101,8 +102,9 @@ export class ScorerStage {
   }
 
   private scoreGroup(model: ScoringModel, windows: readonly Window[]) {
-    const { metrics, policy, seriesGauges } = this.options;
+    const { metrics, seriesGauges } = this.options;
     const group = model.group;
+    const policy = this.options.policyFor(group);
     const ordered = [...windows].sort((a, b) => (a.series < b.series ? -1 : a.series > b.series ? 1 : a.endMs - b.endMs));
     const timer = metrics.inferenceSeconds.startTimer({ group });
     const scores = model.score(ordered);

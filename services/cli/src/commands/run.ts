@@ -62,7 +62,7 @@ export async function runEmbedded(config: HourglassConfig, options: RunOptions, 
       out.write(`${JSON.stringify(event)}\n`);
     },
     ...EMBEDDED_DEFAULTS,
-    refitEveryWindows: demo ? 288 : EMBEDDED_DEFAULTS.refitEveryWindows,
+    refitEveryWindows: demo ? 576 : EMBEDDED_DEFAULTS.refitEveryWindows,
     refit: demo ? { ...REFIT_DEFAULTS, minWindows: 600 } : REFIT_DEFAULTS,
   });
   await pipeline.start();

@@ -12,7 +12,9 @@ export function demoGroups(config: HourglassConfig): GroupConfig[] {
       name: name.replace(/[^A-Za-z0-9_.-]/g, '_'),
       match: { series: [name] },
       window: { lengthSteps: 32, intervalMs: 5 * 60_000 },
-      model: { ...(base?.model ?? {}), epochs: 40 },
+      // One or two noisy windows are not worth a page: three in a row open an episode.
+      episodes: { openAfterWindows: 3, closeAfterWindows: 3, ongoingIntervalMs: 60 * 60_000 },
+      model: { ...(base?.model ?? {}), epochs: 30, batchSize: 128 },
     })),
   };
   return [...compileConfig(raw).groups];

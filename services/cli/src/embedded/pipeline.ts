@@ -69,7 +69,7 @@ export class EmbeddedPipeline {
       events: { publish: async (events) => events.forEach((e) => options.onEvent(e)) },
       clean: this.buffer,
       episodes: new InMemoryEpisodeStore(),
-      policy: EPISODE_DEFAULTS,
+      policyFor: (group) => options.groups.find((g) => g.name === group)?.episodes ?? EPISODE_DEFAULTS,
       warmupWindows: options.refit.maxWindows,
       cleanSampleRate: 1,
       maxTrackedSeries: options.maxLiveSeries,

@@ -18,6 +18,18 @@ export const groupConfigSchema = z
       .strict()
       .refine((m) => m.series !== undefined || m.glob !== undefined || m.regex !== undefined, 'give series, glob or regex'),
     window: windowConfigSchema.default({}),
+    /** How anomalous windows become episodes (scorer). */
+    episodes: z
+      .object({
+        /** K: open an episode on the K-th anomalous window in a row. Default 1. */
+        openAfterWindows: z.number().int().min(1).max(1000).default(1),
+        /** M: close it after M normal windows in a row (hysteresis). Default 3. */
+        closeAfterWindows: z.number().int().min(1).max(1000).default(3),
+        /** At most one `ongoing` update per this much event time, unless severity rises. Default 60000. */
+        ongoingIntervalMs: z.number().int().min(0).default(60_000),
+      })
+      .strict()
+      .default({}),
     model: modelConfigSchema.default({}),
   })
   .strict();
