@@ -1,13 +1,13 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { HourglassError, describeError } from '@hourglass/core';
+import { requireNativeFromEnv } from '@hourglass/model';
 import { createLogger, onShutdownSignal, HOURGLASS_VERSION } from '@hourglass/runtime';
-import { probeKafka } from '@hourglass/kafka';
-import { probeRedis } from '@hourglass/redis';
 import { startIngest } from '@hourglass/ingest';
-import { startScorer } from '@hourglass/scorer';
-import { startTrainer } from '@hourglass/trainer';
+import { startScorerService } from '@hourglass/scorer';
+import { startTrainerService } from '@hourglass/trainer';
 import { loadConfig } from './config-file';
 import { formatDoctor, runDoctor } from './commands/doctor';
+import { listModels, rollbackModel, showModel, trainNow } from './commands/models';
 import { formatNabScore, runNabScore } from './commands/eval-nab-score';
 import { runEmbedded, type RunSummary } from './commands/run';
 
@@ -101,24 +101,73 @@ function buildProgram(): Command {
       onShutdownSignal(log, () => service.stop());
     });
 
-  for (const [name, start, needs] of [
-    ['scorer', startScorer, ['kafka', 'redis']],
-    ['trainer', startTrainer, ['redis']],
-  ] as const) {
-    program
-      .command(name)
-      .description(`Start the ${name} service (serves /metrics, /healthz, /readyz; stops gracefully on SIGTERM).`)
-      .option('-c, --config <file>', 'config file (YAML or JSON)')
-      .action(async (opts: { config?: string }) => {
-        const config = loadConfig(opts.config, process.env);
-        const log = createLogger({ level: config.log.level, name: `hourglass-${name}` });
-        const dependencies: Record<string, () => Promise<unknown>> = {};
-        if ((needs as readonly string[]).includes('kafka')) dependencies.kafka = () => probeKafka(config.kafka);
-        if ((needs as readonly string[]).includes('redis')) dependencies.redis = () => probeRedis(config.redis.url);
-        const service = await start({ log, ops: config.ops, dependencies });
-        onShutdownSignal(log, () => service.stop());
-      });
-  }
+  program
+    .command('scorer')
+    .description('Start a scorer worker: windows in, anomaly events out (serves /metrics, /healthz, /readyz; stops gracefully on SIGTERM).')
+    .option('-c, --config <file>', 'config file (YAML or JSON)')
+    .action(async (opts: { config?: string }) => {
+      const config = loadConfig(opts.config, process.env);
+      const log = createLogger({ level: config.log.level, name: 'hourglass-scorer' });
+      const service = await startScorerService(config, log, { requireNative: requireNativeFromEnv(process.env) });
+      onShutdownSignal(log, () => service.stop());
+    });
+
+  program
+    .command('trainer')
+    .description('Start a trainer: periodic refits from the clean buffer into the model registry (several replicas are safe).')
+    .option('-c, --config <file>', 'config file (YAML or JSON)')
+    .action(async (opts: { config?: string }) => {
+      const config = loadConfig(opts.config, process.env);
+      const log = createLogger({ level: config.log.level, name: 'hourglass-trainer' });
+      const service = await startTrainerService(config, log, { requireNative: requireNativeFromEnv(process.env) });
+      onShutdownSignal(log, () => service.stop());
+    });
+
+  program
+    .command('train')
+    .description('Refit one model group now, against the running system (Redis), through the same gate as the trainer.')
+    .requiredOption('-g, --group <name>', 'model group')
+    .option('-c, --config <file>', 'config file (YAML or JSON)')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (opts: { group: string; config?: string; json?: boolean }) => {
+      const config = loadConfig(opts.config, process.env);
+      const outcome = await trainNow(config, createLogger({ level: 'warn', name: 'hourglass-train' }), opts.group);
+      process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${opts.group}: ${outcome.status}${'version' in outcome ? ` ${outcome.version}` : ''} (${outcome.reason})\n`);
+      process.exitCode = outcome.status === 'promoted' ? 0 : outcome.status === 'rejected' ? 3 : 4;
+    });
+
+  const models = program.command('models').description('Inspect and roll back the versioned model registry.');
+  models
+    .command('list')
+    .description('List the versions of a group, which one is current, and the latest gate decisions.')
+    .requiredOption('-g, --group <name>', 'model group')
+    .option('-c, --config <file>', 'config file (YAML or JSON)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { group: string; config?: string; json?: boolean }) => {
+      const result = await listModels(loadConfig(opts.config, process.env), createLogger({ level: 'warn' }), opts.group);
+      if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else for (const v of result.versions) process.stdout.write(`${v.current ? '*' : ' '} ${v.version.padEnd(6)} ${v.createdAt}  ${v.reason ?? ''}\n`);
+    });
+  models
+    .command('show')
+    .description('Show the stored training report of one version.')
+    .requiredOption('-g, --group <name>', 'model group')
+    .requiredOption('--version <v>', 'version, e.g. v3')
+    .option('-c, --config <file>', 'config file (YAML or JSON)')
+    .action(async (opts: { group: string; version: string; config?: string }) => {
+      const result = await showModel(loadConfig(opts.config, process.env), createLogger({ level: 'warn' }), opts.group, opts.version);
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    });
+  models
+    .command('rollback')
+    .description('Point a group back at an earlier version; scorers swap to it without a restart.')
+    .requiredOption('-g, --group <name>', 'model group')
+    .requiredOption('--to <version>', 'version to make current')
+    .option('-c, --config <file>', 'config file (YAML or JSON)')
+    .action(async (opts: { group: string; to: string; config?: string }) => {
+      await rollbackModel(loadConfig(opts.config, process.env), createLogger({ level: 'warn' }), opts.group, opts.to);
+      process.stdout.write(`${opts.group}: current is now ${opts.to}\n`);
+    });
 
   program
     .command('start')

@@ -1,15 +1,6 @@
-import { startServiceShell, type ServiceShell, type ServiceShellOptions } from '@hourglass/runtime';
-
-/**
- * The scorer service. This is its skeleton: it serves /metrics, /healthz and /readyz and shuts
- * down gracefully, and its readiness reflects its dependencies. The stage itself is issue #6 (batch scoring, anomaly episodes, clean buffer).
- */
-export const SERVICE_NAME = 'hourglass-scorer';
-
-export function startScorer(options: Omit<ServiceShellOptions, 'name'>): Promise<ServiceShell> {
-  return startServiceShell({ ...options, name: SERVICE_NAME });
-}
-
+/** The scorer: windows in, anomaly episodes out, normal windows to the clean buffer. */
+export { startScorerService, SERVICE_NAME, type ScorerService } from './service';
+export { KafkaEventSink, RegistryModelSource } from './adapters';
 export { ScorerStage, type ScorerStageOptions, type BatchOutcome } from './scorer-stage';
 export { createScorerMetrics, type ScorerMetrics } from './scorer-metrics';
 export { SeriesScoreGauges } from './series-gauges';

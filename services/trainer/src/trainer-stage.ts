@@ -49,19 +49,20 @@ export interface TrainerStageOptions {
 export class TrainerStage {
   constructor(private readonly options: TrainerStageOptions) {}
 
-  async refit(group: string, modelConfig: ModelConfigInput, policy: RefitPolicy): Promise<RefitOutcome> {
+  /** Refits `group` once. `extraReport` is stored with a promoted version (e.g. the buffer position). */
+  async refit(group: string, modelConfig: ModelConfigInput, policy: RefitPolicy, extraReport: Readonly<Record<string, unknown>> = {}): Promise<RefitOutcome> {
     const lock = await this.options.locks.tryLock(group, policy.lockTtlMs);
     if (!lock) return { status: 'skipped', reason: 'another trainer holds this group' };
     const keepAlive = setInterval(() => void lock.extend(policy.lockTtlMs).catch(() => undefined), Math.max(100, policy.lockTtlMs / 3));
     try {
-      return await this.refitLocked(group, modelConfig, policy);
+      return await this.refitLocked(group, modelConfig, policy, extraReport);
     } finally {
       clearInterval(keepAlive);
       await lock.release().catch(() => undefined);
     }
   }
 
-  private async refitLocked(group: string, modelConfig: ModelConfigInput, policy: RefitPolicy): Promise<RefitOutcome> {
+  private async refitLocked(group: string, modelConfig: ModelConfigInput, policy: RefitPolicy, extraReport: Readonly<Record<string, unknown>>): Promise<RefitOutcome> {
     const { metrics, log, store } = this.options;
     const started = Date.now();
     const windows = await this.options.source.recent(group, policy.maxWindows);
@@ -99,7 +100,7 @@ export class TrainerStage {
       if (!verdict.promote) return await this.reject(group, verdict.reason, candidateMetrics, currentMetrics);
 
       const artifact = candidate.toArtifact();
-      const { version } = await store.putVersion(group, artifact, { training: report, gate: { candidate: candidateMetrics, current: currentMetrics }, reason: verdict.reason });
+      const { version } = await store.putVersion(group, artifact, { ...extraReport, training: report, gate: { candidate: candidateMetrics, current: currentMetrics }, reason: verdict.reason });
       await store.setCurrent(group, version);
       await store.recordDecision({ group, at: new Date(this.now()).toISOString(), promoted: true, reason: verdict.reason, candidate: { ...candidateMetrics }, current: currentMetrics ? { ...currentMetrics } : null, version });
       metrics.fits.inc({ group, outcome: 'promoted', reason: 'gate_passed' });

@@ -22,3 +22,4 @@ export { Windower, type WindowerOptions, type WindowerOutcome, type WindowerResu
 export { seededRng, type Rng } from './random';
 export { generateDemoStream, DEMO_DEFAULTS, type DemoOptions, type DemoPoint, type DemoStream, type InjectedAnomaly, type InjectedKind } from './demo/demo-stream';
 export { detectionQuality, type DetectedEpisode, type DetectionQuality } from './demo/ground-truth';
+export { scorerConfigSchema, trainerConfigSchema, type ScorerConfig, type TrainerConfig } from './config/scorer-config';

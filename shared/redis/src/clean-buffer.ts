@@ -33,6 +33,18 @@ export class CleanBuffer {
     return windows.reverse();
   }
 
+  /** Windows ever appended to a group's stream (Redis 7 `entries-added`), trimmed ones included. */
+  async totalAdded(group: string): Promise<number> {
+    try {
+      const info = (await this.redis.call('XINFO', 'STREAM', this.keys.buffer(group))) as unknown[];
+      const at = info.findIndex((v) => String(v) === 'entries-added');
+      return at >= 0 ? Number(info[at + 1]) : await this.size(group);
+    } catch (error) {
+      if (String(error).includes('no such key')) return 0;
+      throw error;
+    }
+  }
+
   /** Number of windows buffered for a group. */
   size(group: string): Promise<number> {
     return this.redis.xlen(this.keys.buffer(group));

@@ -1,11 +1,16 @@
 import { Redis } from 'ioredis';
 import { UnavailableError } from '@hourglass/core';
 
-/** Creates an ioredis client that queues commands while reconnecting, with a bounded backoff. */
-export function createRedis(url: string, options: { lazyConnect?: boolean } = {}): Redis {
+/**
+ * Creates an ioredis client that reconnects with a bounded backoff. By default commands wait
+ * (queued) while it reconnects; with `failFast` they fail at once, for callers that would rather
+ * drop and count than stall (the scorer's clean-buffer writes).
+ */
+export function createRedis(url: string, options: { lazyConnect?: boolean; failFast?: boolean } = {}): Redis {
   return new Redis(url, {
     lazyConnect: options.lazyConnect ?? false,
-    maxRetriesPerRequest: 3,
+    enableOfflineQueue: !options.failFast,
+    maxRetriesPerRequest: options.failFast ? 0 : 3,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
   });
 }

@@ -22,6 +22,11 @@ export class RedisWindowBuffer {
     return this.buffer.size(group);
   }
 
+  /** Windows ever appended (the trainer's "new windows since the last fit" counts these). */
+  totalAdded(group: string): Promise<number> {
+    return this.buffer.totalAdded(group);
+  }
+
   /** The newest `count` windows, oldest first. An entry that does not decode is skipped, not fatal. */
   async recent(group: string, count: number): Promise<Window[]> {
     const out: Window[] = [];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors';
 import { groupConfigSchema } from './groups';
 import { ingestConfigSchema } from './ingest-config';
+import { scorerConfigSchema, trainerConfigSchema } from './scorer-config';
 import { closest, knownKeysAt } from './suggest';
 
 /**
@@ -43,6 +44,10 @@ const connectionSchema = z
       .default({}),
     /** The ingest service's Kafka side: topics, group, parsing, limits, security. */
     ingest: ingestConfigSchema.default({}),
+    /** The scorer service: Kafka side, micro-batching, clean buffer, metric limits. */
+    scorer: scorerConfigSchema.default({}),
+    /** The trainer service: refit schedule, gate and registry. */
+    trainer: trainerConfigSchema.default({}),
     /** Model groups, matched in order: a series belongs to the first group that matches it. */
     groups: z
       .array(groupConfigSchema)

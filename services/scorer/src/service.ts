@@ -1,0 +1,124 @@
+import { decodeWindow, describeError, type HourglassConfig, type Window } from '@hourglass/core';
+import { createKafka, ensureTopics, resolveKafkaSecurity } from '@hourglass/kafka';
+import { initBackend } from '@hourglass/model';
+import { ModelRegistry, RedisEpisodeStore, RedisWindowBuffer, createRedis, redisKeys } from '@hourglass/redis';
+import { MicroBatcher, createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
+import { Counter } from 'prom-client';
+import { KafkaEventSink, RegistryModelSource } from './adapters';
+import { HotSwapModelProvider } from './model-provider';
+import { createScorerMetrics } from './scorer-metrics';
+import { ScorerStage } from './scorer-stage';
+import { SeriesScoreGauges } from './series-gauges';
+
+export const SERVICE_NAME = 'hourglass-scorer';
+
+/** A running scorer service. */
+export interface ScorerService {
+  readonly ops: OpsServer;
+  readonly stage: ScorerStage;
+  stop(): Promise<void>;
+}
+
+/**
+ * Composes the scorer: a `hourglass-scorer` consumer on the windows topic whose batches, from
+ * several partitions at once, share micro-batches; each partition's offsets are committed only
+ * after its windows' events were acknowledged by Kafka (at least once).
+ */
+export async function startScorerService(config: HourglassConfig, log: Logger, options: { requireNative: boolean }): Promise<ScorerService> {
+  const sc = config.scorer;
+  const { info } = await initBackend({ requireNative: options.requireNative, warn: (m) => log.warn(m) });
+  const registry = createMetricsRegistry(SERVICE_NAME);
+  exportBackendInfo(registry, info.name);
+  const metrics = createScorerMetrics(registry);
+  const undecodable = new Counter({ name: 'hourglass_scorer_undecodable_windows_total', help: 'Messages on the windows topic that did not decode; skipped.', registers: [registry] });
+
+  const kafka = createKafka({ ...config.kafka, clientId: sc.clientId }, log.child({ component: 'kafka' }), resolveKafkaSecurity(config.ingest.security));
+  if (sc.createTopics) await ensureTopics(kafka, [{ topic: sc.anomaliesTopic, numPartitions: sc.topicPartitions }]);
+  // Commands fail at once while Redis is down (no offline queue): the stage counts and drops them.
+  const redis = createRedis(config.redis.url, { failFast: true });
+  redis.on('error', (error: Error) => log.debug({ err: error.message }, 'redis connection error'));
+  await waitUntilReady(redis, 5000, log);
+  const keys = redisKeys(config.redis.keyPrefix);
+  const modelRegistry = new ModelRegistry(redis, keys);
+  const groups = config.groups;
+  const provider = new HotSwapModelProvider({
+    source: new RegistryModelSource(modelRegistry, keys, config.redis.url), groups: groups.map((g) => g.name), pollIntervalMs: sc.modelPollIntervalMs,
+    expectedSteps: (group) => groups.find((g) => g.name === group)?.window.lengthSteps ?? 0, metrics, log: log.child({ component: 'models' }),
+  });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const stage = new ScorerStage({
+    models: provider, events: new KafkaEventSink(producer, sc.anomaliesTopic),
+    clean: new RedisWindowBuffer(redis, keys, sc.bufferMaxWindows), episodes: new RedisEpisodeStore(redis, keys),
+    policyFor: (group) => groups.find((g) => g.name === group)!.episodes,
+    warmupWindows: sc.warmupWindows, cleanSampleRate: sc.cleanSampleRate, maxTrackedSeries: sc.maxTrackedSeries, metrics,
+    seriesGauges: new SeriesScoreGauges(registry, { allowlist: sc.seriesGaugeAllowlist, topK: sc.seriesGaugeTopK, hardCap: sc.seriesGaugeMax, trackedMax: 10 * sc.seriesGaugeMax + 1000 }),
+    log: log.child({ component: 'stage' }),
+  });
+  await provider.start().catch((error: unknown) => log.warn({ err: describeError(error) }, 'initial model load failed; polling will retry'));
+  const batcher = new MicroBatcher<Window>((windows) => stage.process(windows).then(() => undefined), { maxItems: sc.batchMaxWindows, maxWaitMs: sc.batchMaxWaitMs });
+
+  const consumer = kafka.consumer({ groupId: sc.groupId, sessionTimeout: sc.sessionTimeoutMs, heartbeatInterval: sc.heartbeatIntervalMs, maxWaitTimeInMs: sc.maxWaitTimeMs });
+  let joined = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
+  consumer.on(consumer.events.CRASH, (event) => log.error({ err: String(event.payload.error) }, 'consumer crashed; kafkajs restarts it'));
+  await consumer.connect();
+  await consumer.subscribe({ topic: sc.windowsTopic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: sc.partitionsConsumedConcurrently,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isStale }) => {
+      if (batch.messages.length === 0 || isStale()) return;
+      const windows: Window[] = [];
+      for (const message of batch.messages) {
+        try {
+          if (message.value) windows.push(decodeWindow(message.value));
+        } catch (error) {
+          undecodable.inc();
+          log.warn({ topic: batch.topic, partition: batch.partition, offset: message.offset, err: describeError(error) }, 'skipped a window that does not decode');
+        }
+      }
+      const beat = setInterval(() => void heartbeat().catch(() => undefined), Math.max(500, sc.heartbeatIntervalMs));
+      try {
+        await batcher.add(windows); // rejects if publishing failed: nothing is committed, the batch is redelivered
+      } finally {
+        clearInterval(beat);
+      }
+      if (isStale()) return;
+      resolveOffset(batch.lastOffset());
+      await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }] }] });
+    },
+  });
+
+  const ops = await startOpsServer({
+    registry, host: config.ops.host, port: config.ops.port,
+    readiness: () => ({ ready: joined, details: { backend: info.name, consumer: joined ? 'joined' : 'joining', models: provider.versions(), coldStart: stage.coldStartGroups() } }),
+  });
+  log.info({ ops: ops.url, backend: info.name, groups: groups.map((g) => g.name) }, 'scorer started');
+  return {
+    ops,
+    stage,
+    async stop() {
+      await consumer.disconnect(); // lets the in-flight batch finish and commit
+      await batcher.flush();
+      await producer.disconnect();
+      await provider.stop();
+      redis.disconnect();
+      await ops.close();
+    },
+  };
+}
+
+/** Waits briefly for the first Redis connection; a scorer starts without Redis rather than not at all. */
+async function waitUntilReady(redis: ReturnType<typeof createRedis>, timeoutMs: number, log: Logger): Promise<void> {
+  if (redis.status === 'ready') return;
+  const ready = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+  if (!ready) log.warn('Redis is not reachable yet; scoring starts anyway (clean-buffer writes are dropped until it is)');
+}

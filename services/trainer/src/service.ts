@@ -1,0 +1,117 @@
+import { describeError, type GroupConfig, type HourglassConfig } from '@hourglass/core';
+import { initBackend } from '@hourglass/model';
+import { ModelRegistry, RedisWindowBuffer, createRedis, redisKeys, tryLock, type Redis } from '@hourglass/redis';
+import { createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
+import type { ModelStore, TrainLocks } from './ports';
+import { createTrainerMetrics } from './trainer-metrics';
+import { TrainerStage, type RefitOutcome, type RefitPolicy } from './trainer-stage';
+
+export const SERVICE_NAME = 'hourglass-trainer';
+
+/** The trainer's view of the Redis registry. */
+export function registryModelStore(registry: ModelRegistry): ModelStore {
+  return {
+    putVersion: async (group, artifact, report) => ({ version: (await registry.putVersion(group, Buffer.from(artifact.buffer, artifact.byteOffset, artifact.byteLength), report)).version }),
+    setCurrent: async (group, version) => void (await registry.setCurrent(group, version)),
+    loadCurrent: async (group) => {
+      const stored = await registry.loadCurrent(group);
+      return stored ? { version: stored.version, artifact: stored.artifact } : null;
+    },
+    recordDecision: (decision) => registry.recordDecision(decision.group, decision),
+  };
+}
+
+/** Everything a refit needs, wired to Redis; shared by the service and `hourglass train`. */
+export function createRedisTrainer(config: HourglassConfig, redis: Redis, log: Logger, metricsRegistry = createMetricsRegistry(SERVICE_NAME)) {
+  const keys = redisKeys(config.redis.keyPrefix);
+  const registry = new ModelRegistry(redis, keys, config.trainer.keepVersions);
+  const buffer = new RedisWindowBuffer(redis, keys, config.scorer.bufferMaxWindows);
+  const locks: TrainLocks = { tryLock: (group, ttlMs) => tryLock(redis, keys.trainLock(group), ttlMs) };
+  const stage = new TrainerStage({ source: buffer, store: registryModelStore(registry), locks, metrics: createTrainerMetrics(metricsRegistry), log });
+  return { stage, registry, buffer, metricsRegistry };
+}
+
+/** The refit policy of the config's `trainer` section. */
+export function refitPolicy(config: HourglassConfig): RefitPolicy {
+  const t = config.trainer;
+  return {
+    maxWindows: t.maxWindows, minWindows: t.minWindows, holdoutFraction: t.holdoutFraction, maxContamination: t.maxContamination,
+    gate: { errorTolerance: t.gateErrorTolerance, falseAlarmBudget: t.gateFalseAlarmBudget }, lockTtlMs: t.lockTtlMs,
+  };
+}
+
+export interface TrainerService {
+  readonly ops: OpsServer;
+  stop(): Promise<void>;
+}
+
+/**
+ * Composes the trainer: a loop that refits each group when it is due (no model yet and enough
+ * clean windows; the interval passed; or enough new windows), one group at a time. Whether a
+ * group is due is read from Redis (the current version's time and buffer position), so several
+ * replicas agree, and the lock makes sure only one of them fits a group at once.
+ */
+export async function startTrainerService(config: HourglassConfig, log: Logger, options: { requireNative: boolean }): Promise<TrainerService> {
+  const { info } = await initBackend({ requireNative: options.requireNative, warn: (m) => log.warn(m) });
+  const metricsRegistry = createMetricsRegistry(SERVICE_NAME);
+  exportBackendInfo(metricsRegistry, info.name);
+  const redis = createRedis(config.redis.url);
+  redis.on('error', (error: Error) => log.debug({ err: error.message }, 'redis connection error'));
+  const { stage, registry, buffer } = createRedisTrainer(config, redis, log.child({ component: 'stage' }), metricsRegistry);
+  const policy = refitPolicy(config);
+  const lastAttempt = new Map<string, number>();
+  let stopping = false;
+  let lastLoopOk = false;
+
+  const due = async (group: GroupConfig): Promise<boolean> => {
+    const t = config.trainer;
+    const added = await buffer.totalAdded(group.name);
+    const versions = await registry.list(group.name);
+    const current = versions.find((v) => v.current);
+    // A failed or rejected attempt is not retried before a tenth of the interval.
+    if (Date.now() - (lastAttempt.get(group.name) ?? 0) < Math.max(t.checkIntervalMs, t.refitIntervalMs / 10)) return false;
+    if (!current) return (await buffer.size(group.name)) >= t.minWindows;
+    const addedAtFit = Number((current.report as { bufferAddedAtFit?: number } | null)?.bufferAddedAtFit ?? 0);
+    return Date.now() - Date.parse(current.createdAt) >= t.refitIntervalMs || added - addedAtFit >= t.refitAfterNewWindows;
+  };
+
+  const loop = async (): Promise<void> => {
+    while (!stopping) {
+      try {
+        for (const group of config.groups) {
+          if (stopping) break;
+          if (!(await due(group))) continue;
+          lastAttempt.set(group.name, Date.now());
+          const added = await buffer.totalAdded(group.name);
+          const outcome: RefitOutcome = await stage.refit(group.name, group.model, policy, { bufferAddedAtFit: added });
+          log.info({ group: group.name, ...outcome }, 'refit finished');
+        }
+        lastLoopOk = true;
+      } catch (error) {
+        lastLoopOk = false;
+        log.warn({ err: describeError(error) }, 'refit loop failed (Redis down?); retrying after the check interval');
+      }
+      await sleep(config.trainer.checkIntervalMs, () => stopping);
+    }
+  };
+  const running = loop();
+  const ops = await startOpsServer({
+    registry: metricsRegistry, host: config.ops.host, port: config.ops.port,
+    readiness: () => ({ ready: redis.status === 'ready', details: { backend: info.name, redis: redis.status, lastLoopOk } }),
+  });
+  log.info({ ops: ops.url, groups: config.groups.map((g) => g.name) }, 'trainer started');
+  return {
+    ops,
+    async stop() {
+      stopping = true;
+      await running; // a fit in progress finishes and writes whole, or not at all
+      redis.disconnect();
+      await ops.close();
+    },
+  };
+}
+
+async function sleep(ms: number, cancelled: () => boolean): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cancelled() && Date.now() < until) await new Promise((r) => setTimeout(r, Math.min(250, until - Date.now())));
+}

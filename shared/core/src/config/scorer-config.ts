@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/** The `scorer` section: the scorer service's Kafka side, batching, buffer and metric limits. */
+export const scorerConfigSchema = z
+  .object({
+    /** Consumer group. Default `hourglass-scorer`. */
+    groupId: z.string().min(1).default('hourglass-scorer'),
+    /** Kafka client id. Default `hourglass-scorer`. */
+    clientId: z.string().min(1).default('hourglass-scorer'),
+    windowsTopic: z.string().min(1).default('hourglass.windows'),
+    anomaliesTopic: z.string().min(1).default('hourglass.anomalies'),
+    /** Create the anomalies topic at start when missing. Default false (operators own topics). */
+    createTopics: z.boolean().default(false),
+    /** Partitions for topics the scorer creates. Default 6. */
+    topicPartitions: z.number().int().positive().default(6),
+    /** A micro-batch is scored when it holds this many windows... Default 2048. */
+    batchMaxWindows: z.number().int().min(1).max(65_536).default(2048),
+    /** ...or when its oldest window has waited this long. Default 50 ms. */
+    batchMaxWaitMs: z.number().int().min(0).max(60_000).default(50),
+    /** Partitions whose batches are handled at once (they share micro-batches). Default 4. */
+    partitionsConsumedConcurrently: z.number().int().min(1).max(64).default(4),
+    /** Cold start: windows buffered per group for the first fit. Default 2000. */
+    warmupWindows: z.number().int().min(0).default(2000),
+    /** Share of normal windows sent to the clean buffer (1 = all). Default 1. */
+    cleanSampleRate: z.number().gt(0).max(1).default(1),
+    /** MAXLEN of each group's clean buffer stream. Default 50000. */
+    bufferMaxWindows: z.number().int().positive().default(50_000),
+    /** Registry poll interval, in case a notification is lost. Default 30 s. */
+    modelPollIntervalMs: z.number().int().positive().default(30_000),
+    /** Episode states kept in memory (the rest are reloaded from Redis). Default 100000. */
+    maxTrackedSeries: z.number().int().positive().default(100_000),
+    /** Series that always get a per-series score gauge. Default none. */
+    seriesGaugeAllowlist: z.array(z.string().min(1)).default([]),
+    /** Other series with a gauge: the top-K by score. Default 20. */
+    seriesGaugeTopK: z.number().int().min(0).default(20),
+    /** Hard cap on series with a gauge, allowlist included. Default 200. */
+    seriesGaugeMax: z.number().int().min(0).max(10_000).default(200),
+    sessionTimeoutMs: z.number().int().positive().default(30_000),
+    heartbeatIntervalMs: z.number().int().positive().default(3_000),
+    maxWaitTimeMs: z.number().int().positive().default(100),
+  })
+  .strict();
+
+export type ScorerConfig = z.infer<typeof scorerConfigSchema>;
+
+/** The `trainer` section: when and how groups are refitted. */
+export const trainerConfigSchema = z
+  .object({
+    /** Refit each group at least this often. Default 1 h. */
+    refitIntervalMs: z.number().int().positive().default(3_600_000),
+    /** ...or as soon as this many new clean windows arrived. Default 20000. */
+    refitAfterNewWindows: z.number().int().positive().default(20_000),
+    /** How often the schedule is checked. Default 10 s. */
+    checkIntervalMs: z.number().int().positive().default(10_000),
+    /** Most recent clean windows read per fit (N). Default 20000. */
+    maxWindows: z.number().int().positive().default(20_000),
+    /** Fewest clean windows for a fit. Default 500. */
+    minWindows: z.number().int().positive().default(500),
+    /** Newest share held out for the validation gate. Default 0.2. */
+    holdoutFraction: z.number().gt(0).lt(1).default(0.2),
+    /** Refuse to fit when the current model flags more than this share of the buffer. Default 0.05. */
+    maxContamination: z.number().min(0).max(1).default(0.05),
+    /** Gate: the candidate's held-out error may exceed the current one's by this share. Default 0.1. */
+    gateErrorTolerance: z.number().min(0).default(0.1),
+    /** Gate: false-alarm rate allowed on clean held-out windows. Default 0.02. */
+    gateFalseAlarmBudget: z.number().min(0).max(1).default(0.02),
+    /** Training lock lifetime (extended while fitting). Default 60 s. */
+    lockTtlMs: z.number().int().min(1000).default(60_000),
+    /** Versions kept per group in the registry. Default 10. */
+    keepVersions: z.number().int().min(2).default(10),
+  })
+  .strict();
+
+export type TrainerConfig = z.infer<typeof trainerConfigSchema>;
