@@ -10,6 +10,8 @@ import { formatDoctor, runDoctor } from './commands/doctor';
 import { listModels, rollbackModel, showModel, trainNow } from './commands/models';
 import { formatNabScore, runNabScore } from './commands/eval-nab-score';
 import { runEmbedded, type RunSummary } from './commands/run';
+import { runEvalNab } from './commands/eval-nab';
+import { runReport } from './commands/report';
 
 /**
  * The `hourglass` command line: the composition root of every command. It is the only module
@@ -88,6 +90,43 @@ function buildProgram(): Command {
     .action(async (opts: { results: string; labels: string; profiles: string; detector: string; threshold?: number; json?: boolean }) => {
       const summary = await runNabScore(opts);
       process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `${formatNabScore(summary)}\n`);
+    });
+
+  evaluate
+    .command('nab')
+    .description('Run Hourglass online over NAB data files (one process per file), write NAB result files, and score them (all three profiles).')
+    .requiredOption('--data <dir>', "NAB's data/ directory (<category>/<file>.csv); runs the files present")
+    .requiredOption('--labels <file>', "NAB's labels/combined_windows.json")
+    .requiredOption('--profiles <file>', "NAB's config/profiles.json")
+    .option('--out <dir>', 'results directory (<out>/<detector>/<category>/<detector>_<file>.csv)', 'nab-results')
+    .option('--detector <name>', 'detector name (sub-directory and file prefix)', 'hourglass')
+    .option('-c, --config <file>', 'config file whose model group (window, episodes, model) is used; default: the tuned NAB group')
+    .option('--group <name>', 'which group of --config (default: the first)')
+    .option('--jobs <n>', 'files run at once (default: the core count)', parsePositiveInt)
+    .option('--only <text...>', 'only files whose key (<category>/<file>.csv) contains one of these')
+    .option('--batch-rows <n>', 'scoring flush every n rows after probation', parsePositiveInt)
+    .option('--refit-every <n>', 'refit after n new clean windows (0: first fit only)', parseNonNegativeInt)
+    .option('--buffer <n>', 'clean windows kept and read per fit', parsePositiveInt)
+    .option('--suppress <n>', 'repeat suppression: rows a score must exceed to count again (0: off)', parseNonNegativeInt)
+    .option('--window-steps <n>', 'override the group window length W', parsePositiveInt)
+    .option('--model-json <json>', 'override fields of the group model section (JSON object)')
+    .option('--json', 'print one JSON object (the keys of eval nab-score --json) as the last stdout line')
+    .action(async (opts: Parameters<typeof runEvalNab>[0] & { json?: boolean }) => {
+      const result = await runEvalNab(opts, process.env, process.stderr);
+      if (opts.json) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
+      else process.stdout.write(`${formatNabScore(result.summary)}\n\n${result.files.length} files in ${result.seconds}s; results in ${opts.out}/${opts.detector}, summary in ${result.summaryFile}\n`);
+    });
+
+  program
+    .command('report')
+    .description('Write a self-contained HTML report (inline SVG) and PNG plots for a results directory of `hourglass eval nab`.')
+    .requiredOption('--results <dir>', 'the --out directory of an `eval nab` run')
+    .option('--detector <name>', 'detector name', 'hourglass')
+    .option('--out <dir>', 'where report.html and the PNGs go (default: <results>/<detector>/report)')
+    .option('--json', 'print one JSON object with the paths written')
+    .action(async (opts: { results: string; detector: string; out?: string; json?: boolean }) => {
+      const written = await runReport(opts);
+      process.stdout.write(opts.json ? `${JSON.stringify(written)}\n` : `wrote ${written.html} and ${written.pngs.length} PNG images\n`);
     });
 
   program
@@ -203,6 +242,18 @@ function formatRunSummary(s: RunSummary): string {
 function parsePort(text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new InvalidArgumentError(`'${text}' is not a port number`);
+  return value;
+}
+
+function parsePositiveInt(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`'${text}' is not a positive integer`);
+  return value;
+}
+
+function parseNonNegativeInt(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError(`'${text}' is not a non-negative integer`);
   return value;
 }
 

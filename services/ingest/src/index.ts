@@ -1,11 +1,64 @@
-import { startServiceShell, type ServiceShell, type ServiceShellOptions } from '@hourglass/runtime';
+import { Windower, type HourglassConfig } from '@hourglass/core';
+import { createKafka, ensureTopics, resolveKafkaSecurity } from '@hourglass/kafka';
+import { createMetricsRegistry, startOpsServer, type LifecycleState, type Logger, type OpsServer } from '@hourglass/runtime';
+import { IngestConsumer } from './consumer';
+import { createIngestMetrics } from './metrics';
 
-/**
- * The ingest service. This is its skeleton: it serves /metrics, /healthz and /readyz and shuts
- * down gracefully, and its readiness reflects its dependencies. The stage itself is issue #5 (Kafka points to sliding windows).
- */
+export { processBatch, SourceIds, type BatchOutput, type InputBatch } from './batch';
+export { IngestConsumer, type IngestConsumerOptions } from './consumer';
+export { createIngestMetrics, type IngestMetrics } from './metrics';
+
+/** The ingest service's name in logs and `hourglass_build_info`. */
 export const SERVICE_NAME = 'hourglass-ingest';
 
-export function startIngest(options: Omit<ServiceShellOptions, 'name'>): Promise<ServiceShell> {
-  return startServiceShell({ ...options, name: SERVICE_NAME });
+/** A running ingest service: its ops endpoint, its lifecycle state, and a graceful stop. */
+export interface IngestService {
+  readonly ops: OpsServer;
+  state(): LifecycleState;
+  /** Finishes the in-flight batch (produced and committed), leaves the group, closes the ops server. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts ingest: Kafka points to sliding windows (docs/ingest.md). Serves /metrics, /healthz and
+ * /readyz (connected and assigned) on `config.ops`. Reads secret files named in the config; logs none.
+ */
+export async function startIngest(options: { config: HourglassConfig; log: Logger }): Promise<IngestService> {
+  const { config, log } = options;
+  const ingest = config.ingest;
+  let state: LifecycleState = 'starting';
+  const security = resolveKafkaSecurity(ingest.security);
+  const kafka = createKafka({ ...config.kafka, clientId: ingest.clientId }, log.child({ component: 'kafkajs' }), security);
+  if (ingest.createTopics) {
+    const created = await ensureTopics(kafka, [ingest.windowsTopic, ingest.deadLetterTopic].map((topic) => ({ topic, numPartitions: ingest.topicPartitions })));
+    if (created.length > 0) log.info({ topics: created }, 'created output topics');
+  }
+  const registry = createMetricsRegistry(SERVICE_NAME);
+  const windower = new Windower({ groups: config.groups, maxLiveSeries: ingest.maxLiveSeries, seriesIdleTimeoutMs: ingest.seriesIdleTimeoutMs });
+  const metrics = createIngestMetrics(registry, () => windower.liveSeries);
+  const consumer = new IngestConsumer({ kafka, config: ingest, windower, metrics, log: log.child({ component: 'ingest-consumer' }) });
+  const ops = await startOpsServer({
+    registry,
+    host: config.ops.host,
+    port: config.ops.port,
+    readiness: () => {
+      const r = consumer.readiness();
+      return { ready: state === 'running' && r.ready, details: { state, ...r.details } };
+    },
+  });
+  await consumer.start();
+  state = 'running';
+  log.info({ ops: ops.url, topics: ingest.topics, topicPatterns: ingest.topicPatterns, groupId: ingest.groupId }, `${SERVICE_NAME} started`);
+  return {
+    ops,
+    state: () => state,
+    async stop() {
+      if (state === 'stopping' || state === 'stopped') return;
+      state = 'stopping';
+      await consumer.stop();
+      await ops.close();
+      state = 'stopped';
+      log.info(`${SERVICE_NAME} stopped`);
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
 import { UnavailableError } from '@hourglass/core';
+import type { KafkaClientSecurity } from './security';
 
 /** What a component needs to know to reach Kafka; a subset of the Hourglass config. */
 export interface KafkaConnection {
@@ -16,12 +17,16 @@ export interface KafkaLogSink {
   error(obj: object, msg: string): void;
 }
 
-/** Creates a kafkajs client whose own logs go to our structured logger instead of the console. */
-export function createKafka(connection: KafkaConnection, log?: KafkaLogSink): Kafka {
+/**
+ * Creates a kafkajs client whose own logs go to our structured logger instead of the console;
+ * `security` (from resolveKafkaSecurity) adds TLS and SASL.
+ */
+export function createKafka(connection: KafkaConnection, log?: KafkaLogSink, security: KafkaClientSecurity = {}): Kafka {
   return new Kafka({
     clientId: connection.clientId,
     brokers: [...connection.brokers],
     connectionTimeout: connection.connectionTimeoutMs,
+    ...security,
     logLevel: log ? logLevel.WARN : logLevel.NOTHING,
     ...(log ? { logCreator: toLogCreator(log) } : {}),
   });

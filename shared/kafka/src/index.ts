@@ -1,1 +1,3 @@
 export { createKafka, probeKafka, type KafkaConnection, type KafkaLogSink } from './client';
+export { resolveKafkaSecurity, SecretFileError, type KafkaClientSecurity } from './security';
+export { ensureTopics, consumerGroupLag, type TopicSpec } from './topics';

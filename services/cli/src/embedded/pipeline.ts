@@ -3,6 +3,7 @@ import { EPISODE_DEFAULTS, Windower, describeError, type AnomalyEvent, type Grou
 import type { Logger } from '@hourglass/runtime';
 import {
   HotSwapModelProvider, InMemoryCleanBuffer, InMemoryEpisodeStore, ScorerStage, SeriesScoreGauges, createScorerMetrics,
+  type ModelProvider, type ScoringModel, type WindowScore,
 } from '@hourglass/scorer';
 import { InMemoryLocks, REFIT_DEFAULTS, TrainerStage, createTrainerMetrics, type RefitOutcome, type RefitPolicy } from '@hourglass/trainer';
 import { DiskModelStore } from './disk-model-store';
@@ -23,6 +24,11 @@ export interface EmbeddedOptions {
   /** Clean windows kept per group in memory. */
   readonly bufferMaxWindows: number;
   readonly maxLiveSeries: number;
+  /**
+   * Optional observer of every scored window and its score, in the order the scorer scored them
+   * (used by `hourglass eval nab`). It sees what the scorer computed and changes nothing.
+   */
+  readonly onScored?: (windows: readonly Window[], scores: readonly WindowScore[], model: { readonly version: string; readonly threshold: number }) => void;
 }
 
 export const EMBEDDED_DEFAULTS = { batchWindows: 1024, refitEveryWindows: 5000, bufferMaxWindows: 20_000, maxLiveSeries: 100_000 };
@@ -65,7 +71,7 @@ export class EmbeddedPipeline {
       metrics: scorerMetrics, log: log.child({ component: 'models' }),
     });
     this.scorer = new ScorerStage({
-      models: this.provider,
+      models: options.onScored ? observeScores(this.provider, options.onScored) : this.provider,
       events: { publish: async (events) => events.forEach((e) => options.onEvent(e)) },
       clean: this.buffer,
       episodes: new InMemoryEpisodeStore(),
@@ -148,6 +154,32 @@ export class EmbeddedPipeline {
       this.stats.fits.push({ group: group.name, outcome: { status: 'rejected', reason: describeError(error) } });
     }
   }
+}
+
+/** A provider whose models report each scored batch to `observe`; scores are passed through unchanged. */
+function observeScores(provider: ModelProvider, observe: NonNullable<EmbeddedOptions['onScored']>): ModelProvider {
+  const wrapped = new WeakMap<ScoringModel, ScoringModel>();
+  return {
+    modelFor(group: string): ScoringModel | null {
+      const model = provider.modelFor(group);
+      if (model === null) return null;
+      let view = wrapped.get(model);
+      if (!view) {
+        view = {
+          group: model.group, version: model.version, threshold: model.threshold, steps: model.steps,
+          accepts: (w) => model.accepts(w),
+          score: (windows) => {
+            const scores = model.score(windows);
+            observe(windows, scores, model);
+            return scores;
+          },
+          dispose: () => model.dispose(),
+        };
+        wrapped.set(model, view);
+      }
+      return view;
+    },
+  };
 }
 
 export { REFIT_DEFAULTS };

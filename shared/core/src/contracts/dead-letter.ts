@@ -33,11 +33,19 @@ export interface DeadLetter {
   /** The original value: UTF-8 text when it decodes as such, else base64; null for a tombstone. */
   readonly value: string | null;
   readonly valueEncoding: 'utf8' | 'base64';
+  /** Size of the original value in bytes. */
+  readonly valueBytes: number;
+  /** True when `value` holds only the first `maxValueBytes` (an oversize message); the rest is not kept. */
+  readonly truncated: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Builds the dead-letter entry for one refused message; the original bytes survive exactly (text or base64). */
+/**
+ * Builds the dead-letter entry for one refused message. The original bytes survive exactly (text or
+ * base64) up to `maxValueBytes`; only longer (oversize) values are cut, so that a dead letter can
+ * never be too large for the broker and block the partition.
+ */
 export function buildDeadLetter(input: {
   reason: RejectReason;
   detail: string;
@@ -46,14 +54,18 @@ export function buildDeadLetter(input: {
   offset: string;
   receivedAtMs: number;
   value: Uint8Array | null;
+  maxValueBytes: number;
 }): DeadLetter {
   let value: string | null = null;
   let valueEncoding: DeadLetter['valueEncoding'] = 'utf8';
+  const valueBytes = input.value?.byteLength ?? 0;
+  const truncated = valueBytes > input.maxValueBytes;
   if (input.value !== null) {
+    const kept = truncated ? input.value.subarray(0, input.maxValueBytes) : input.value;
     try {
-      value = utf8.decode(input.value);
+      value = utf8.decode(kept);
     } catch {
-      value = Buffer.from(input.value.buffer, input.value.byteOffset, input.value.byteLength).toString('base64');
+      value = Buffer.from(kept.buffer, kept.byteOffset, kept.byteLength).toString('base64');
       valueEncoding = 'base64';
     }
   }
@@ -66,5 +78,7 @@ export function buildDeadLetter(input: {
     receivedAt: new Date(input.receivedAtMs).toISOString(),
     value,
     valueEncoding,
+    valueBytes,
+    truncated,
   };
 }

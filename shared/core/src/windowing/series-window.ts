@@ -140,6 +140,7 @@ export class SeriesWindow {
   private advance(arrivalMs: number, windows: Window[]): void {
     const closed = this.closedThrough();
     for (;;) {
+      if (this.pending.size === 0) return;
       let next = Number.POSITIVE_INFINITY;
       for (const step of this.pending.keys()) if (step < next) next = step;
       if (next > closed) return;

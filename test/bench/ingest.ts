@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { compileConfig, Windower } from '@hourglass/core';
+import { createKafka } from '@hourglass/kafka';
+import { createIngestMetrics, IngestConsumer } from '@hourglass/ingest';
+import { createLogger, createMetricsRegistry } from '@hourglass/runtime';
+import type { Kafka } from 'kafkajs';
+import { infrastructureFromEnv, resolveInfrastructure } from '../support/infrastructure';
+import { uniqueName } from '../support/fixtures';
+
+/**
+ * `npm run bench:ingest [-- --json] [-- --points N]`: points/s that the ingest consumer sustains
+ * (parse, window with the default group W=64 S=1, produce windows with acks=all, commit) next to
+ * a bare kafkajs consumer that only reads the same topic, in the same run. Infrastructure is
+ * resolved like the tests (environment, else local processes).
+ */
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const points = Number(args[args.indexOf('--points') + 1]) || 200_000;
+const SERIES = 100;
+const PARTITIONS = 4;
+const ROUNDS = 2;
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+/** kafkajs pins its version in package.json; read it without a require() import. */
+const KAFKAJS_VERSION = (JSON.parse(readFileSync(join(dirname(require.resolve('kafkajs')), 'package.json'), 'utf8')) as { version: string }).version;
+
+async function main(): Promise<void> {
+  const infra = infrastructureFromEnv() ?? (await resolveInfrastructure(process.env, (l) => process.stderr.write(`${l}\n`)));
+  const kafka = createKafka({ brokers: infra.kafkaBrokers, clientId: uniqueName('bench-ingest'), connectionTimeoutMs: 3000 });
+  const input = uniqueName('bench-in');
+  const windows = uniqueName('bench-windows');
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: input, numPartitions: PARTITIONS }, { topic: windows, numPartitions: PARTITIONS }, { topic: `${windows}-dlq`, numPartitions: 1 }] });
+  try {
+    await fill(kafka, input);
+    const bare: number[] = [];
+    const ingest: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      bare.push(await bareRate(kafka, input));
+      ingest.push(await ingestRate(kafka, infra.kafkaBrokers, input, windows));
+    }
+    const best = (xs: number[]) => Math.max(...xs);
+    const result = {
+      points,
+      series: SERIES,
+      partitions: PARTITIONS,
+      window: { lengthSteps: 64, strideSteps: 1 },
+      bareConsumerPointsPerSecond: Math.round(best(bare)),
+      ingestPointsPerSecond: Math.round(best(ingest)),
+      ratio: Number((best(ingest) / best(bare)).toFixed(3)),
+      rounds: { bare: bare.map(Math.round), ingest: ingest.map(Math.round) },
+      versions: { node: process.versions.node, kafkajs: KAFKAJS_VERSION },
+    };
+    if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else {
+      process.stdout.write(`| reader | points/s |\n| --- | ---: |\n`);
+      process.stdout.write(`| bare kafkajs consumer (eachBatch, no work) | ${result.bareConsumerPointsPerSecond} |\n`);
+      process.stdout.write(`| hourglass ingest (parse, window, produce acks=all, commit) | ${result.ingestPointsPerSecond} |\n`);
+      process.stdout.write(`| ratio ingest / bare | ${result.ratio} |\n\n${points} points, ${SERIES} series, ${PARTITIONS} partitions, W=64 S=1, best of ${ROUNDS}; node ${result.versions.node}, kafkajs ${result.versions.kafkajs}\n`);
+    }
+  } finally {
+    await admin.deleteTopics({ topics: [input, windows, `${windows}-dlq`] }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+async function fill(kafka: Kafka, topic: string): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  const base = Date.UTC(2024, 0, 1);
+  const steps = Math.ceil(points / SERIES);
+  for (let start = 0; start < steps; start += 100) {
+    const messages = [];
+    for (let step = start; step < Math.min(steps, start + 100); step++) {
+      for (let s = 0; s < SERIES && step * SERIES + s < points; s++) messages.push({ key: `s${s}`, value: JSON.stringify({ series: `s${s}`, ts: base + step * 1000, value: Math.sin(step / 10) + s }) });
+    }
+    await producer.send({ topic, messages });
+  }
+  await producer.disconnect();
+}
+
+/** Points/s from the first batch to the last, for a consumer that does nothing with them. */
+async function bareRate(kafka: Kafka, topic: string): Promise<number> {
+  const consumer = kafka.consumer({ groupId: uniqueName('bench-bare'), sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  let first = 0;
+  const done = new Promise<number>((resolve) => {
+    void consumer.run({
+      eachBatch: async ({ batch }) => {
+        if (seen === 0) first = performance.now();
+        seen += batch.messages.length;
+        if (seen >= points) resolve(performance.now());
+      },
+    });
+  });
+  const end = await done;
+  await consumer.disconnect();
+  return (points / (end - first)) * 1000;
+}
+
+/** Points/s from the first batch to the moment every point is counted (windows produced and acknowledged). */
+async function ingestRate(kafka: Kafka, brokers: readonly string[], input: string, windowsTopic: string): Promise<number> {
+  const config = compileConfig({ kafka: { brokers: [...brokers] }, ingest: { groupId: uniqueName('bench-ingest'), topics: [input], windowsTopic, deadLetterTopic: `${windowsTopic}-dlq`, maxWaitTimeMs: 100, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 } });
+  const windower = new Windower({ groups: config.groups, maxLiveSeries: config.ingest.maxLiveSeries, seriesIdleTimeoutMs: config.ingest.seriesIdleTimeoutMs });
+  const metrics = createIngestMetrics(createMetricsRegistry('bench'), () => windower.liveSeries);
+  let first = 0;
+  const now = () => {
+    const t = performance.now();
+    if (first === 0) first = t;
+    return Date.now();
+  };
+  const consumer = new IngestConsumer({ kafka, config: config.ingest, windower, metrics, log: createLogger({ level: 'warn' }), now });
+  await consumer.start();
+  let end = 0;
+  for (;;) {
+    const counted = (await metrics.points.get()).values.reduce((n, v) => n + v.value, 0);
+    if (counted >= points) {
+      end = performance.now();
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await consumer.stop();
+  return (points / (end - first)) * 1000;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:ingest failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
