@@ -27,7 +27,7 @@ export async function startIngest(options: { config: HourglassConfig; log: Logge
   const { config, log } = options;
   const ingest = config.ingest;
   let state: LifecycleState = 'starting';
-  const security = resolveKafkaSecurity(ingest.security);
+  const security = resolveKafkaSecurity(config.kafka.security);
   const kafka = createKafka({ ...config.kafka, clientId: ingest.clientId }, log.child({ component: 'kafkajs' }), security);
   if (ingest.createTopics) {
     const created = await ensureTopics(kafka, [ingest.windowsTopic, ingest.deadLetterTopic].map((topic) => ({ topic, numPartitions: ingest.topicPartitions })));

@@ -32,7 +32,7 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
   const metrics = createScorerMetrics(registry);
   const undecodable = new Counter({ name: 'hourglass_scorer_undecodable_windows_total', help: 'Messages on the windows topic that did not decode; skipped.', registers: [registry] });
 
-  const kafka = createKafka({ ...config.kafka, clientId: sc.clientId }, log.child({ component: 'kafka' }), resolveKafkaSecurity(config.ingest.security));
+  const kafka = createKafka({ ...config.kafka, clientId: sc.clientId }, log.child({ component: 'kafka' }), resolveKafkaSecurity(config.kafka.security));
   if (sc.createTopics) await ensureTopics(kafka, [{ topic: sc.anomaliesTopic, numPartitions: sc.topicPartitions }]);
   // Commands fail at once while Redis is down (no offline queue): the stage counts and drops them.
   const redis = createRedis(config.redis.url, { failFast: true });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors';
 import { groupConfigSchema } from './groups';
-import { ingestConfigSchema } from './ingest-config';
+import { ingestConfigSchema, kafkaSecuritySchema } from './ingest-config';
 import { scorerConfigSchema, trainerConfigSchema } from './scorer-config';
 import { closest, knownKeysAt } from './suggest';
 
@@ -17,6 +17,8 @@ const connectionSchema = z
         brokers: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')).min(1).default(['127.0.0.1:9092']),
         clientId: z.string().min(1).default('hourglass'),
         connectionTimeoutMs: z.number().int().positive().default(3000),
+        /** SASL (PLAIN, SCRAM-SHA-256/512) and TLS for every service's Kafka clients; secrets from files. */
+        security: kafkaSecuritySchema.default({}),
       })
       .strict()
       .default({}),

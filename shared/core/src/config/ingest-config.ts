@@ -94,7 +94,6 @@ export const ingestConfigSchema = z
     maxBytesPerPartition: z.number().int().positive().default(1_048_576),
     /** Idempotent producer (acks=all, one request in flight, no duplicates from producer retries). Default true. */
     idempotentProducer: z.boolean().default(true),
-    security: kafkaSecuritySchema.default({}),
   })
   .strict()
   .refine((c) => c.topics.length + c.topicPatterns.length > 0, 'give at least one topic or topicPattern');

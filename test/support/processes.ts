@@ -1,0 +1,38 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../infra/paths';
+
+/** A service started as its own process (`hourglass <command> --config FILE`), as operators run it. */
+export interface ServiceProcess {
+  readonly child: ChildProcess;
+  /** Everything it wrote to stderr (its logs), for failure messages. */
+  readonly logs: () => string;
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+/** Writes `config` to a temporary file and starts `hourglass <command>` with it. */
+export function startServiceProcess(command: string, config: unknown, env: NodeJS.ProcessEnv = {}): ServiceProcess {
+  const dir = mkdtempSync(join(tmpdir(), 'hourglass-svc-'));
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify(config));
+  const child = spawn(process.execPath, [join(repoRoot(), 'services', 'cli', 'dist', 'main.js'), command, '--config', file], {
+    env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let logs = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    logs += chunk.toString();
+    if (logs.length > 200_000) logs = logs.slice(-100_000);
+  });
+  return {
+    child,
+    logs: () => logs,
+    kill: (signal) =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      }),
+  };
+}
