@@ -1,3 +1,5 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { HourglassError, describeError } from '@hourglass/core';
 import { requireNativeFromEnv } from '@hourglass/model';
@@ -210,18 +212,19 @@ function buildProgram(): Command {
 
   program
     .command('start')
-    .description('What `npm start` runs. Until the embedded pipeline lands, it checks this installation offline.')
-    .option('--json', 'print one JSON object instead of text')
-    .action(async (opts: { json?: boolean }) => {
-      const checks = await runDoctor(loadConfig(undefined, process.env), { offline: true, env: process.env });
-      const ok = checks.every((c) => c.status !== 'fail');
-      if (opts.json) process.stdout.write(`${JSON.stringify({ ok, checks })}\n`);
-      else {
-        process.stdout.write(`${formatDoctor(checks)}\n\n`);
-        process.stdout.write('Hourglass is installed. The embedded demo pipeline (`hourglass run --demo`) is not built yet;\n');
-        process.stdout.write('`npm run infra:up` starts a local Kafka, Redis, Prometheus and Alertmanager, and `hourglass doctor` checks them.\n');
-      }
-      process.exitCode = ok ? 0 : 1;
+    .description('What `npm start` runs: the embedded demo from scratch, checked against its injected anomalies, with a short summary.')
+    .option('--json', 'print the summary as one JSON object on the last line')
+    .option('--state-dir <dir>', 'folder for the demo\'s models and events (emptied first)', join('.hourglass', 'demo'))
+    .action(async (opts: { json?: boolean; stateDir: string }) => {
+      const config = loadConfig(undefined, process.env);
+      rmSync(opts.stateDir, { recursive: true, force: true });
+      mkdirSync(opts.stateDir, { recursive: true });
+      const events = join(opts.stateDir, 'events.ndjson');
+      if (!opts.json) process.stderr.write('Running the Hourglass demo: 6 series, 6 days of 5-minute points, with injected anomalies...\n');
+      const log = createLogger({ level: 'warn', name: 'hourglass-start' });
+      const summary = await runEmbedded(config, { demo: true, stateDir: opts.stateDir, events, series: 'default' }, log, process.env);
+      if (opts.json) process.stdout.write(`${JSON.stringify({ ...summary, eventsFile: events })}\n`);
+      else process.stdout.write(`${formatRunSummary(summary)}\nAnomaly events (NDJSON): ${events}\nNext: \`npx hourglass run --input FILE\` on your own data, or \`npm test\` against real Kafka and Redis.\n`);
     });
   return program;
 }

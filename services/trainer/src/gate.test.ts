@@ -4,6 +4,7 @@ import { GATE_DEFAULTS, judge } from './gate';
 
 test('the first model is promoted unless it raises too many false alarms on clean data', () => {
   assert.equal(judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.01 }, null).promote, true);
+  assert.equal(judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.06 }, null).promote, true, 'a first model gets the looser budget');
   const refused = judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.3 }, null);
   assert.equal(refused.promote, false);
   assert.match(refused.reason, /false-alarm rate 30.0%/);

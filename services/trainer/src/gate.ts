@@ -15,13 +15,18 @@ export interface GatePolicy {
   readonly errorTolerance: number;
   /** The candidate's false-alarm rate may exceed max(current, this) by nothing. */
   readonly falseAlarmBudget: number;
+  /**
+   * The budget of a group's first model. Looser, because the alternative is no detection at all,
+   * and the newest held-out windows of a young buffer often sit a little beyond what it has seen.
+   */
+  readonly firstModelFalseAlarmBudget?: number;
 }
 
-export const GATE_DEFAULTS: GatePolicy = { errorTolerance: 0.1, falseAlarmBudget: 0.02 };
+export const GATE_DEFAULTS: GatePolicy = { errorTolerance: 0.1, falseAlarmBudget: 0.02, firstModelFalseAlarmBudget: 0.1 };
 
 /** Decides promotion; the reason is written for an operator reading the decision log. */
 export function judge(policy: GatePolicy, candidate: HoldoutMetrics, current: HoldoutMetrics | null): { promote: boolean; reason: string } {
-  const farLimit = Math.max(current?.falseAlarmRate ?? 0, policy.falseAlarmBudget);
+  const farLimit = current === null ? (policy.firstModelFalseAlarmBudget ?? policy.falseAlarmBudget) : Math.max(current.falseAlarmRate, policy.falseAlarmBudget);
   if (candidate.falseAlarmRate > farLimit) {
     return { promote: false, reason: `false-alarm rate ${pct(candidate.falseAlarmRate)} on held-out clean windows exceeds ${pct(farLimit)}` };
   }

@@ -36,7 +36,7 @@ export function refitPolicy(config: HourglassConfig): RefitPolicy {
   const t = config.trainer;
   return {
     maxWindows: t.maxWindows, minWindows: t.minWindows, holdoutFraction: t.holdoutFraction, maxContamination: t.maxContamination,
-    gate: { errorTolerance: t.gateErrorTolerance, falseAlarmBudget: t.gateFalseAlarmBudget }, lockTtlMs: t.lockTtlMs,
+    gate: { errorTolerance: t.gateErrorTolerance, falseAlarmBudget: t.gateFalseAlarmBudget, firstModelFalseAlarmBudget: t.gateFirstModelFalseAlarmBudget }, lockTtlMs: t.lockTtlMs,
   };
 }
 
@@ -55,7 +55,7 @@ export async function startTrainerService(config: HourglassConfig, log: Logger, 
   const { info } = await initBackend({ requireNative: options.requireNative, warn: (m) => log.warn(m) });
   const metricsRegistry = createMetricsRegistry(SERVICE_NAME);
   exportBackendInfo(metricsRegistry, info.name);
-  const redis = createRedis(config.redis.url);
+  const redis = createRedis(config.redis);
   redis.on('error', (error: Error) => log.debug({ err: error.message }, 'redis connection error'));
   const { stage, registry, buffer } = createRedisTrainer(config, redis, log.child({ component: 'stage' }), metricsRegistry);
   const policy = refitPolicy(config);

@@ -30,6 +30,7 @@ export interface RunSummary {
   readonly episodes: number;
   readonly modelsFitted: number;
   readonly models: Record<string, string | null>;
+  readonly fits: readonly { readonly group: string; readonly status: string; readonly reason: string; readonly atWindow: number }[];
   readonly precision?: number;
   readonly recall?: number;
   readonly missed?: readonly InjectedAnomaly[];
@@ -63,7 +64,7 @@ export async function runEmbedded(config: HourglassConfig, options: RunOptions, 
     },
     ...EMBEDDED_DEFAULTS,
     refitEveryWindows: demo ? 576 : EMBEDDED_DEFAULTS.refitEveryWindows,
-    refit: demo ? { ...REFIT_DEFAULTS, minWindows: 600 } : REFIT_DEFAULTS,
+    refit: demo ? { ...REFIT_DEFAULTS, minWindows: 800 } : REFIT_DEFAULTS,
   });
   await pipeline.start();
   const progress = progressReporter(options.input && options.input !== '-' ? statSync(options.input).size : undefined);
@@ -74,6 +75,7 @@ export async function runEmbedded(config: HourglassConfig, options: RunOptions, 
         stream.on('data', (chunk: Buffer | string) => progress.advance(chunk.length));
         return readInput(stream, format, config.ingest.parse, options.series);
       })();
+  let models: Record<string, string | null> = {};
   try {
     for await (const record of records) {
       if (record.result.ok) await pipeline.offer(record.result.point);
@@ -82,7 +84,7 @@ export async function runEmbedded(config: HourglassConfig, options: RunOptions, 
         log.warn({ line: record.line, reason: record.result.reason, detail: record.result.detail }, 'input line refused');
       }
     }
-    await pipeline.finish();
+    models = await pipeline.finish();
   } finally {
     progress.done();
     if (out !== process.stdout) await new Promise<void>((resolve) => (out as WriteStream).end(resolve));
@@ -91,10 +93,11 @@ export async function runEmbedded(config: HourglassConfig, options: RunOptions, 
   const episodes = toEpisodes(events);
   const quality = demo ? detectionQuality(episodes, demo.truth, 32 * DEMO_DEFAULTS.intervalMs) : undefined;
   return {
-    backend: info.name, series: new Set(events.map((e) => e.series)).size || (demo?.series.length ?? 0),
+    backend: info.name, series: demo ? demo.series.length : pipeline.stats.series,
     points: pipeline.stats.points, rejected: pipeline.stats.rejected, windows: pipeline.stats.windows, events: events.length,
     episodes: episodes.length, modelsFitted: pipeline.stats.fits.filter((f) => f.outcome.status === 'promoted').length,
-    models: pipeline.versions(),
+    models,
+    fits: pipeline.stats.fits.map((f) => ({ group: f.group, status: f.outcome.status, reason: f.outcome.reason, atWindow: f.atWindow })),
     ...(quality ? { precision: round(quality.precision), recall: round(quality.recall), missed: quality.missed } : {}),
     seconds: round((Date.now() - started) / 1000),
   };

@@ -14,7 +14,8 @@ export function demoGroups(config: HourglassConfig): GroupConfig[] {
       window: { lengthSteps: 32, intervalMs: 5 * 60_000 },
       // One or two noisy windows are not worth a page: three in a row open an episode.
       episodes: { openAfterWindows: 3, closeAfterWindows: 3, ongoingIntervalMs: 60 * 60_000 },
-      model: { ...(base?.model ?? {}), epochs: 30, batchSize: 128 },
+      // Denoising with masking corruption learns to fill gaps, so missing data is not flagged.
+      model: { ...(base?.model ?? {}), type: 'denoising', denoising: { corruption: 'masking', noiseStd: 0.2, maskRate: 0.1 }, epochs: 30, batchSize: 128 },
     })),
   };
   return [...compileConfig(raw).groups];

@@ -36,10 +36,12 @@ export const EMBEDDED_DEFAULTS = { batchWindows: 1024, refitEveryWindows: 5000, 
 /** Counts an embedded run reports in its summary. */
 export interface EmbeddedStats {
   points: number;
+  /** Series with live windowing state at the end. */
+  series: number;
   rejected: number;
   windows: number;
   events: number;
-  fits: { group: string; outcome: RefitOutcome }[];
+  fits: { group: string; outcome: RefitOutcome; atWindow: number }[];
 }
 
 /**
@@ -48,7 +50,7 @@ export interface EmbeddedStats {
  * Redis. Only these adapters differ from the distributed path.
  */
 export class EmbeddedPipeline {
-  readonly stats: EmbeddedStats = { points: 0, rejected: 0, windows: 0, events: 0, fits: [] };
+  readonly stats: EmbeddedStats = { points: 0, series: 0, rejected: 0, windows: 0, events: 0, fits: [] };
   private readonly windower: Windower;
   private readonly buffer: InMemoryCleanBuffer;
   private readonly store: DiskModelStore;
@@ -76,7 +78,7 @@ export class EmbeddedPipeline {
       clean: this.buffer,
       episodes: new InMemoryEpisodeStore(),
       policyFor: (group) => options.groups.find((g) => g.name === group)?.episodes ?? EPISODE_DEFAULTS,
-      warmupWindows: options.refit.maxWindows,
+      warmupWindows: 2 * options.refit.minWindows,
       cleanSampleRate: 1,
       maxTrackedSeries: options.maxLiveSeries,
       metrics: scorerMetrics,
@@ -132,26 +134,24 @@ export class EmbeddedPipeline {
     }
   }
 
-  /** Flushes the last windows. */
-  async finish(): Promise<void> {
+  /** Flushes the last windows and releases the models; returns the versions in use at the end. */
+  async finish(): Promise<Record<string, string | null>> {
     await this.flush();
+    this.stats.series = this.windower.liveSeries;
+    const versions = this.provider.versions();
     await this.provider.stop();
-  }
-
-  /** Model version per group now. */
-  versions(): Record<string, string | null> {
-    return this.provider.versions();
+    return versions;
   }
 
   private async refit(group: GroupConfig): Promise<void> {
     this.sinceFit.set(group.name, 0);
     try {
       const outcome = await this.trainer.refit(group.name, group.model, this.options.refit);
-      this.stats.fits.push({ group: group.name, outcome });
+      this.stats.fits.push({ group: group.name, outcome, atWindow: this.stats.windows });
       if (outcome.status === 'promoted') await this.provider.refresh(group.name);
     } catch (error) {
       this.options.log.error({ group: group.name, err: describeError(error) }, 'refit failed; the current model stays');
-      this.stats.fits.push({ group: group.name, outcome: { status: 'rejected', reason: describeError(error) } });
+      this.stats.fits.push({ group: group.name, outcome: { status: 'rejected', reason: describeError(error) }, atWindow: this.stats.windows });
     }
   }
 }

@@ -64,6 +64,8 @@ export const trainerConfigSchema = z
     gateErrorTolerance: z.number().min(0).default(0.1),
     /** Gate: false-alarm rate allowed on clean held-out windows. Default 0.02. */
     gateFalseAlarmBudget: z.number().min(0).max(1).default(0.02),
+    /** Gate: false-alarm rate allowed for a group's first model (the alternative is none). Default 0.1. */
+    gateFirstModelFalseAlarmBudget: z.number().min(0).max(1).default(0.1),
     /** Training lock lifetime (extended while fitting). Default 60 s. */
     lockTtlMs: z.number().int().min(1000).default(60_000),
     /** Versions kept per group in the registry. Default 10. */
