@@ -129,7 +129,7 @@ const alertmanager: ServiceSpec = {
 export const SERVICES: readonly ServiceSpec[] = [kafka, redis, alertmanager, prometheus];
 
 /** Fetches Kafka's jars into the cache once (Maven keeps its own copy in ~/.m2) and returns the folder. */
-function kafkaLibs(log: (line: string) => void): string {
+export function kafkaLibs(log: (line: string) => void): string {
   const pom = join(repoRoot(), 'test', 'infra', 'kafka', 'pom.xml');
   const digest = createHash('sha256').update(readFileSync(pom)).digest('hex').slice(0, 12);
   const libs = join(cacheDir(), `kafka-${KAFKA_VERSION}-${digest}`, 'libs');

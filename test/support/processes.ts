@@ -13,11 +13,11 @@ export interface ServiceProcess {
 }
 
 /** Writes `config` to a temporary file and starts `hourglass <command>` with it. */
-export function startServiceProcess(command: string, config: unknown, env: NodeJS.ProcessEnv = {}): ServiceProcess {
+export function startServiceProcess(command: string, config: unknown, env: NodeJS.ProcessEnv = {}, extraArgs: readonly string[] = []): ServiceProcess {
   const dir = mkdtempSync(join(tmpdir(), 'hourglass-svc-'));
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify(config));
-  const child = spawn(process.execPath, [join(repoRoot(), 'services', 'cli', 'dist', 'main.js'), command, '--config', file], {
+  const child = spawn(process.execPath, [join(repoRoot(), 'services', 'cli', 'dist', 'main.js'), command, '--config', file, ...extraArgs], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'],
   });
   let logs = '';

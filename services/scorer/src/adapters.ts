@@ -1,6 +1,6 @@
 import type { Producer } from 'kafkajs';
 import type { AnomalyEvent } from '@hourglass/core';
-import { createRedis, type ModelNotification, type ModelRegistry, type RedisKeys } from '@hourglass/redis';
+import { createRedis, type ModelNotification, type ModelRegistry, type RedisKeys, type RedisTarget } from '@hourglass/redis';
 import type { ModelSource } from './model-provider';
 import type { EventSink } from './ports';
 
@@ -15,7 +15,7 @@ export class KafkaEventSink implements EventSink {
 
 /** The Redis registry as the scorer's model source, with pub/sub notifications on a dedicated connection. */
 export class RegistryModelSource implements ModelSource {
-  constructor(private readonly registry: ModelRegistry, private readonly keys: RedisKeys, private readonly redisUrl: string) {}
+  constructor(private readonly registry: ModelRegistry, private readonly keys: RedisKeys, private readonly redis: RedisTarget) {}
 
   current(group: string): Promise<{ version: string; sha256: string } | null> {
     return this.registry.current(group);
@@ -26,7 +26,7 @@ export class RegistryModelSource implements ModelSource {
   }
 
   async subscribe(onChange: (group: string) => void): Promise<() => Promise<void>> {
-    const subscriber = createRedis(this.redisUrl);
+    const subscriber = createRedis(this.redis);
     subscriber.on('error', () => undefined); // reconnects by itself; polling covers the gap
     await subscriber.subscribe(this.keys.modelsChannel());
     subscriber.on('message', (_channel: string, text: string) => {

@@ -35,14 +35,14 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
   const kafka = createKafka({ ...config.kafka, clientId: sc.clientId }, log.child({ component: 'kafka' }), resolveKafkaSecurity(config.kafka.security));
   if (sc.createTopics) await ensureTopics(kafka, [{ topic: sc.anomaliesTopic, numPartitions: sc.topicPartitions }]);
   // Commands fail at once while Redis is down (no offline queue): the stage counts and drops them.
-  const redis = createRedis(config.redis.url, { failFast: true });
+  const redis = createRedis(config.redis, { failFast: true });
   redis.on('error', (error: Error) => log.debug({ err: error.message }, 'redis connection error'));
   await waitUntilReady(redis, 5000, log);
   const keys = redisKeys(config.redis.keyPrefix);
   const modelRegistry = new ModelRegistry(redis, keys);
   const groups = config.groups;
   const provider = new HotSwapModelProvider({
-    source: new RegistryModelSource(modelRegistry, keys, config.redis.url), groups: groups.map((g) => g.name), pollIntervalMs: sc.modelPollIntervalMs,
+    source: new RegistryModelSource(modelRegistry, keys, config.redis), groups: groups.map((g) => g.name), pollIntervalMs: sc.modelPollIntervalMs,
     expectedSteps: (group) => groups.find((g) => g.name === group)?.window.lengthSteps ?? 0, metrics, log: log.child({ component: 'models' }),
   });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

@@ -59,7 +59,8 @@ export async function startTrainerService(config: HourglassConfig, log: Logger, 
   redis.on('error', (error: Error) => log.debug({ err: error.message }, 'redis connection error'));
   const { stage, registry, buffer } = createRedisTrainer(config, redis, log.child({ component: 'stage' }), metricsRegistry);
   const policy = refitPolicy(config);
-  const lastAttempt = new Map<string, number>();
+  /** When a group's last fit was rejected, failed or skipped; it is not retried for a while. */
+  const lastMiss = new Map<string, number>();
   let stopping = false;
   let lastLoopOk = false;
 
@@ -68,8 +69,7 @@ export async function startTrainerService(config: HourglassConfig, log: Logger, 
     const added = await buffer.totalAdded(group.name);
     const versions = await registry.list(group.name);
     const current = versions.find((v) => v.current);
-    // A failed or rejected attempt is not retried before a tenth of the interval.
-    if (Date.now() - (lastAttempt.get(group.name) ?? 0) < Math.max(t.checkIntervalMs, t.refitIntervalMs / 10)) return false;
+    if (Date.now() - (lastMiss.get(group.name) ?? 0) < t.retryAfterMissMs) return false;
     if (!current) return (await buffer.size(group.name)) >= t.minWindows;
     const addedAtFit = Number((current.report as { bufferAddedAtFit?: number } | null)?.bufferAddedAtFit ?? 0);
     return Date.now() - Date.parse(current.createdAt) >= t.refitIntervalMs || added - addedAtFit >= t.refitAfterNewWindows;
@@ -81,9 +81,10 @@ export async function startTrainerService(config: HourglassConfig, log: Logger, 
         for (const group of config.groups) {
           if (stopping) break;
           if (!(await due(group))) continue;
-          lastAttempt.set(group.name, Date.now());
           const added = await buffer.totalAdded(group.name);
+          lastMiss.set(group.name, Date.now()); // cleared below on success; a crash mid-fit counts as a miss
           const outcome: RefitOutcome = await stage.refit(group.name, group.model, policy, { bufferAddedAtFit: added });
+          if (outcome.status === 'promoted') lastMiss.delete(group.name);
           log.info({ group: group.name, ...outcome }, 'refit finished');
         }
         lastLoopOk = true;

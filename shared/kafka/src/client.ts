@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
-import { UnavailableError } from '@hourglass/core';
+import { HourglassError, UnavailableError, describeError } from '@hourglass/core';
 import type { KafkaClientSecurity } from './security';
 
 /** What a component needs to know to reach Kafka; a subset of the Hourglass config. */
@@ -32,12 +32,24 @@ export function createKafka(connection: KafkaConnection, log?: KafkaLogSink, sec
   });
 }
 
-/** Describes the cluster once with a short retry budget; throws UnavailableError naming the brokers. */
-export async function probeKafka(connection: KafkaConnection): Promise<{ brokers: number; controller: number | null; clusterId: string }> {
+/** The broker refused the SASL credentials. Names the mechanism and user, never the password. Not retriable. */
+export class KafkaAuthError extends HourglassError {
+  constructor(brokers: string, mechanism: string, username: string, cause: unknown) {
+    super('KAFKA_AUTH_FAILED', `Kafka at ${brokers}: authentication failed (SASL ${mechanism.toUpperCase()}, user '${username}'): ${describeError(cause)}`, { cause });
+  }
+}
+
+/**
+ * Describes the cluster once with a short retry budget, with the client's TLS and SASL (from
+ * resolveKafkaSecurity). Throws KafkaAuthError when the credentials are refused, UnavailableError
+ * naming the brokers otherwise; no message ever carries the password.
+ */
+export async function probeKafka(connection: KafkaConnection, security: KafkaClientSecurity = {}): Promise<{ brokers: number; controller: number | null; clusterId: string }> {
   const kafka = new Kafka({
     clientId: `${connection.clientId}-probe`,
     brokers: [...connection.brokers],
     connectionTimeout: connection.connectionTimeoutMs,
+    ...security,
     logLevel: logLevel.NOTHING,
     retry: { retries: 1, initialRetryTime: 200, maxRetryTime: 1000 },
   });
@@ -47,10 +59,32 @@ export async function probeKafka(connection: KafkaConnection): Promise<{ brokers
     const cluster = await admin.describeCluster();
     return { brokers: cluster.brokers.length, controller: cluster.controller, clusterId: cluster.clusterId };
   } catch (error) {
-    throw new UnavailableError('Kafka', connection.brokers.join(','), error);
+    const password = security.sasl && 'password' in security.sasl ? String(security.sasl.password) : undefined;
+    const cause = scrub(error, password);
+    const sasl = security.sasl as { mechanism?: string; username?: string } | undefined;
+    if (sasl?.mechanism && isSaslAuthError(error)) throw new KafkaAuthError(connection.brokers.join(','), sasl.mechanism, sasl.username ?? '', cause);
+    throw new UnavailableError('Kafka', connection.brokers.join(','), cause);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+/** True when kafkajs says SASL authentication failed, anywhere along the error's chain. */
+function isSaslAuthError(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    if (e.name === 'KafkaJSSASLAuthenticationError' || /SASL .*authentication failed/i.test(e.message)) return true;
+    const next = e as Error & { originalError?: unknown };
+    e = next.originalError ?? next.cause;
+  }
+  return false;
+}
+
+/** The error with `secret` masked in its message (defence in depth). */
+function scrub(error: unknown, secret: string | undefined): unknown {
+  if (!secret || !(error instanceof Error) || !error.message.includes(secret)) return error;
+  const copy = new Error(error.message.split(secret).join('***'));
+  copy.name = error.name;
+  return copy;
 }
 
 function toLogCreator(log: KafkaLogSink): logCreator {

@@ -1,4 +1,4 @@
-export { createRedis, probeRedis, redactUrl } from './client';
+export { createRedis, probeRedis, redactUrl, resolveRedisSecurity, describeRedisSecurity, redisUrlOf, RedisAuthError, RedisSecretFileError, type RedisConnection, type RedisTarget, type RedisClientSecurity } from './client';
 export { redisKeys, type RedisKeys } from './keys';
 export { ModelRegistry, type ModelPointer, type StoredModel, type ModelNotification } from './registry';
 export { tryLock, type HeldLock } from './lock';

@@ -1,6 +1,6 @@
 import { describeError, type HourglassConfig } from '@hourglass/core';
-import { probeKafka } from '@hourglass/kafka';
-import { probeRedis, redactUrl } from '@hourglass/redis';
+import { probeKafka, resolveKafkaSecurity } from '@hourglass/kafka';
+import { describeRedisSecurity, probeRedis, redactUrl } from '@hourglass/redis';
 import { initBackend, requireNativeFromEnv } from '@hourglass/model';
 
 /** One line of the doctor's report. `skipped` means the check was not asked for. */
@@ -50,24 +50,38 @@ async function checkBackend(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   }
 }
 
+/**
+ * Kafka and Redis are probed with the configured security (secret files read here). Details name
+ * the mechanism, user and whether TLS is on, never a password: the report is safe to paste.
+ */
 async function checkKafka(config: HourglassConfig): Promise<DoctorCheck> {
   const address = config.kafka.brokers.join(',');
+  const security = describeKafkaSecurity(config);
   try {
-    const cluster = await probeKafka(config.kafka);
-    return { name: 'kafka', status: 'ok', detail: `${address} (${cluster.brokers} broker${cluster.brokers === 1 ? '' : 's'})`, data: { address, ...cluster } };
+    const cluster = await probeKafka(config.kafka, resolveKafkaSecurity(config.kafka.security));
+    return { name: 'kafka', status: 'ok', detail: `${address} (${cluster.brokers} broker${cluster.brokers === 1 ? '' : 's'}; ${security})`, data: { address, security, ...cluster } };
   } catch (error) {
-    return { name: 'kafka', status: 'fail', detail: describeError(error), data: { address } };
+    return { name: 'kafka', status: 'fail', detail: describeError(error), data: { address, security } };
   }
 }
 
 async function checkRedis(config: HourglassConfig): Promise<DoctorCheck> {
   const address = redactUrl(config.redis.url);
+  const security = describeRedisSecurity(config.redis);
   try {
-    const { version } = await probeRedis(config.redis.url);
-    return { name: 'redis', status: 'ok', detail: `${address} (Redis ${version})`, data: { address, version } };
+    const { version } = await probeRedis(config.redis);
+    return { name: 'redis', status: 'ok', detail: `${address} (Redis ${version}; ${security})`, data: { address, security, version } };
   } catch (error) {
-    return { name: 'redis', status: 'fail', detail: describeError(error), data: { address } };
+    return { name: 'redis', status: 'fail', detail: describeError(error), data: { address, security } };
   }
+}
+
+/** `SASL_SSL scram-sha-512 as hourglass`, `SSL`, `PLAINTEXT`: Kafka's protocol names, no secrets. */
+function describeKafkaSecurity(config: HourglassConfig): string {
+  const { sasl, tls } = config.kafka.security;
+  const usesTls = tls ? tls.enabled : sasl !== undefined;
+  if (!sasl) return usesTls ? 'SSL' : 'PLAINTEXT';
+  return `${usesTls ? 'SASL_SSL' : 'SASL_PLAINTEXT'} ${sasl.mechanism} as ${sasl.username}`;
 }
 
 async function checkPrometheus(config: HourglassConfig): Promise<DoctorCheck> {

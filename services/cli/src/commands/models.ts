@@ -5,7 +5,7 @@ import { createRedisTrainer, refitPolicy } from '@hourglass/trainer';
 
 /** Runs `fn` with the trainer's Redis wiring, and always closes the connection. */
 async function withRegistry<T>(config: HourglassConfig, log: Logger, fn: (t: ReturnType<typeof createRedisTrainer>) => Promise<T>): Promise<T> {
-  const redis = createRedis(config.redis.url, { failFast: true });
+  const redis = createRedis(config.redis, { failFast: true });
   redis.on('error', () => undefined);
   try {
     await new Promise<void>((resolve, reject) => {

@@ -20,10 +20,10 @@ export const NAB_DEFAULT_GROUP = {
     type: 'undercomplete',
     layers: [16],
     latentSize: 4,
-    epochs: 40,
+    epochs: 25,
     patience: 5,
-    batchSize: 32,
-    learningRate: 0.003,
+    batchSize: 128,
+    learningRate: 0.01,
   },
 } as const;
 
@@ -44,10 +44,10 @@ export interface NabRunnerOptions {
 
 export const NAB_RUNNER_DEFAULTS: Omit<NabRunnerOptions, 'group'> = {
   batchRows: 32,
-  refitEveryWindows: 1000,
-  bufferMaxWindows: 3000,
-  refit: { ...REFIT_DEFAULTS, maxWindows: 3000, minWindows: 50, maxContamination: 0.1, gate: { errorTolerance: 0.1, falseAlarmBudget: 0.05 } },
-  postprocess: { ...POSTPROCESS_DEFAULTS, suppressRows: 0 },
+  refitEveryWindows: 1500,
+  bufferMaxWindows: 1500,
+  refit: { ...REFIT_DEFAULTS, maxWindows: 1500, minWindows: 50, maxContamination: 0.1, gate: { errorTolerance: 0.1, falseAlarmBudget: 0.05 } },
+  postprocess: { ...POSTPROCESS_DEFAULTS, suppressRows: 400 },
 };
 
 /** The group config of a file: the given group, defaulted, matching exactly this series. */

@@ -24,10 +24,38 @@ const connectionSchema = z
       .default({}),
     redis: z
       .object({
+        /** `redis://` or `rediss://` (TLS). May carry a user and password, but prefer username and passwordFile. */
         url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
         keyPrefix: z.string().default('hourglass:'),
+        /** ACL user (Redis 6+, `AUTH username password`); wins over a user in the URL. Default: the URL's, else `default`. */
+        username: z.string().min(1).optional(),
+        /** File whose content (trimmed) is the password, e.g. a mounted Kubernetes secret. Never logged. */
+        passwordFile: z.string().min(1).optional(),
+        /** TLS to Redis (`tls-port`). A `rediss://` URL alone also turns TLS on, trusting the system CAs. */
+        tls: z
+          .object({
+            /** Use TLS. Default true when the section is present. */
+            enabled: z.boolean().default(true),
+            /** PEM files: the CA bundle to trust, and a client certificate and key for mutual TLS. */
+            caFile: z.string().min(1).optional(),
+            certFile: z.string().min(1).optional(),
+            keyFile: z.string().min(1).optional(),
+            /** Verify the server's certificate. Default true; turn off only for a test server. */
+            rejectUnauthorized: z.boolean().default(true),
+          })
+          .strict()
+          .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), 'certFile and keyFile go together')
+          .optional(),
       })
       .strict()
+      .superRefine((r, ctx) => {
+        if (r.passwordFile !== undefined && /^rediss?:\/\/[^/@]*:[^/@]*@/.test(r.url)) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['passwordFile'], message: 'give the password in the URL or in passwordFile, not both' });
+        }
+        if (r.tls?.enabled === false && r.url.startsWith('rediss://')) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['tls', 'enabled'], message: 'a rediss:// URL always uses TLS; use redis:// for plaintext' });
+        }
+      })
       .default({}),
     prometheus: z
       .object({ url: z.string().url().default('http://127.0.0.1:9090') })

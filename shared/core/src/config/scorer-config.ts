@@ -50,6 +50,8 @@ export const trainerConfigSchema = z
     refitIntervalMs: z.number().int().positive().default(3_600_000),
     /** ...or as soon as this many new clean windows arrived. Default 20000. */
     refitAfterNewWindows: z.number().int().positive().default(20_000),
+    /** After a rejected, failed or skipped fit, wait this long before trying the group again. Default 5 min. */
+    retryAfterMissMs: z.number().int().min(0).default(300_000),
     /** How often the schedule is checked. Default 10 s. */
     checkIntervalMs: z.number().int().positive().default(10_000),
     /** Most recent clean windows read per fit (N). Default 20000. */

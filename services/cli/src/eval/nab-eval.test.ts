@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readNabResultFile } from '@hourglass/eval';
+import { initBackend } from '@hourglass/model';
+import { formatResultCsv, labelRows, parseNabTimestamp, resultPath, writeResultFile } from './nab-results';
+import { NAB_RUNNER_DEFAULTS, groupForSeries, probationRows, runNabSeries, type NabRunnerOptions } from './nab-runner';
+import { postprocessScores } from './postprocess';
+
+const dir = mkdtempSync(join(tmpdir(), 'hourglass-nab-eval-'));
+
+function stamps(n: number, stepMs = 300_000): string[] {
+  const t0 = Date.UTC(2014, 3, 1, 0, 0, 0);
+  return Array.from({ length: n }, (_, i) => new Date(t0 + i * stepMs).toISOString().replace('T', ' ').slice(0, 19));
+}
+
+test('NAB timestamps parse as UTC', () => {
+  assert.equal(parseNabTimestamp('2014-04-10 07:15:00'), Date.UTC(2014, 3, 10, 7, 15, 0));
+  assert.equal(parseNabTimestamp('2014-04-10 07:15:00.000000'), Date.UTC(2014, 3, 10, 7, 15, 0));
+  assert.ok(Number.isNaN(parseNabTimestamp('10/04/2014')));
+  assert.equal(probationRows(4032), 604);
+  assert.equal(probationRows(100_000), 750);
+});
+
+test('result files: NAB layout, header, labels from windows, scores read back exactly', async () => {
+  const ts = stamps(10);
+  const labels = labelRows(ts, [[ts[3]!, `${ts[5]!}.000000`]], 'test');
+  assert.deepEqual(Array.from(labels), [0, 0, 0, 1, 1, 1, 0, 0, 0, 0]);
+  const scores = [0, 0, 0.1, 0.123456789012345, 1, 0.5, 0, 1e-7, 0.3, 0];
+  const path = resultPath(dir, 'det', 'cat', 'file');
+  assert.equal(path, join(dir, 'det', 'cat', 'det_file.csv'));
+  await writeResultFile(path, formatResultCsv(ts, ts.map((_, i) => String(i * 1.5)), scores, labels));
+  const table = await readNabResultFile(path);
+  assert.deepEqual(table.header, ['timestamp', 'value', 'anomaly_score', 'label']);
+  assert.deepEqual(Array.from(table.anomalyScores), scores);
+  assert.deepEqual(table.columns.get('label'), Array.from(labels, String));
+  assert.throws(() => formatResultCsv(ts, ts, scores.map((s) => s * 2), labels), /not in \[0, 1\]/);
+});
+
+test('repeat suppression fires once per rise and looks only backwards', () => {
+  const s = [0, 0.2, 0.9, 0.95, 0.95, 0.9, 0.1, 0, 0, 0.8];
+  assert.deepEqual(Array.from(postprocessScores(s, { suppressRows: 3, likelihood: { shortRows: 0, longRows: 0 } })), [0, 0.2, 0.9, 0.95, 0, 0, 0, 0, 0, 0.8]);
+  assert.deepEqual(Array.from(postprocessScores(s, { suppressRows: 0, likelihood: { shortRows: 0, longRows: 0 } })), s);
+  // Changing the future never changes the past.
+  const other = [...s.slice(0, 5), 1, 1, 1, 1, 1];
+  assert.deepEqual(Array.from(postprocessScores(other, { suppressRows: 3, likelihood: { shortRows: 0, longRows: 0 } })).slice(0, 5), Array.from(postprocessScores(s, { suppressRows: 3, likelihood: { shortRows: 0, longRows: 0 } })).slice(0, 5));
+});
+
+test('no look-ahead: the score of row t does not change when rows after t change', { timeout: 60_000 }, async () => {
+  await initBackend({});
+  const n = 700;
+  const cut = 450;
+  const ts = stamps(n);
+  const base = Array.from({ length: n }, (_, i) => Math.sin((2 * Math.PI * i) / 24) + 0.05 * Math.sin(i * 1.7));
+  const altered = base.map((v, i) => (i > cut ? v * 3 + (i % 7 === 0 ? 10 : 0) : v));
+  const options: NabRunnerOptions = {
+    ...NAB_RUNNER_DEFAULTS,
+    group: groupForSeries({ name: 'g', match: { glob: '*' }, window: { lengthSteps: 16 }, model: { layers: [8], latentSize: 2, epochs: 5, batchSize: 32 } }, 's'),
+    batchRows: 16,
+    refitEveryWindows: 120, // several refits after the cut, from the altered buffer
+    bufferMaxWindows: 400,
+    refit: { ...NAB_RUNNER_DEFAULTS.refit, maxWindows: 400, minWindows: 50 },
+    postprocess: { suppressRows: 20, likelihood: { shortRows: 0, longRows: 0 } },
+  };
+  const a = await runNabSeries('s', ts, base, options);
+  const b = await runNabSeries('s', ts, altered, options);
+  assert.equal(a.probation, 105);
+  assert.ok(a.modelChanges.length >= 2, `expected refits, got ${JSON.stringify(a.modelChanges)}`);
+  assert.ok(a.calibrated.slice(0, 15).every((x) => x === 0), 'rows before the first full window score 0');
+  // The windower emits the window ending at row t when row t+1 arrives, so the last probation row is
+  // scored by the first model (which never saw it); every earlier row has no model yet.
+  assert.ok(a.calibrated.slice(0, a.probation - 1).every((x) => x === 0), 'rows before the first model score 0');
+  assert.ok(a.calibrated.slice(a.probation + 1).some((x) => x > 0), 'rows after the first fit are scored');
+  assert.deepEqual(Array.from(b.calibrated.slice(0, cut + 1)), Array.from(a.calibrated.slice(0, cut + 1)));
+  assert.deepEqual(Array.from(b.anomalyScore.slice(0, cut + 1)), Array.from(a.anomalyScore.slice(0, cut + 1)));
+  assert.notDeepEqual(Array.from(b.calibrated.slice(cut + 1)), Array.from(a.calibrated.slice(cut + 1)), 'the altered future is scored differently');
+  for (const s of [...a.anomalyScore, ...b.anomalyScore]) assert.ok(s >= 0 && s <= 1);
+});
