@@ -64,6 +64,17 @@ async function runFiles(files, concurrency) {
 
 if (!args.includes('--no-lint') && !only) lint();
 
+// Programs some tests drive (the HTML report is checked in headless Chromium): installed with apt
+// when missing and we are root, like the local infrastructure; otherwise the tests say what to install.
+if (wantUnit) {
+  const { ensurePrograms } = await import(pathToFileURL(join(root, 'test', 'dist', 'infra', 'packages.js')).href);
+  try {
+    ensurePrograms([{ binary: 'chromium', debianPackage: 'chromium' }], log);
+  } catch (error) {
+    log(`WARNING: ${error.message}`);
+  }
+}
+
 let files = [];
 if (wantUnit) files.push(...unitFiles());
 let infra;
