@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { probeRedis } from '@hourglass/redis';
 import { repoRoot } from '../infra/paths';
+import { freePort, waitFor } from '../infra/processes';
 
 /** A service started as its own process (`hourglass <command> --config FILE`), as operators run it. */
 export interface ServiceProcess {
@@ -33,6 +35,25 @@ export function startServiceProcess(command: string, config: unknown, env: NodeJ
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill(signal);
+      }),
+  };
+}
+
+/** A private redis-server on a free loopback port (for tests that stop and restart Redis). */
+export async function startPrivateRedis(port?: number): Promise<{ url: string; port: number; stop(): Promise<void> }> {
+  const chosen = port ?? (await freePort());
+  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(chosen), '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
+  const url = `redis://127.0.0.1:${chosen}`;
+  const ready = await waitFor(async () => probeRedis(url, 500).then(() => true, () => false), 10_000, 100);
+  if (!ready) throw new Error(`private redis-server on ${chosen} did not start`);
+  return {
+    url,
+    port: chosen,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
       }),
   };
 }
