@@ -1,5 +1,5 @@
 // The production alert rules, live: a copy of deploy/prometheus/rules (same expressions, labels and
-// annotations; `for:` shortened to 1 s, production waits minutes) is loaded into the real local
+// annotations; `for:` compressed from minutes to seconds) is loaded into the real local
 // Prometheus, which scrapes a real prom-client /metrics endpoint built with the scorer's own metric
 // factory; the real Alertmanager routes the alerts (with the production inhibit rules) to a webhook
 // receiver in this test.

@@ -67,10 +67,10 @@ test('a second scorer joining takes partitions over without losing a window', as
   const first = await startScorerService(config, log, { requireNative: false });
   const anomalies = await collectAnomalies(config);
   const series = ['s1', 's2', 's3', 's4', 's5', 's6'];
-  let second: Awaited<ReturnType<typeof startScorerService>> | undefined;
+  const later: Awaited<ReturnType<typeof startScorerService>>[] = [];
   t.after(async () => {
     await anomalies.stop();
-    await second?.stop();
+    for (const s of later) await s.stop();
     await first.stop();
     const redis = createRedis(config.redis.url);
     const keys = await redis.keys(`${config.redis.keyPrefix}*`);
@@ -78,7 +78,8 @@ test('a second scorer joining takes partitions over without losing a window', as
     redis.disconnect();
   });
   await produceWindows(config, series.flatMap((s, i) => sineWindows(s, 200, { seed: 30 + i, spikes: [100] })));
-  second = await startScorerService(config, log, { requireNative: false });
+  const second = await startScorerService(config, log, { requireNative: false });
+  later.push(second);
   await produceWindows(config, series.flatMap((s, i) => sineWindows(s, 200, { from: 200, seed: 40 + i, spikes: [300] })));
   const kafka = createKafka(config.kafka);
   await eventually('every window committed', async () => ([...(await consumerGroupLag(kafka, config.scorer.groupId, config.scorer.windowsTopic)).values()].every((l) => l === 0) ? true : undefined), 90_000, 500);

@@ -21,12 +21,13 @@ export function writableMonitoring(infra: Infrastructure): { targetsDir: string;
 }
 
 /**
- * A copy of the production rule files for a live test: every `for:` becomes `forDuration` (the
- * production values are minutes; a test cannot wait that long), and every alert gets the label
+ * A copy of the production rule files for a live test: every `for:` is scaled from minutes to
+ * seconds (`10m` becomes `10s`; the production values are minutes, which a test cannot wait),
+ * which keeps the production order in which alerts start firing, and every alert gets the label
  * `test_run: <run>` so the test's Alertmanager route picks out its own alerts. The expressions,
  * labels and annotations are otherwise exactly the production ones.
  */
-export function testRuleCopy(run: string, forDuration = '1s'): string {
+export function testRuleCopy(run: string): string {
   const dir = join(repoRoot(), 'deploy', 'prometheus', 'rules');
   const groups: unknown[] = [];
   for (const file of ['hourglass-recording.yml', 'hourglass-alerts.yml']) {
@@ -34,11 +35,19 @@ export function testRuleCopy(run: string, forDuration = '1s'): string {
     for (const group of parsed.groups) {
       groups.push({
         name: `${group.name}-${run}`,
-        rules: group.rules.map((rule) => (rule.alert ? { ...rule, ...(rule.for ? { for: forDuration } : {}), labels: { ...(rule.labels as object), test_run: run } } : rule)),
+        rules: group.rules.map((rule) => (rule.alert ? { ...rule, ...(rule.for ? { for: minutesToSeconds(String(rule.for)) } : {}), labels: { ...(rule.labels as object), test_run: run } } : rule)),
       });
     }
   }
   return stringifyYaml({ groups });
+}
+
+/** `10m` → `10s`, `1h` → `60s`, `30s` → `1s`: production durations compressed sixty-fold. */
+function minutesToSeconds(duration: string): string {
+  const match = /^(\d+)([smh])$/.exec(duration.trim());
+  if (!match) throw new Error(`unexpected for: duration '${duration}'`);
+  const seconds = Number(match[1]) * { s: 1, m: 60, h: 3600 }[match[2] as 's' | 'm' | 'h'];
+  return `${Math.max(1, Math.round(seconds / 60))}s`;
 }
 
 async function post(url: string): Promise<void> {
@@ -47,9 +56,9 @@ async function post(url: string): Promise<void> {
 }
 
 /** Writes the test copy of the rules into Prometheus' rules folder and reloads; returns the undo. */
-export async function loadTestRules(infra: Infrastructure, rulesDir: string, run: string, forDuration = '1s'): Promise<() => Promise<void>> {
+export async function loadTestRules(infra: Infrastructure, rulesDir: string, run: string): Promise<() => Promise<void>> {
   const file = join(rulesDir, `deploy-test-${run}.yml`);
-  writeFileSync(file, testRuleCopy(run, forDuration));
+  writeFileSync(file, testRuleCopy(run));
   await post(new URL('/-/reload', infra.prometheusUrl).href);
   return async () => {
     rmSync(file, { force: true });
