@@ -12,6 +12,7 @@ import { formatDoctor, runDoctor } from './commands/doctor';
 import { listModels, rollbackModel, showModel, trainNow } from './commands/models';
 import { formatNabScore, runNabScore } from './commands/eval-nab-score';
 import { runEmbedded, type RunSummary } from './commands/run';
+import { produce } from './commands/produce';
 import { runEvalNab } from './commands/eval-nab';
 import { runReport } from './commands/report';
 
@@ -177,6 +178,21 @@ function buildProgram(): Command {
       process.exitCode = outcome.status === 'promoted' ? 0 : outcome.status === 'rejected' ? 3 : 4;
     });
 
+  program
+    .command('produce')
+    .description('Send a CSV, NDJSON or demo stream to a Kafka input topic, keyed by series, at a given rate.')
+    .option('-i, --input <file>', 'CSV with a header, or NDJSON in the input-topic shape; - reads NDJSON from stdin')
+    .option('--demo', 'send the demo stream (event times ending now)')
+    .option('--days <n>', 'with --demo: days of event time', parsePositive, 2)
+    .option('-t, --topic <name>', 'topic (default: the first of ingest.topics)')
+    .option('-r, --rate <pointsPerSecond>', 'points per second; 0 sends as fast as the broker acknowledges', parseNonNegative, 0)
+    .option('-c, --config <file>', 'config file (YAML or JSON): Kafka connection and security')
+    .action(async (opts: { input?: string; demo?: boolean; days: number; topic?: string; rate: number; config?: string }) => {
+      const config = loadConfig(opts.config, process.env);
+      const result = await produce(config, opts);
+      process.stderr.write(`sent ${result.sent} points to ${result.topic} in ${result.seconds.toFixed(1)}s\n`);
+    });
+
   const models = program.command('models').description('Inspect and roll back the versioned model registry.');
   models
     .command('list')
@@ -257,6 +273,18 @@ function parsePositiveInt(text: string): number {
 function parseNonNegativeInt(text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError(`'${text}' is not a non-negative integer`);
+  return value;
+}
+
+function parsePositive(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`'${text}' is not a positive number`);
+  return value;
+}
+
+function parseNonNegative(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new InvalidArgumentError(`'${text}' is not a number >= 0`);
   return value;
 }
 

@@ -16,6 +16,16 @@ export interface InputRecord {
  * so embedded mode accepts and refuses exactly what Kafka ingest does.
  */
 export async function* readInput(stream: Readable, format: 'csv' | 'ndjson', parse: ParseConfig, defaultSeries: string): AsyncGenerator<InputRecord> {
+  for await (const { line, message } of readMessages(stream, format)) {
+    yield { line, result: parsePoint(Buffer.from(message), Buffer.from(defaultSeries), parse) };
+  }
+}
+
+/**
+ * The input's lines as input-topic messages (JSON text), before any parsing: NDJSON lines as they
+ * are, CSV rows mapped onto the JSON shape. `hourglass produce` sends exactly these to Kafka.
+ */
+export async function* readMessages(stream: Readable, format: 'csv' | 'ndjson'): AsyncGenerator<{ line: number; message: string }> {
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let header: string[] | undefined;
   let line = 0;
@@ -23,7 +33,7 @@ export async function* readInput(stream: Readable, format: 'csv' | 'ndjson', par
     line++;
     if (text.trim() === '') continue;
     if (format === 'ndjson') {
-      yield { line, result: parsePoint(Buffer.from(text), Buffer.from(defaultSeries), parse) };
+      yield { line, message: text };
       continue;
     }
     if (!header) {
@@ -31,7 +41,7 @@ export async function* readInput(stream: Readable, format: 'csv' | 'ndjson', par
       if (!header.some((h) => h === 'ts' || h === 'timestamp')) throw new HourglassError('INPUT_INVALID', `CSV header on line ${line} needs a 'ts' or 'timestamp' column; it has: ${header.join(', ')}`);
       continue;
     }
-    yield { line, result: parsePoint(Buffer.from(JSON.stringify(csvRowToMessage(header, text.split(',')))), Buffer.from(defaultSeries), parse) };
+    yield { line, message: JSON.stringify(csvRowToMessage(header, text.split(','))) };
   }
 }
 
