@@ -12,11 +12,11 @@ const dir = mkdtempSync(join(tmpdir(), 'hourglass-cli-'));
 test('--help lists the commands and exits 0', () => {
   const result = hourglass('--help');
   assert.equal(result.status, 0);
-  for (const command of ['doctor', 'config', 'ingest', 'scorer', 'trainer']) assert.match(result.stdout, new RegExp(`\\b${command}\\b`));
+  for (const command of ['start', 'run', 'ingest', 'scorer', 'trainer', 'produce', 'train', 'models', 'eval', 'report', 'config', 'doctor']) assert.match(result.stdout, new RegExp(`\\b${command}\\b`));
 });
 
 test('every command has its own --help', () => {
-  for (const command of [['doctor'], ['config', 'check'], ['ingest'], ['scorer'], ['trainer']]) {
+  for (const command of [['start'], ['run'], ['ingest'], ['scorer'], ['trainer'], ['produce'], ['train'], ['models', 'list'], ['models', 'show'], ['models', 'rollback'], ['eval', 'nab'], ['eval', 'nab-score'], ['report'], ['config', 'check'], ['doctor']]) {
     const result = hourglass(...command, '--help');
     assert.equal(result.status, 0, `${command.join(' ')} --help: ${result.stderr}`);
     assert.match(result.stdout, /Usage: hourglass/);
@@ -78,4 +78,22 @@ test('eval nab-score --json reproduces NAB\'s published scores for the numenta d
   assert.equal(summary.standard!.toFixed(2), '75.52');
   assert.equal(summary.reward_low_FP_rate!.toFixed(2), '70.68');
   assert.equal(summary.reward_low_FN_rate!.toFixed(2), '78.99');
+});
+
+test('run: a missing input file is one clear line', () => {
+  const result = hourglass('run', '--input', join(dir, 'nope.csv'), '--state-dir', join(dir, 'state'));
+  assert.equal(result.status, 1);
+  assert.doesNotMatch(result.stderr, /\n\s+at /);
+  assert.match(result.stderr, /nope\.csv/);
+});
+
+test('run: a bad CSV row is refused with its line number, and the good rows are used', () => {
+  const file = join(dir, 'bad.csv');
+  writeFileSync(file, 'ts,value\n1700000000000,1\n1700000001000,not-a-number\n1700000002000,3\n');
+  const result = hourglass('run', '--input', file, '--state-dir', join(dir, 'state2'), '--json');
+  assert.equal(result.status, 0, result.stderr);
+  const summary = JSON.parse(result.stdout.trim().split('\n').pop()!) as { points: number; rejected: number };
+  assert.equal(summary.rejected, 1);
+  assert.equal(summary.points, 2);
+  assert.match(result.stderr, /"line":3/);
 });
