@@ -3,7 +3,7 @@
 // with the services' own metric factories and given values; (2) when HOURGLASS_PIPELINE_TARGETS
 // names running services (`scorer=127.0.0.1:9401,ingest=...,trainer=...`), the real pipeline.
 import { test } from 'node:test';
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { createMetricsRegistry, exportBackendInfo, startOpsServer } from '@hourglass/runtime';
 import { createScorerMetrics, SeriesScoreGauges } from '@hourglass/scorer';
 import { createTrainerMetrics } from '@hourglass/trainer';
@@ -16,8 +16,7 @@ function exampleRegistries(group: string): { registries: Record<PipelineTarget['
   const scorerRegistry = createMetricsRegistry('scorer');
   exportBackendInfo(scorerRegistry, 'tensorflow');
   const scorer = createScorerMetrics(scorerRegistry);
-  // Defined in the scorer's service.ts, outside its metric factory: same name, help and type here.
-  const undecodable = new Counter({ name: 'hourglass_scorer_undecodable_windows_total', help: 'Messages on the windows topic that did not decode; skipped.', registers: [scorerRegistry] });
+  const undecodable = scorer.undecodable;
   const gauges = new SeriesScoreGauges(scorerRegistry, { allowlist: [`${group}-s1`], topK: 5, hardCap: 10, trackedMax: 100 });
   const trainerRegistry = createMetricsRegistry('trainer');
   exportBackendInfo(trainerRegistry, 'tensorflow');

@@ -3,7 +3,6 @@ import { createKafka, ensureTopics, resolveKafkaSecurity } from '@hourglass/kafk
 import { initBackend } from '@hourglass/model';
 import { ModelRegistry, RedisEpisodeStore, RedisWindowBuffer, createRedis, redisKeys } from '@hourglass/redis';
 import { MicroBatcher, createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
-import { Counter } from 'prom-client';
 import { KafkaEventSink, RegistryModelSource } from './adapters';
 import { HotSwapModelProvider } from './model-provider';
 import { createScorerMetrics } from './scorer-metrics';
@@ -30,7 +29,6 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
   const registry = createMetricsRegistry(SERVICE_NAME);
   exportBackendInfo(registry, info.name);
   const metrics = createScorerMetrics(registry);
-  const undecodable = new Counter({ name: 'hourglass_scorer_undecodable_windows_total', help: 'Messages on the windows topic that did not decode; skipped.', registers: [registry] });
 
   const kafka = createKafka({ ...config.kafka, clientId: sc.clientId }, log.child({ component: 'kafka' }), resolveKafkaSecurity(config.kafka.security));
   if (sc.createTopics) await ensureTopics(kafka, [{ topic: sc.anomaliesTopic, numPartitions: sc.topicPartitions }]);
@@ -75,7 +73,7 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
         try {
           if (message.value) windows.push(decodeWindow(message.value));
         } catch (error) {
-          undecodable.inc();
+          metrics.undecodable.inc();
           log.warn({ topic: batch.topic, partition: batch.partition, offset: message.offset, err: describeError(error) }, 'skipped a window that does not decode');
         }
       }
