@@ -28,6 +28,7 @@ export function createScorerMetrics(registry: Registry) {
     bufferWrites: new Counter({ name: 'hourglass_scorer_buffer_writes_total', help: 'Windows appended to the clean buffer, by group.', labelNames: ['group'], registers }),
     bufferDrops: new Counter({ name: 'hourglass_scorer_buffer_drops_total', help: 'Clean-buffer writes dropped because Redis failed, by group.', labelNames: ['group'], registers }),
     coldStartWindows: new Counter({ name: 'hourglass_scorer_cold_start_windows_total', help: 'Windows buffered for a first fit while the group had no model.', labelNames: ['group'], registers }),
+    consumerLag: new Gauge({ name: 'hourglass_scorer_consumer_lag', help: 'Windows behind the partition\'s high watermark when its last batch was fetched.', labelNames: ['topic', 'partition'], registers }),
     undecodable: new Counter({ name: 'hourglass_scorer_undecodable_windows_total', help: 'Messages on the windows topic that did not decode; skipped.', registers }),
     unscorable: new Counter({ name: 'hourglass_scorer_unscorable_windows_total', help: 'Windows whose shape (steps, channels) differs from their group\'s model; not scored.', labelNames: ['group'], registers }),
     checkpointFailures: new Counter({ name: 'hourglass_scorer_episode_checkpoint_failures_total', help: 'Episode-state checkpoints that failed (Redis down).', registers }),

@@ -53,6 +53,10 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
     seriesGauges: new SeriesScoreGauges(registry, { allowlist: sc.seriesGaugeAllowlist, topK: sc.seriesGaugeTopK, hardCap: sc.seriesGaugeMax, trackedMax: 10 * sc.seriesGaugeMax + 1000 }),
     log: log.child({ component: 'stage' }),
   });
+  // Counters start at 0 for every configured group, so "no drops yet" reads 0 and not "no data".
+  for (const { name: group } of groups) {
+    for (const counter of [metrics.windows, metrics.bufferWrites, metrics.bufferDrops, metrics.coldStartWindows, metrics.unscorable]) counter.inc({ group }, 0);
+  }
   await provider.start().catch((error: unknown) => log.warn({ err: describeError(error) }, 'initial model load failed; polling will retry'));
   const batcher = new MicroBatcher<Window>((windows) => stage.process(windows).then(() => undefined), { maxItems: sc.batchMaxWindows, maxWaitMs: sc.batchMaxWaitMs });
 
@@ -67,6 +71,7 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: sc.partitionsConsumedConcurrently,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isStale }) => {
+      metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
       if (batch.messages.length === 0 || isStale()) return;
       const windows: Window[] = [];
       for (const message of batch.messages) {
