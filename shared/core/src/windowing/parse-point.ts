@@ -41,7 +41,7 @@ export function parsePoint(value: Uint8Array | null, key: Uint8Array | null, con
   const single = lookup(doc, config.valueField);
   if (single === undefined || single === null) return fail('missing_value', `no '${config.valueField}' or '${config.valuesField}' field`);
   if (typeof single !== 'number') return fail('missing_value', `'${config.valueField}' is a ${typeof single}, expected a number`);
-  if (!Number.isFinite(single)) return fail('non_finite_value', `'${config.valueField}' is not finite`);
+  if (!Number.isFinite(Math.fround(single))) return fail('non_finite_value', `'${config.valueField}' is not finite as a 32-bit float (windows hold float32)`);
   return { ok: true, point: { series, timestampMs, channels: ['value'], values: [single] } };
 }
 
@@ -92,7 +92,7 @@ function readValues(raw: unknown, series: string, timestampMs: number, config: P
     if (channel.length === 0 || Buffer.byteLength(channel) > 255) return fail('unknown_channel', 'channel names must be 1 to 255 bytes');
     const v = (raw as Record<string, unknown>)[channel];
     if (typeof v !== 'number') return fail('missing_value', `channel '${channel.slice(0, 64)}' is a ${v === null ? 'null' : typeof v}, expected a number`);
-    if (!Number.isFinite(v)) return fail('non_finite_value', `channel '${channel.slice(0, 64)}' is not finite`);
+    if (!Number.isFinite(Math.fround(v))) return fail('non_finite_value', `channel '${channel.slice(0, 64)}' is not finite as a 32-bit float (windows hold float32)`);
     values.push(v);
   }
   return { ok: true, point: { series, timestampMs, channels, values } };

@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { which } from '../infra/packages';
+import { runFaultScenario } from '../support/faults-pipeline';
+
+// The bounded form of `npm run test:faults`: 60,000 points and one fault of each kind, on a private
+// broker and Redis of its own (the shared ones are never restarted).
+test('faults: one SIGKILL of each service, a broker restart, a Redis restart and a scorer pause lose nothing', { timeout: 300_000 }, async (t) => {
+  if (!which('java') || !which('redis-server')) {
+    const reason = 'java and redis-server are needed for the private broker and Redis';
+    if (process.env.CI === 'true') throw new Error(reason);
+    t.skip(reason);
+    return;
+  }
+  const summary = await runFaultScenario({
+    points: 60_000, rate: 600, series: 20, seed: 7, killsPerService: 1, brokerRestarts: 1, redisRestarts: 1, scorerPauses: 1, pauseMs: 8000,
+    refitAfterNewWindows: 3000, log: (line) => t.diagnostic(line),
+  });
+  t.diagnostic(JSON.stringify(summary));
+  assert.deepEqual(summary.failures, []);
+  assert.equal(summary.lost, 0);
+  assert.equal(summary.duplicates.conflictingEvents, 0);
+  assert.equal(summary.faults.length, 6);
+  assert.equal(summary.spikes.found, summary.spikes.injected);
+  assert.ok(summary.spikes.injected > 0);
+  assert.ok(summary.faults.every((f) => f.duringStream), 'every fault lands while the stream is still flowing');
+});
