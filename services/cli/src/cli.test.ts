@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -96,4 +96,11 @@ test('run: a bad CSV row is refused with its line number, and the good rows are 
   assert.equal(summary.rejected, 1);
   assert.equal(summary.points, 2);
   assert.match(result.stderr, /"line":3/);
+});
+
+test('docs/config.md is the reference generated from the schema (regenerate with npx hourglass config docs > docs/config.md)', () => {
+  const result = hourglass('config', 'docs');
+  assert.equal(result.status, 0);
+  assert.equal(readFileSync(join(__dirname, '..', '..', '..', 'docs', 'config.md'), 'utf8'), result.stdout);
+  assert.match(result.stdout, /\| `groups\[\]\.window\.lengthSteps` \| integer \| `64` \|/);
 });

@@ -13,6 +13,7 @@ import { listModels, rollbackModel, showModel, trainNow } from './commands/model
 import { formatNabScore, runNabScore } from './commands/eval-nab-score';
 import { runEmbedded, type RunSummary } from './commands/run';
 import { produce } from './commands/produce';
+import { configReference } from './commands/config-docs';
 import { runEvalNab } from './commands/eval-nab';
 import { runReport } from './commands/report';
 
@@ -46,9 +47,12 @@ function buildProgram(): Command {
       process.exitCode = ok ? 0 : 1;
     });
 
-  program
-    .command('config')
-    .description('Work with configuration files.')
+  const configCommand = program.command('config').description('Work with configuration files.');
+  configCommand
+    .command('docs')
+    .description('Print the configuration reference (Markdown), generated from the schema.')
+    .action(() => void process.stdout.write(configReference()));
+  configCommand
     .command('check')
     .description('Validate a config file (YAML or JSON) with the environment overrides; report every problem with its path.')
     .argument('<file>', 'config file')

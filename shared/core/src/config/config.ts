@@ -10,7 +10,7 @@ import { closest, knownKeysAt } from './suggest';
  * where each service serves its own /metrics and health endpoints. Later issues extend it with
  * model groups and per-service settings. Units are in the names (`...Ms`).
  */
-const connectionSchema = z
+export const hourglassConfigSchema = z
   .object({
     kafka: z
       .object({
@@ -93,7 +93,7 @@ const connectionSchema = z
   .strict();
 
 /** The validated, defaulted and frozen configuration that components receive. */
-export type HourglassConfig = Readonly<z.infer<typeof connectionSchema>>;
+export type HourglassConfig = Readonly<z.infer<typeof hourglassConfigSchema>>;
 
 /** Environment variables that override config file fields; the names `infra:status` prints. */
 const ENV_OVERRIDES: Record<string, (raw: Record<string, unknown>, value: string) => void> = {
@@ -115,7 +115,7 @@ export function compileConfig(raw: unknown, env: Readonly<Record<string, string 
       if (value !== undefined && value !== '') apply(base, value);
     }
   }
-  const result = connectionSchema.safeParse(base);
+  const result = hourglassConfigSchema.safeParse(base);
   if (!result.success) throw new ConfigError(result.error.issues.map(toIssue), source);
   return deepFreeze(result.data);
 }
@@ -123,7 +123,7 @@ export function compileConfig(raw: unknown, env: Readonly<Record<string, string 
 function toIssue(issue: z.ZodIssue): ConfigIssue {
   const path = issue.path.join('.');
   if (issue.code === 'unrecognized_keys') {
-    const known = knownKeysAt(connectionSchema, issue.path);
+    const known = knownKeysAt(hourglassConfigSchema, issue.path);
     const described = issue.keys.map((k) => {
       const guess = closest(k, known);
       return guess ? `'${k}' (did you mean '${guess}'?)` : `'${k}'`;
