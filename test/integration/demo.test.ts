@@ -12,7 +12,7 @@ test('npm start: the embedded demo finds the injected anomalies with precision a
   const stateDir = join(mkdtempSync(join(tmpdir(), 'hourglass-demo-')), 'demo');
   const cli = join(repoRoot(), 'services', 'cli', 'dist', 'main.js');
   const { stdout } = await promisify(execFile)(process.execPath, [cli, 'start', '--json', '--state-dir', stateDir], { maxBuffer: 16 * 1024 * 1024, timeout: 10 * 60_000 });
-  const summary = JSON.parse(stdout.trim().split('\n').pop()!) as { precision: number; recall: number; backend: string; episodes: number; modelsFitted: number; eventsFile: string; series: number };
+  const summary = JSON.parse(stdout.trim().split('\n').pop()!) as { precision: number; recall: number; backend: string; episodes: number; modelsFitted: number; eventsFile: string; series: number; report: string };
   assert.ok(summary.precision >= 0.8, `precision ${summary.precision}`);
   assert.ok(summary.recall >= 0.8, `recall ${summary.recall}`);
   assert.equal(summary.series, 6);
@@ -20,4 +20,7 @@ test('npm start: the embedded demo finds the injected anomalies with precision a
   if (process.env.HOURGLASS_REQUIRE_NATIVE === '1') assert.equal(summary.backend, 'tensorflow');
   const events = readFileSync(summary.eventsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { state: string });
   assert.equal(events.filter((e) => e.state === 'open').length, summary.episodes);
+  const html = readFileSync(summary.report, 'utf8');
+  assert.equal((html.match(/<svg /g) ?? []).length, 6, 'one plot per demo series');
+  assert.equal((html.match(/class="episode"/g) ?? []).length, summary.episodes, 'every opened episode is marked');
 });

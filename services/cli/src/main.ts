@@ -244,7 +244,7 @@ function buildProgram(): Command {
       const log = createLogger({ level: 'warn', name: 'hourglass-start' });
       const summary = await runEmbedded(config, { demo: true, stateDir: opts.stateDir, events, series: 'default' }, log, process.env);
       if (opts.json) process.stdout.write(`${JSON.stringify({ ...summary, eventsFile: events })}\n`);
-      else process.stdout.write(`${formatRunSummary(summary)}\nAnomaly events (NDJSON): ${events}\nNext: \`npx hourglass run --input FILE\` on your own data, or \`npm test\` against real Kafka and Redis.\n`);
+      else process.stdout.write(`${formatRunSummary(summary)}\nHTML report: ${summary.report ?? '(none)'}\nAnomaly events (NDJSON): ${events}\nNext: \`npx hourglass run --input FILE\` on your own data, or \`npm test\` against real Kafka and Redis.\n`);
     });
   return program;
 }

@@ -2,13 +2,15 @@ import { createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import {
   DEMO_DEFAULTS, HourglassError, detectionQuality, generateDemoStream,
-  type AnomalyEvent, type DetectedEpisode, type GroupConfig, type HourglassConfig, type InjectedAnomaly,
+  type AnomalyEvent, type DetectedEpisode, type GroupConfig, type HourglassConfig, type InjectedAnomaly, type Window,
 } from '@hourglass/core';
 import { initBackend, requireNativeFromEnv } from '@hourglass/model';
 import { createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
+import type { WindowScore } from '@hourglass/scorer';
 import { EMBEDDED_DEFAULTS, EmbeddedPipeline, REFIT_DEFAULTS } from '../embedded/pipeline';
 import { demoRecords, openInput, readInput, type InputRecord } from '../embedded/inputs';
 import { demoGroups } from '../embedded/demo-config';
+import { DemoScores, writeDemoReport } from '../embedded/demo-report';
 
 export interface RunOptions {
   readonly input?: string;
@@ -35,6 +37,8 @@ export interface RunSummary {
   readonly recall?: number;
   readonly missed?: readonly InjectedAnomaly[];
   readonly seconds: number;
+  /** The demo's HTML report. */
+  readonly report?: string;
 }
 
 /**
@@ -55,6 +59,7 @@ export async function runEmbedded(config: HourglassConfig, options: RunOptions, 
   const demo = options.demo ? generateDemoStream() : undefined;
   const groups: readonly GroupConfig[] = demo ? demoGroups(config) : config.groups;
   const events: AnomalyEvent[] = [];
+  const demoScores = demo ? new DemoScores() : undefined;
   const out: WriteStream | NodeJS.WriteStream = options.events ? createWriteStream(options.events) : process.stdout;
   const pipeline = new EmbeddedPipeline({
     groups, modelsDir: join(options.stateDir, 'models'), registry, log,
@@ -62,6 +67,7 @@ export async function runEmbedded(config: HourglassConfig, options: RunOptions, 
       events.push(event);
       out.write(`${JSON.stringify(event)}\n`);
     },
+    ...(demoScores ? { onScored: (windows: readonly Window[], scores: readonly WindowScore[], model: { readonly threshold: number }) => demoScores.record(windows, scores, model) } : {}),
     ...EMBEDDED_DEFAULTS,
     refitEveryWindows: demo ? 576 : EMBEDDED_DEFAULTS.refitEveryWindows,
     refit: demo ? { ...REFIT_DEFAULTS, minWindows: 800 } : REFIT_DEFAULTS,
@@ -92,7 +98,7 @@ export async function runEmbedded(config: HourglassConfig, options: RunOptions, 
   }
   const episodes = toEpisodes(events);
   const quality = demo ? detectionQuality(episodes, demo.truth, 32 * DEMO_DEFAULTS.intervalMs) : undefined;
-  return {
+  const summary: RunSummary = {
     backend: info.name, series: demo ? demo.series.length : pipeline.stats.series,
     points: pipeline.stats.points, rejected: pipeline.stats.rejected, windows: pipeline.stats.windows, events: events.length,
     episodes: episodes.length, modelsFitted: pipeline.stats.fits.filter((f) => f.outcome.status === 'promoted').length,
@@ -101,6 +107,12 @@ export async function runEmbedded(config: HourglassConfig, options: RunOptions, 
     ...(quality ? { precision: round(quality.precision), recall: round(quality.recall), missed: quality.missed } : {}),
     seconds: round((Date.now() - started) / 1000),
   };
+  if (!demo || !demoScores) return summary;
+  const report = join(options.stateDir, 'report.html');
+  const headline = `${summary.points} points from ${summary.series} series, ${summary.windows} windows, ${summary.modelsFitted} models fitted, ` +
+    `${summary.episodes} episodes; precision ${summary.precision} and recall ${summary.recall} against the injected anomalies (backend: ${summary.backend}).`;
+  await writeDemoReport(report, demo, demoScores, events, headline);
+  return { ...summary, report };
 }
 
 /** Pairs each episode's open event with its last event (closed, or the latest update). */
