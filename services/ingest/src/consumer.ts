@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
 import type { IngestConfig, Windower } from '@hourglass/core';
+import { retryStartup } from '@hourglass/kafka';
 import type { Logger } from '@hourglass/runtime';
 import { processBatch, SourceIds, type BatchOutput } from './batch';
 import type { IngestMetrics } from './metrics';
@@ -67,11 +68,11 @@ export class IngestConsumer {
       this.assigned = Object.values(assignment).reduce((n, partitions) => n + partitions.length, 0);
       log.info({ generation: this.generation, assignment }, 'partitions assigned; window state is rebuilt from the committed offsets');
     });
-    await this.producer.connect();
-    await consumer.connect();
+    await retryStartup('connecting the producer', () => this.producer.connect(), log);
+    await retryStartup('connecting the consumer', () => consumer.connect(), log);
     this.connected = true;
     const patterns = config.topicPatterns.map((p) => new RegExp(`^(?:${p})$`));
-    await consumer.subscribe({ topics: [...config.topics, ...patterns], fromBeginning: config.fromBeginning });
+    await retryStartup('subscribing to the input topics', () => consumer.subscribe({ topics: [...config.topics, ...patterns], fromBeginning: config.fromBeginning }), log);
     await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: (payload) => this.onBatch(payload) });
   }
 

@@ -1,5 +1,5 @@
 import { decodeWindow, describeError, type HourglassConfig, type Window } from '@hourglass/core';
-import { createKafka, ensureTopics, resolveKafkaSecurity } from '@hourglass/kafka';
+import { createKafka, ensureTopics, resolveKafkaSecurity, retryStartup } from '@hourglass/kafka';
 import { initBackend } from '@hourglass/model';
 import { ModelRegistry, RedisEpisodeStore, RedisWindowBuffer, createRedis, redisKeys } from '@hourglass/redis';
 import { MicroBatcher, createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
@@ -44,7 +44,7 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
     expectedSteps: (group) => groups.find((g) => g.name === group)?.window.lengthSteps ?? 0, metrics, log: log.child({ component: 'models' }),
   });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  await retryStartup('connecting the producer', () => producer.connect(), log);
   const stage = new ScorerStage({
     models: provider, events: new KafkaEventSink(producer, sc.anomaliesTopic),
     clean: new RedisWindowBuffer(redis, keys, sc.bufferMaxWindows), episodes: new RedisEpisodeStore(redis, keys),
@@ -64,8 +64,8 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
   let joined = false;
   consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
   consumer.on(consumer.events.CRASH, (event) => log.error({ err: String(event.payload.error) }, 'consumer crashed; kafkajs restarts it'));
-  await consumer.connect();
-  await consumer.subscribe({ topic: sc.windowsTopic, fromBeginning: true });
+  await retryStartup('connecting the consumer', () => consumer.connect(), log);
+  await retryStartup(`subscribing to ${sc.windowsTopic}`, () => consumer.subscribe({ topic: sc.windowsTopic, fromBeginning: true }), log);
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
