@@ -86,7 +86,12 @@ export class TrainerStage {
       }
       const config = { ...(modelConfig as object), robust: { enabled: true, ...((modelConfig as { robust?: object }).robust ?? {}) } } as ModelConfigInput;
       candidate = await fitModel(config, training, {
-        onProgress: (p) => log.debug({ group, ...p }, 'training epoch'),
+        onProgress: async (p) => {
+          log.debug({ group, ...p }, 'training epoch');
+          // Fitting is synchronous TensorFlow work; yielding once per epoch keeps /healthz, /readyz
+          // and /metrics answering (and the lock extended) during a long fit.
+          await new Promise((resolve) => setImmediate(resolve));
+        },
       });
       const report = candidate.manifest.training;
       const last = report.history[report.history.length - 1];
