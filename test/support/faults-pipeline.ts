@@ -217,7 +217,9 @@ class Supervised {
   }
   start(): void {
     this.expectingExit = false;
-    const proc = startServiceProcess(this.name, this.config, { KAFKAJS_NO_PARTITIONER_WARNING: '1' });
+    // Empty address variables: the test run's own (shared) Kafka and Redis must not override the
+    // private broker and Redis named in this config (compileConfig ignores empty overrides).
+    const proc = startServiceProcess(this.name, this.config, { KAFKAJS_NO_PARTITIONER_WARNING: '1', KAFKA_BROKERS: '', REDIS_URL: '', PROMETHEUS_URL: '' });
     this.proc = proc;
     proc.child.once('exit', (code, signal) => {
       if (this.expectingExit || this.proc !== proc) return;
