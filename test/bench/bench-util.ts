@@ -1,3 +1,4 @@
+import { seededRng } from '@hourglass/core';
 // Shared helpers for the benchmarks under test/bench: timing with a warm-up and a median, the
 // record of the machine and versions a figure was taken on, and markdown tables. No TensorFlow
 // here: benches pass their own numbers in.
@@ -94,15 +95,10 @@ export function microsPerCall(fn: () => void, perBlock = 500, options: TimingOpt
 }
 
 /** Deterministic PRNG (mulberry32): the same seed gives the same data and weights everywhere. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+export /** Uniform [0, 1) numbers from the shared seeded generator. */
+function mulberry32(seed: number): () => number {
+  const generator = seededRng(seed);
+  return () => generator.next();
 }
 
 export interface Environment {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { decodeWindow, REJECT_REASONS, type DeadLetter } from '@hourglass/core';
+import { decodeWindow, REJECT_REASONS, type DeadLetter, seededRng } from '@hourglass/core';
 import { createKafka } from '@hourglass/kafka';
 import type { Consumer } from 'kafkajs';
 import { freePort } from '../infra/processes';
@@ -64,15 +64,10 @@ interface Msg {
 const BASE_MS = Date.UTC(2024, 0, 1);
 const MAX_MESSAGE_BYTES = 65_536;
 
+/** Uniform [0, 1) numbers from the shared seeded generator. */
 function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = seededRng(seed);
+  return () => generator.next();
 }
 
 /** The hostile generators: each returns one message. */

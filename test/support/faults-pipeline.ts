@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { compileConfig, decodeWindow, type Window } from '@hourglass/core';
+import { compileConfig, decodeWindow, type Window, seededRng } from '@hourglass/core';
 import { createKafka } from '@hourglass/kafka';
 import { initBackend } from '@hourglass/model';
 import { createRedis } from '@hourglass/redis';
@@ -127,15 +127,10 @@ const GROUP = 'faults';
 const PARTITIONS = 4;
 const BASE_MS = Date.UTC(2024, 0, 1);
 
+/** Uniform [0, 1) numbers from the shared seeded generator. */
 function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = seededRng(seed);
+  return () => generator.next();
 }
 
 const isSpike = (s: number, step: number): boolean => step >= 2 * W && step % SPIKE_EVERY === (7 * s) % SPIKE_EVERY;

@@ -1,3 +1,4 @@
+import { seededRng } from '@hourglass/core';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { prepareFile, scoreFile, type CostMatrix, type PreparedFile } from './nab-scorer.js';
@@ -32,15 +33,10 @@ test('scores of 1.1 and above are handled: 1.1 is tried once, in its place', () 
 });
 
 /** Deterministic PRNG (mulberry32), so the randomised comparison is reproducible. */
+/** Uniform [0, 1) numbers from the shared seeded generator. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = seededRng(seed);
+  return () => generator.next();
 }
 
 function randomFile(rand: () => number, k: number): PreparedFile {

@@ -1,3 +1,4 @@
+import { seededRng } from '@hourglass/core';
 // The native TensorFlow backend and WebAssembly must score windows alike: a small dense autoencoder
 // is fitted (seeded) on the native backend, and the per-window reconstruction errors (mean squared
 // error) of a fixed set of windows are computed on native and on wasm with identical weights.
@@ -35,15 +36,10 @@ function tolerance(error: number): number {
   return REL_TOL * error + 2 * OUTPUT_DELTA * Math.sqrt(error) + OUTPUT_DELTA ** 2;
 }
 
+/** Uniform [0, 1) numbers from the shared seeded generator. */
 function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = seededRng(seed);
+  return () => generator.next();
 }
 
 /** Seeded sine windows with noise; `spikes` adds a spike in the middle of the chosen windows. */
