@@ -1,7 +1,7 @@
 // Every query of every dashboard panel, with its variables filled in, returns data through the real
-// Prometheus' HTTP API. Two sources: (1) now, real /metrics endpoints whose registries are built
-// with the services' own metric factories and given values; (2) when HOURGLASS_PIPELINE_TARGETS
-// names running services (`scorer=127.0.0.1:9401,ingest=...,trainer=...`), the real pipeline.
+// Prometheus' HTTP API, scraping real /metrics endpoints whose registries are built
+// with the services' own metric factories and given values. The same check against a running
+// pipeline is test/integration/pipeline-dashboards.test.ts.
 import { test } from 'node:test';
 import type { Registry } from 'prom-client';
 import { createMetricsRegistry, exportBackendInfo, startOpsServer } from '@hourglass/runtime';
@@ -80,19 +80,4 @@ test('every dashboard panel query returns data through Prometheus, scraping the 
     targets.push({ service, address: `127.0.0.1:${server.port}` });
   }
   await assertDashboardsReturnData(infra, name, targets, { timeoutMs: 60_000 });
-});
-
-test('every dashboard panel query returns data from a running pipeline (HOURGLASS_PIPELINE_TARGETS)', { timeout: 300_000 }, async (t) => {
-  const spec = process.env.HOURGLASS_PIPELINE_TARGETS;
-  if (!spec) {
-    t.skip('set HOURGLASS_PIPELINE_TARGETS=ingest=HOST:PORT,scorer=HOST:PORT,trainer=HOST:PORT (ops addresses of a pipeline fed with anomalous data)');
-    return;
-  }
-  const infra = await integrationInfrastructure(t);
-  if (!infra) return;
-  const targets = spec.split(',').map((entry) => {
-    const [service, address] = entry.split('=') as [PipelineTarget['service'], string];
-    return { service, address };
-  });
-  await assertDashboardsReturnData(infra, uniqueName('pipeline-dashboards'), targets, { timeoutMs: 240_000 });
 });
