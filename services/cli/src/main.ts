@@ -241,7 +241,8 @@ function buildProgram(): Command {
       mkdirSync(opts.stateDir, { recursive: true });
       const events = join(opts.stateDir, 'events.ndjson');
       if (!opts.json) process.stderr.write('Running the Hourglass demo: 6 series, 6 days of 5-minute points, with injected anomalies...\n');
-      const log = createLogger({ level: 'warn', name: 'hourglass-start' });
+      // The summary reports refused fits; per-fit log lines would only bury it.
+      const log = createLogger({ level: 'error', name: 'hourglass-start' });
       const summary = await runEmbedded(config, { demo: true, stateDir: opts.stateDir, events, series: 'default' }, log, process.env);
       if (opts.json) process.stdout.write(`${JSON.stringify({ ...summary, eventsFile: events })}\n`);
       else process.stdout.write(`${formatRunSummary(summary)}\nHTML report: ${summary.report ?? '(none)'}\nAnomaly events (NDJSON): ${events}\nNext: \`npx hourglass run --input FILE\` on your own data, or \`npm test\` against real Kafka and Redis.\n`);
@@ -255,6 +256,12 @@ function formatRunSummary(s: RunSummary): string {
     `Hourglass processed ${s.points} points from ${s.series} series into ${s.windows} windows in ${s.seconds}s (backend: ${s.backend}).`,
     `Models fitted: ${s.modelsFitted}; anomaly events: ${s.events} in ${s.episodes} episodes; refused points: ${s.rejected}.`,
   ];
+  const refused = s.fits.filter((f) => f.status !== 'promoted');
+  if (refused.length > 0) {
+    const byGroup = new Map<string, string>();
+    for (const f of refused) if (!byGroup.has(f.group)) byGroup.set(f.group, f.reason);
+    lines.push(`Fits kept out by the validation gate: ${refused.length} (${[...byGroup].map(([g, r]) => `${g}: ${r}`).join('; ')}).`);
+  }
   if (s.precision !== undefined) {
     lines.push(`Against the injected anomalies: precision ${s.precision.toFixed(2)}, recall ${s.recall!.toFixed(2)}.`);
     for (const m of s.missed ?? []) lines.push(`  missed: ${m.kind} on ${m.series} at ${new Date(m.startMs).toISOString()}`);
