@@ -8,7 +8,7 @@ import { probeKafka, resolveKafkaSecurity } from '@hourglass/kafka';
 import { probeRedis } from '@hourglass/redis';
 import { ensurePrograms, which } from './packages';
 import { freePort, isOurProcess, spawnDetached, stopProcess, waitFor } from './processes';
-import { KAFKA_VERSION, kafkaLibs } from './services';
+import { KAFKA_LOG4J, KAFKA_VERSION, kafkaLibs, singleNodeKraftProperties } from './services';
 
 const run = promisify(execFile);
 
@@ -80,7 +80,7 @@ export async function startSecureInfra(log: (line: string) => void = () => undef
     // Kafka: SASL_SSL (SCRAM-SHA-512) for clients and between brokers; the user exists from format time.
     const properties = join(dir, 'server.properties');
     secret(dir, 'server.properties', kafkaProperties({ dir, port: kafkaPort, controller: controllerPort, user, password: secrets.kafka, keystore: tls.keystore, ca: tls.ca }));
-    writeFileSync(join(dir, 'log4j.properties'), LOG4J);
+    writeFileSync(join(dir, 'log4j.properties'), KAFKA_LOG4J);
     const log4j = `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`;
     await run('java', ['-cp', libs, log4j, 'kafka.tools.StorageTool', 'format', '-t', randomBytes(16).toString('base64url'), '-c', properties,
       '--add-scram', `SCRAM-SHA-512=[name=${user},password=${secrets.kafka}]`], { cwd: dir });
@@ -128,12 +128,8 @@ async function makeCertificates(dir: string): Promise<{ ca: string; cert: string
 
 function kafkaProperties(o: { dir: string; port: number; controller: number; user: string; password: string; keystore: string; ca: string }): string {
   return `# Written by test/infra/secure.ts: one KRaft node whose only client listener is SASL_SSL.
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:${o.controller}
 listeners=SASL_SSL://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controller}
 advertised.listeners=SASL_SSL://127.0.0.1:${o.port}
-controller.listener.names=CONTROLLER
 inter.broker.listener.name=SASL_SSL
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
 sasl.enabled.mechanisms=SCRAM-SHA-512
@@ -144,26 +140,8 @@ ssl.keystore.location=${o.keystore}
 ssl.truststore.type=PEM
 ssl.truststore.location=${o.ca}
 ssl.client.auth=none
-log.dirs=${join(o.dir, 'kafka-data')}
-num.partitions=3
-default.replication.factor=1
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-min.insync.replicas=1
-group.initial.rebalance.delay.ms=0
-auto.create.topics.enable=false
-num.network.threads=2
-num.io.threads=2
-`;
+${singleNodeKraftProperties(o.controller, join(o.dir, 'kafka-data'))}`;
 }
-
-const LOG4J = `log4j.rootLogger=WARN, stdout
-log4j.appender.stdout=org.apache.log4j.ConsoleAppender
-log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
-log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
-`;
 
 /** Writes a file only its owner can read; returns its path. */
 function secret(dir: string, name: string, content: string): string {

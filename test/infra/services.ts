@@ -142,14 +142,22 @@ export function kafkaLibs(log: (line: string) => void): string {
 
 function kafkaProperties(port: number, controller: number, logDirs: string): string {
   return `# Written by test/infra for one local single-node KRaft broker on loopback.
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:${controller}
 listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller}
 advertised.listeners=PLAINTEXT://127.0.0.1:${port}
-controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+${singleNodeKraftProperties(controller, logDirs)}`;
+}
+
+/**
+ * What every local single-node KRaft broker shares, whatever its client listener: one combined
+ * broker and controller on loopback, replication factors of 1, and no topic auto-creation.
+ */
+export function singleNodeKraftProperties(controller: number, logDirs: string): string {
+  return `process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:${controller}
+controller.listener.names=CONTROLLER
 log.dirs=${logDirs}
 num.partitions=3
 default.replication.factor=1
@@ -165,7 +173,8 @@ num.io.threads=2
 `;
 }
 
-const KAFKA_LOG4J = `log4j.rootLogger=WARN, stdout
+/** Quiet broker logging (warnings and errors), shared by every local broker. */
+export const KAFKA_LOG4J = `log4j.rootLogger=WARN, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender
 log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
 log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n

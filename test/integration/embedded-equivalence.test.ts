@@ -14,7 +14,7 @@ import { startScorerService } from '@hourglass/scorer';
 import { REFIT_DEFAULTS } from '@hourglass/trainer';
 import { EmbeddedPipeline } from '@hourglass/cli/dist/embedded/pipeline';
 import { DiskModelStore } from '@hourglass/cli/dist/embedded/disk-model-store';
-import { eventually, integrationInfrastructure, uniqueName } from '../support/fixtures';
+import { eventually, integrationInfrastructure, uniqueName, deleteKeys } from '../support/fixtures';
 import { collectAnomalies } from '../support/pipeline-fixtures';
 
 const log = createLogger({ level: 'silent' });
@@ -85,8 +85,7 @@ test('embedded mode and Kafka + Redis give the same episodes for the same input'
     await collected.stop();
     await ingest.stop();
     await scorer.stop();
-    const keys = await redis.keys(`${config.redis.keyPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, config.redis.keyPrefix);
     redis.disconnect();
   });
   const producer = kafka.producer();

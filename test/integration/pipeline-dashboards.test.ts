@@ -7,7 +7,7 @@ import { startIngest } from '@hourglass/ingest';
 import { startScorerService } from '@hourglass/scorer';
 import { startTrainerService } from '@hourglass/trainer';
 import { assertDashboardsReturnData } from '../support/deploy-dashboards';
-import { eventually, integrationInfrastructure, uniqueName } from '../support/fixtures';
+import { eventually, integrationInfrastructure, uniqueName, deleteKeys } from '../support/fixtures';
 import { collectAnomalies } from '../support/pipeline-fixtures';
 
 const log = createLogger({ level: 'silent' });
@@ -46,8 +46,7 @@ test('a running pipeline makes every dashboard panel return data through Prometh
     await ingest.stop();
     await scorer.stop();
     await trainer.stop();
-    const keys = await redis.keys(`${config.redis.keyPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, config.redis.keyPrefix);
     redis.disconnect();
   });
 

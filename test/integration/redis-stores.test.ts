@@ -1,7 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { CleanBuffer, ModelRegistry, createRedis, redisKeys, tryLock, type ModelNotification } from '@hourglass/redis';
-import { eventually, integrationInfrastructure, uniqueName } from '../support/fixtures';
+import { eventually, integrationInfrastructure, uniqueName, deleteKeys } from '../support/fixtures';
 
 async function redisFor(t: TestContext) {
   const infra = await integrationInfrastructure(t);
@@ -9,8 +9,7 @@ async function redisFor(t: TestContext) {
   const redis = createRedis(infra.redisUrl);
   const prefix = `${uniqueName('test')}:`;
   t.after(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, prefix);
     redis.disconnect();
   });
   return { redis, keys: redisKeys(prefix), infra };

@@ -5,7 +5,7 @@ import { consumerGroupLag, createKafka } from '@hourglass/kafka';
 import { createRedis } from '@hourglass/redis';
 import { createLogger } from '@hourglass/runtime';
 import { createRedisTrainer, refitPolicy } from '@hourglass/trainer';
-import { eventually, integrationInfrastructure } from '../support/fixtures';
+import { eventually, integrationInfrastructure, deleteKeys } from '../support/fixtures';
 import { collectAnomalies, createPipelineTopics, pipelineTestConfig, produceWindows, sineWindows } from '../support/pipeline-fixtures';
 import { startServiceProcess } from '../support/processes';
 
@@ -26,8 +26,7 @@ test('a scorer killed with SIGKILL mid-stream and replaced leaves no window unsc
   t.after(async () => {
     for (const p of running) await p.kill('SIGKILL');
     await anomalies.stop();
-    const keys = await redis.keys(`${config.redis.keyPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, config.redis.keyPrefix);
     redis.disconnect();
   });
 

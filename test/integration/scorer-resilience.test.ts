@@ -6,7 +6,7 @@ import { createRedis } from '@hourglass/redis';
 import { createLogger } from '@hourglass/runtime';
 import { startScorerService } from '@hourglass/scorer';
 import { createRedisTrainer, refitPolicy } from '@hourglass/trainer';
-import { eventually, integrationInfrastructure } from '../support/fixtures';
+import { eventually, integrationInfrastructure, deleteKeys } from '../support/fixtures';
 import { collectAnomalies, createPipelineTopics, pipelineTestConfig, produceWindows, sineWindows } from '../support/pipeline-fixtures';
 import { startPrivateRedis } from '../support/processes';
 
@@ -73,8 +73,7 @@ test('a second scorer joining takes partitions over without losing a window', as
     for (const s of later) await s.stop();
     await first.stop();
     const redis = createRedis(config.redis.url);
-    const keys = await redis.keys(`${config.redis.keyPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, config.redis.keyPrefix);
     redis.disconnect();
   });
   await produceWindows(config, series.flatMap((s, i) => sineWindows(s, 200, { seed: 30 + i, spikes: [100] })));

@@ -5,7 +5,7 @@ import { createRedis, redisKeys, ModelRegistry } from '@hourglass/redis';
 import { createLogger } from '@hourglass/runtime';
 import { startScorerService } from '@hourglass/scorer';
 import { createRedisTrainer, refitPolicy } from '@hourglass/trainer';
-import { eventually, integrationInfrastructure } from '../support/fixtures';
+import { eventually, integrationInfrastructure, deleteKeys } from '../support/fixtures';
 import { collectAnomalies, createPipelineTopics, pipelineTestConfig, produceWindows, sineWindows } from '../support/pipeline-fixtures';
 
 const log = createLogger({ level: process.env.HOURGLASS_TEST_LOG ?? 'silent' });
@@ -21,8 +21,7 @@ test('scorer + trainer on real Kafka and Redis: cold start buffers, the first fi
   t.after(async () => {
     await anomalies.stop();
     await scorer.stop();
-    const keys = await redis.keys(`${config.redis.keyPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, config.redis.keyPrefix);
     redis.disconnect();
   });
   const trainer = createRedisTrainer(config, redis, log);
@@ -66,8 +65,7 @@ test('two trainers never fit the same group at once, and a worse candidate leave
   const config = pipelineTestConfig(infra);
   const redis = createRedis(config.redis.url);
   t.after(async () => {
-    const keys = await redis.keys(`${config.redis.keyPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, config.redis.keyPrefix);
     redis.disconnect();
   });
   const one = createRedisTrainer(config, redis, log);

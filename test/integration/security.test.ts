@@ -8,7 +8,7 @@ import { compileConfig } from '@hourglass/core';
 import { createKafka, ensureTopics, resolveKafkaSecurity } from '@hourglass/kafka';
 import { ModelRegistry, RedisWindowBuffer, createRedis, redisKeys } from '@hourglass/redis';
 import { secureInfraUnavailable, startSecureInfra, type SecureInfra } from '../infra/secure';
-import { eventually, uniqueName } from '../support/fixtures';
+import { eventually, uniqueName, deleteKeys } from '../support/fixtures';
 import { sineWindows } from '../support/pipeline-fixtures';
 import { runCli, secondLoopback, secretLeaks, secureConnection, startCli, waitForLogLine, writeConfig, type CliProcess } from '../support/secure-fixtures';
 
@@ -156,8 +156,7 @@ test('ingest → scorer with a trainer-fitted model, all over SASL_SSL and Redis
   t.after(async () => {
     await Promise.all(services.map((s) => s.stop()));
     await anomalies.stop();
-    const stale = await redis.keys(`${config.redis.keyPrefix}*`);
-    if (stale.length > 0) await redis.del(...stale);
+    await deleteKeys(redis, config.redis.keyPrefix);
     redis.disconnect();
   });
 

@@ -5,7 +5,7 @@ import { loadModel } from '@hourglass/model';
 import { createLogger } from '@hourglass/runtime';
 import { startScorerService } from '@hourglass/scorer';
 import { createRedisTrainer, refitPolicy, startTrainerService } from '@hourglass/trainer';
-import { eventually, integrationInfrastructure } from '../support/fixtures';
+import { eventually, integrationInfrastructure, deleteKeys } from '../support/fixtures';
 import { collectAnomalies, createPipelineTopics, pipelineTestConfig, produceWindows, sineWindows } from '../support/pipeline-fixtures';
 import { startServiceProcess } from '../support/processes';
 
@@ -28,8 +28,7 @@ test('drift: as the normal level moves, the trainer service refits from the clea
     await anomalies.stop();
     await scorer.stop();
     await trainer.stop();
-    const keys = await redis.keys(`${config.redis.keyPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, config.redis.keyPrefix);
     redis.disconnect();
   });
   // The trainer service makes the first model on its own once the buffer is warm.
@@ -77,8 +76,7 @@ test('a trainer killed with SIGKILL mid-fit leaves the registry consistent and t
   const config = pipelineTestConfig(infra, { trainer: { lockTtlMs: 3000 }, model: { epochs: 400, patience: 400, layers: [64, 32] } });
   const redis = createRedis(config.redis.url);
   t.after(async () => {
-    const keys = await redis.keys(`${config.redis.keyPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, config.redis.keyPrefix);
     redis.disconnect();
   });
   const view = createRedisTrainer(config, redis, log);

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { decodeWindow, REJECT_REASONS, type DeadLetter, seededRng } from '@hourglass/core';
 import { createKafka } from '@hourglass/kafka';
 import type { Consumer } from 'kafkajs';
 import { freePort } from '../infra/processes';
 import { uniqueName } from './fixtures';
-import { startServiceProcess, type ServiceProcess } from './processes';
+import { startServiceProcess, type ServiceProcess, rssMiB } from './processes';
 
 /**
  * Hostile input against `hourglass ingest` (`npm run test:fuzz`, and the bounded form in
@@ -220,15 +219,6 @@ export function* fuzzStream(hostile: number, distinctSeries: number, seed: numbe
   }
 }
 
-function rssMiB(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
-  try {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Label sets per hourglass_ metric family in a Prometheus text exposition (`le`/`quantile` and _bucket/_sum/_count folded). */
 export function labelSetsPerMetric(text: string): Record<string, number> {

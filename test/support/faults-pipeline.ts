@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { compileConfig, decodeWindow, type Window, seededRng } from '@hourglass/core';
 import { createKafka } from '@hourglass/kafka';
 import { initBackend } from '@hourglass/model';
@@ -9,7 +8,7 @@ import type { Admin, Consumer, Producer } from 'kafkajs';
 import { freePort } from '../infra/processes';
 import { uniqueName } from './fixtures';
 import { startPrivateKafka, startPrivateRedisWithData, type PrivateKafka, type PrivateRedis } from './faults-infra';
-import { startServiceProcess, type ServiceProcess } from './processes';
+import { startServiceProcess, type ServiceProcess, rssMiB } from './processes';
 
 /**
  * The fault run (`npm run test:faults`, and its bounded form in test/integration/faults.test.ts).
@@ -173,15 +172,6 @@ function nearSpike(s: number, end: number): boolean {
   return false;
 }
 
-function rssMiB(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
-  try {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round1 = (x: number) => Math.round(x * 10) / 10;
@@ -212,9 +202,7 @@ class Supervised {
   }
   start(): void {
     this.expectingExit = false;
-    // Empty address variables: the test run's own (shared) Kafka and Redis must not override the
-    // private broker and Redis named in this config (compileConfig ignores empty overrides).
-    const proc = startServiceProcess(this.name, this.config, { KAFKAJS_NO_PARTITIONER_WARNING: '1', KAFKA_BROKERS: '', REDIS_URL: '', PROMETHEUS_URL: '' });
+    const proc = startServiceProcess(this.name, this.config, { KAFKAJS_NO_PARTITIONER_WARNING: '1' });
     this.proc = proc;
     proc.child.once('exit', (code, signal) => {
       if (this.expectingExit || this.proc !== proc) return;

@@ -54,3 +54,9 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** Deletes every Redis key under a test's own prefix (its clean-up). */
+export async function deleteKeys(redis: { keys(pattern: string): Promise<string[]>; del(...keys: string[]): Promise<number> }, prefix: string): Promise<void> {
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+}

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeRedis } from '@hourglass/redis';
@@ -14,13 +14,18 @@ export interface ServiceProcess {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-/** Writes `config` to a temporary file and starts `hourglass <command>` with it. */
+/**
+ * Writes `config` to a temporary file and starts `hourglass <command>` with it. The file is the
+ * whole truth: the test run's own address variables (KAFKA_BROKERS, REDIS_URL, PROMETHEUS_URL,
+ * which override config files) are cleared, so a service pointed at a private broker stays there.
+ * `env` is applied last and may set them again.
+ */
 export function startServiceProcess(command: string, config: unknown, env: NodeJS.ProcessEnv = {}, extraArgs: readonly string[] = []): ServiceProcess {
   const dir = mkdtempSync(join(tmpdir(), 'hourglass-svc-'));
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify(config));
   const child = spawn(process.execPath, [join(repoRoot(), 'services', 'cli', 'dist', 'main.js'), command, '--config', file, ...extraArgs], {
-    env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, KAFKA_BROKERS: '', REDIS_URL: '', PROMETHEUS_URL: '', ...env }, stdio: ['ignore', 'ignore', 'pipe'],
   });
   let logs = '';
   child.stderr!.on('data', (chunk: Buffer) => {
@@ -56,4 +61,15 @@ export async function startPrivateRedis(port?: number): Promise<{ url: string; p
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** Resident memory of a process in MiB, from /proc; undefined when it is gone. */
+export function rssMiB(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }
