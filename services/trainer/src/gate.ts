@@ -19,14 +19,14 @@ export interface GatePolicy {
    * The budget of a group's first model. Looser, because the alternative is no detection at all,
    * and the newest held-out windows of a young buffer often sit a little beyond what it has seen.
    */
-  readonly firstModelFalseAlarmBudget?: number;
+  readonly firstModelFalseAlarmBudget: number;
 }
 
 export const GATE_DEFAULTS: GatePolicy = { errorTolerance: 0.1, falseAlarmBudget: 0.02, firstModelFalseAlarmBudget: 0.1 };
 
 /** Decides promotion; the reason is written for an operator reading the decision log. */
 export function judge(policy: GatePolicy, candidate: HoldoutMetrics, current: HoldoutMetrics | null): { promote: boolean; reason: string } {
-  const farLimit = current === null ? (policy.firstModelFalseAlarmBudget ?? policy.falseAlarmBudget) : Math.max(current.falseAlarmRate, policy.falseAlarmBudget);
+  const farLimit = current === null ? policy.firstModelFalseAlarmBudget : Math.max(current.falseAlarmRate, policy.falseAlarmBudget);
   if (candidate.falseAlarmRate > farLimit) {
     return { promote: false, reason: `false-alarm rate ${pct(candidate.falseAlarmRate)} on held-out clean windows exceeds ${pct(farLimit)}` };
   }

@@ -46,7 +46,7 @@ export const NAB_RUNNER_DEFAULTS: Omit<NabRunnerOptions, 'group'> = {
   batchRows: 32,
   refitEveryWindows: 1500,
   bufferMaxWindows: 1500,
-  refit: { ...REFIT_DEFAULTS, maxWindows: 1500, minWindows: 50, maxContamination: 0.1, gate: { errorTolerance: 0.1, falseAlarmBudget: 0.05 } },
+  refit: { ...REFIT_DEFAULTS, maxWindows: 1500, minWindows: 50, maxContamination: 0.1, gate: { ...REFIT_DEFAULTS.gate, falseAlarmBudget: 0.05, firstModelFalseAlarmBudget: 0.05 } },
   postprocess: { ...POSTPROCESS_DEFAULTS, suppressRows: 400 },
 };
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors';
 import { groupConfigSchema } from './groups';
+import { tlsSchema } from './tls-config';
 import { ingestConfigSchema, kafkaSecuritySchema } from './ingest-config';
 import { scorerConfigSchema, trainerConfigSchema } from './scorer-config';
 import { closest, knownKeysAt } from './suggest';
@@ -32,19 +33,7 @@ export const hourglassConfigSchema = z
         /** File whose content (trimmed) is the password, e.g. a mounted Kubernetes secret. Never logged. */
         passwordFile: z.string().min(1).optional(),
         /** TLS to Redis (`tls-port`). A `rediss://` URL alone also turns TLS on, trusting the system CAs. */
-        tls: z
-          .object({
-            /** Use TLS. Default true when the section is present. */
-            enabled: z.boolean().default(true),
-            /** PEM files: the CA bundle to trust, and a client certificate and key for mutual TLS. */
-            caFile: z.string().min(1).optional(),
-            certFile: z.string().min(1).optional(),
-            keyFile: z.string().min(1).optional(),
-            /** Verify the server's certificate. Default true; turn off only for a test server. */
-            rejectUnauthorized: z.boolean().default(true),
-          })
-          .strict()
-          .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), 'certFile and keyFile go together')
+        tls: tlsSchema({})
           .optional(),
       })
       .strict()

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tlsSchema } from './tls-config';
 
 /**
  * SASL and TLS for a Kafka client. Secrets can be given inline or, better, as a file path
@@ -18,21 +19,10 @@ export const kafkaSecuritySchema = z
       .strict()
       .refine((s) => (s.password === undefined) !== (s.passwordFile === undefined), 'give exactly one of password or passwordFile')
       .optional(),
-    tls: z
-      .object({
-        /** Use TLS. Default true when the section is present. */
-        enabled: z.boolean().default(true),
-        /** PEM files: the CA bundle to trust, and a client certificate and key for mutual TLS. */
-        caFile: z.string().min(1).optional(),
-        certFile: z.string().min(1).optional(),
-        keyFile: z.string().min(1).optional(),
-        /** File holding the client key's passphrase. */
-        keyPassphraseFile: z.string().min(1).optional(),
-        /** Verify the broker's certificate. Default true; turn off only for a test broker. */
-        rejectUnauthorized: z.boolean().default(true),
-      })
-      .strict()
-      .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), 'certFile and keyFile go together')
+    tls: tlsSchema({
+      /** File holding the client key's passphrase. */
+      keyPassphraseFile: z.string().min(1).optional(),
+    })
       .optional(),
   })
   .strict();
