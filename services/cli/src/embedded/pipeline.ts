@@ -23,6 +23,11 @@ export interface EmbeddedOptions {
   readonly refit: RefitPolicy;
   /** Clean windows kept per group in memory. */
   readonly bufferMaxWindows: number;
+  /**
+   * Windows a group without a model buffers for its first fit (the scorer's cold start). Default:
+   * twice `refit.minWindows`, so a live stream gets a first model soon.
+   */
+  readonly warmupWindows?: number;
   readonly maxLiveSeries: number;
   /**
    * Optional observer of every scored window and its score, in the order the scorer scored them
@@ -78,7 +83,7 @@ export class EmbeddedPipeline {
       clean: this.buffer,
       episodes: new InMemoryEpisodeStore(),
       policyFor: (group) => options.groups.find((g) => g.name === group)?.episodes ?? EPISODE_DEFAULTS,
-      warmupWindows: 2 * options.refit.minWindows,
+      warmupWindows: options.warmupWindows ?? 2 * options.refit.minWindows,
       cleanSampleRate: 1,
       maxTrackedSeries: options.maxLiveSeries,
       metrics: scorerMetrics,

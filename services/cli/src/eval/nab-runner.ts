@@ -60,6 +60,8 @@ export function groupForSeries(group: unknown, series: string): GroupConfig {
 export interface NabSeriesRun {
   /** The calibrated score of the window ending at the row (0 where none was scored). */
   readonly calibrated: Float64Array;
+  /** The raw reconstruction error of that window (NaN where none was scored). */
+  readonly rawError: Float64Array;
   /** The model's threshold as a calibrated score, at the row (NaN before the first model). */
   readonly threshold: Float64Array;
   /** 1 where the scorer declared the window anomalous. */
@@ -99,7 +101,7 @@ export async function runNabSeries(
   const n = timestamps.length;
   const probation = probationRows(n);
   const group = { ...options.group, match: { series: [series] } };
-  const byEnd = new Map<number, { score: number; threshold: number; anomalous: boolean; version: string }>();
+  const byEnd = new Map<number, { score: number; rawError: number; threshold: number; anomalous: boolean; version: string }>();
   let intervalMs = 0;
   const modelsDir = await mkdtemp(join(tmpdir(), 'hourglass-nab-'));
   const log = hooks.log ?? createLogger({ level: 'silent' });
@@ -110,12 +112,14 @@ export async function runNabSeries(
     refitEveryWindows: options.refitEveryWindows,
     refit: options.refit,
     bufferMaxWindows: options.bufferMaxWindows,
+    // The first fit may use the whole probationary period (NAB's rule), not only its first windows.
+    warmupWindows: Math.max(options.refit.minWindows, probation),
     maxLiveSeries: 16,
     onScored: (windows, scores, model) => {
       windows.forEach((w, i) => {
         const s = scores[i]!;
         intervalMs = w.intervalMs;
-        byEnd.set(w.endMs, { score: s.score, threshold: model.threshold, anomalous: s.anomalous, version: model.version });
+        byEnd.set(w.endMs, { score: s.score, rawError: s.rawError, threshold: model.threshold, anomalous: s.anomalous, version: model.version });
       });
     },
   });
@@ -141,6 +145,7 @@ export async function runNabSeries(
   }
 
   const calibrated = new Float64Array(n);
+  const rawError = new Float64Array(n).fill(Number.NaN);
   const threshold = new Float64Array(n).fill(Number.NaN);
   const anomalous = new Uint8Array(n);
   const modelChanges: { row: number; version: string }[] = [];
@@ -153,6 +158,7 @@ export async function runNabSeries(
     const hit = byEnd.get(step);
     if (!hit) continue;
     calibrated[i] = Math.min(1, Math.max(0, hit.score));
+    rawError[i] = hit.rawError;
     threshold[i] = hit.threshold;
     anomalous[i] = hit.anomalous ? 1 : 0;
     if (hit.version !== lastVersion) {
@@ -163,7 +169,7 @@ export async function runNabSeries(
   const fits = { promoted: 0, rejected: 0, skipped: 0 };
   for (const f of pipeline.stats.fits) fits[f.outcome.status]++;
   return {
-    calibrated, threshold, anomalous, anomalyScore: postprocessScores(calibrated, options.postprocess), modelChanges, probation, fits,
+    calibrated, rawError, threshold, anomalous, anomalyScore: postprocessScores(calibrated, options.postprocess), modelChanges, probation, fits,
     rejectedPoints: pipeline.stats.rejected, seconds: (Date.now() - started) / 1000,
   };
 }
