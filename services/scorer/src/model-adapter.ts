@@ -19,6 +19,7 @@ export function toScoringModel(model: AnomalyModel, group: string, version: stri
           rawError: s.rawError,
           score: s.score,
           severity: s.severity,
+          surprise: s.surprise,
           anomalous: s.isAnomaly,
           explanation: {
             topSteps: s.explanation.steps.map((x) => ({ step: x.step, ts: w.startMs + x.step * w.intervalMs, share: x.share })),

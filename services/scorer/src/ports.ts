@@ -7,6 +7,8 @@ export interface WindowScore {
   readonly score: number;
   /** 0 to 100. */
   readonly severity: number;
+  /** log10(1/p) of the calibrated exceedance probability p, in decades; unlike `score`, it does not saturate. */
+  readonly surprise: number;
   readonly anomalous: boolean;
   readonly explanation: Explanation;
 }

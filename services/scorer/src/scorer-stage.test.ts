@@ -16,7 +16,7 @@ const thresholdModel = (group: string, version = 'v1'): ScoringModel => ({
   score: (windows) => windows.map((w) => {
     const v = w.values[w.values.length - 1]!;
     const anomalous = v > 10;
-    return { rawError: v, score: anomalous ? 0.999 : 0.5, severity: anomalous ? 80 : 10, anomalous, explanation: { topSteps: [], topChannels: [] } };
+    return { rawError: v, score: anomalous ? 0.999 : 0.5, severity: anomalous ? 80 : 10, surprise: anomalous ? 3 : 0.3, anomalous, explanation: { topSteps: [], topChannels: [] } };
   }),
   dispose: () => undefined,
 });

@@ -111,7 +111,7 @@ for (const type of modelTypes) {
       assert.equal(tf.memory().numTensors, before, 'scoring leaks no tensors');
       tf.engine().endScope();
       for (const s of scored.slice(0, -1)) assert.ok(Number.isFinite(s.rawError) && s.observed === W * 3 - 12);
-      assert.deepEqual(scored[scored.length - 1], { rawError: 0, score: 0, severity: 0, isAnomaly: false, observed: 0, explanation: { steps: [], channels: [] } });
+      assert.deepEqual(scored[scored.length - 1], { rawError: 0, score: 0, severity: 0, surprise: 0, isAnomaly: false, observed: 0, explanation: { steps: [], channels: [] } });
       assert.equal(new Set(scored[0]?.explanation.channels.map((c) => c.channel)).size, 3);
     } finally {
       model.dispose();

@@ -14,6 +14,8 @@ export interface ScoredWindow {
   readonly score: number;
   /** 0–100 from the score's tail probability (docs/models.md, "Severity"). */
   readonly severity: number;
+  /** log10(1/p) of the score's tail probability p, in decades (capped at 300); keeps its order where `score` reaches 1. */
+  readonly surprise: number;
   /** rawError strictly above the model's threshold. */
   readonly isAnomaly: boolean;
   /** Values in the window that were observed (the error is averaged over them). */
@@ -53,11 +55,12 @@ export class AnomalyModel {
     return windows.map((_, i) => {
       const rawError = raw.rawError[i] as number;
       // A window with nothing observed has nothing to judge: it is reported as normal, never as an anomaly.
-      const { score, severity } = data.observed[i] === 0 ? { score: 0, severity: 0 } : calibrate(calibration, rawError);
+      const { score, severity, surprise } = data.observed[i] === 0 ? { score: 0, severity: 0, surprise: 0 } : calibrate(calibration, rawError);
       return {
         rawError,
         score,
         severity,
+        surprise,
         isAnomaly: data.observed[i] !== 0 && rawError > threshold.value,
         observed: data.observed[i] as number,
         explanation: explain(raw.contributions.subarray(i * data.dim, (i + 1) * data.dim), shape.steps, shape.channels, config.explanation.topK),

@@ -35,7 +35,16 @@ export function scoreNetwork(tf: Tf, net: Autoencoder, data: Prepared, chunk = S
   return { rawError, contributions };
 }
 
-/** A raw error seen through the calibration: score in [0,1] and severity 0–100. */
-export function calibrate(calibration: CalibrationState, rawError: number): { score: number; severity: number } {
-  return { score: calibratedScore(calibration, rawError), severity: severityFromExceedance(exceedanceProbability(calibration, rawError)) };
+/** Largest surprise reported, in decades: exceedance probabilities below 1e-300 are all "off the scale". */
+export const MAX_SURPRISE_DECADES = 300;
+
+/**
+ * A raw error seen through the calibration: score in [0,1], severity 0–100, and the surprise
+ * log10(1/p) of its exceedance probability p. The score is 1 - p, so in float64 it reaches exactly 1
+ * once p < ~1e-16; the surprise keeps ordering such errors (for consumers that rank or compare them).
+ */
+export function calibrate(calibration: CalibrationState, rawError: number): { score: number; severity: number; surprise: number } {
+  const p = exceedanceProbability(calibration, rawError);
+  const surprise = p > 0 ? Math.min(MAX_SURPRISE_DECADES, Math.max(0, -Math.log10(p))) : MAX_SURPRISE_DECADES;
+  return { score: calibratedScore(calibration, rawError), severity: severityFromExceedance(p), surprise };
 }

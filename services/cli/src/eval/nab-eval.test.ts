@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { readNabResultFile } from '@hourglass/eval';
 import { initBackend } from '@hourglass/model';
 import { formatResultCsv, labelRows, parseNabTimestamp, resultPath, writeResultFile } from './nab-results';
-import { NAB_RUNNER_DEFAULTS, groupForSeries, probationRows, runNabSeries, type NabRunnerOptions } from './nab-runner';
+import { NAB_RUNNER_DEFAULTS, groupForSeries, probationRows, runNabSeries, surpriseToScore, type NabRunnerOptions } from './nab-runner';
 import { postprocessScores } from './postprocess';
 
 const dir = mkdtempSync(join(tmpdir(), 'hourglass-nab-eval-'));
@@ -77,4 +77,32 @@ test('no look-ahead: the score of row t does not change when rows after t change
   assert.deepEqual(Array.from(b.anomalyScore.slice(0, cut + 1)), Array.from(a.anomalyScore.slice(0, cut + 1)));
   assert.notDeepEqual(Array.from(b.calibrated.slice(cut + 1)), Array.from(a.calibrated.slice(cut + 1)), 'the altered future is scored differently');
   for (const s of [...a.anomalyScore, ...b.anomalyScore]) assert.ok(s >= 0 && s <= 1);
+});
+
+test('anomaly_score from surprise: monotone, in [0, 1), and distinct where 1 - p has reached 1', () => {
+  assert.equal(surpriseToScore(0), 0);
+  assert.ok(Math.abs(surpriseToScore(20) - 0.9) < 1e-12);
+  const scores = [0.5, 3, 16, 17, 40, 100, 300].map(surpriseToScore);
+  for (let i = 1; i < scores.length; i++) assert.ok(scores[i]! > scores[i - 1]!, `rises at ${i}`);
+  assert.ok(scores.every((x) => x >= 0 && x < 1));
+});
+
+test('the first model is fitted on the whole probationary period, not only its first windows', { timeout: 60_000 }, async () => {
+  await initBackend({});
+  const n = 2000; // probation 300 rows
+  const ts = stamps(n);
+  // The level steps up two thirds into probation and stays there: a model that saw all of
+  // probation knows the new level; one fitted on the first 100 windows only would flag all of it.
+  const values = Array.from({ length: n }, (_, i) => Math.sin((2 * Math.PI * i) / 24) + 0.05 * Math.sin(i * 1.7) + (i >= 200 ? 5 : 0));
+  const options: NabRunnerOptions = {
+    ...NAB_RUNNER_DEFAULTS,
+    group: groupForSeries({ name: 'g', match: { glob: '*' }, window: { lengthSteps: 16 }, model: { layers: [8], latentSize: 2, epochs: 20, batchSize: 32 } }, 's'),
+    refitEveryWindows: 0,
+    postprocess: { suppressRows: 0, likelihood: { shortRows: 0, longRows: 0 } },
+  };
+  const run = await runNabSeries('s', ts, values, options);
+  assert.equal(run.probation, 300);
+  const after = Array.from(run.surprise.slice(320, 600)).sort((a, b) => a - b);
+  const median = after[after.length >> 1]!;
+  assert.ok(median < 3, `windows at the level probation ended on should look normal; median surprise ${median.toFixed(2)} decades`);
 });

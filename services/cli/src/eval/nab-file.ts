@@ -46,7 +46,7 @@ export async function runNabFile(task: NabFileTask, onProgress?: (rows: number, 
   await writeResultFile(out, formatResultCsv(table.timestamps, table.columns.get('value')!, run.anomalyScore, labelColumn));
   await writeFile(detailPath(out), JSON.stringify({
     key: task.file.key, probation: run.probation, modelChanges: run.modelChanges, fits: run.fits,
-    calibrated: Array.from(run.calibrated, round), rawError: Array.from(run.rawError, (x) => (Number.isFinite(x) ? x : null)), threshold: Array.from(run.threshold, (x) => (Number.isFinite(x) ? round(x) : null)),
+    calibrated: Array.from(run.calibrated, round), rawError: Array.from(run.rawError, (x) => (Number.isFinite(x) ? x : null)), surprise: Array.from(run.surprise, round), threshold: Array.from(run.threshold, (x) => (Number.isFinite(x) ? round(x) : null)),
     anomalous: Array.from(run.anomalous),
   }));
   return { key: task.file.key, rows: table.length, probation: run.probation, fits: run.fits, rejectedPoints: run.rejectedPoints, seconds: run.seconds, backend: info.name };

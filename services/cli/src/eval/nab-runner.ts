@@ -62,11 +62,13 @@ export interface NabSeriesRun {
   readonly calibrated: Float64Array;
   /** The raw reconstruction error of that window (NaN where none was scored). */
   readonly rawError: Float64Array;
-  /** The model's threshold as a calibrated score, at the row (NaN before the first model). */
+  /** The window's surprise log10(1/p) in decades (p: its calibrated exceedance probability; 0 where none was scored). */
+  readonly surprise: Float64Array;
+  /** The model's threshold on the anomaly_score scale (surpriseToScore), at the row (NaN before the first model). */
   readonly threshold: Float64Array;
   /** 1 where the scorer declared the window anomalous. */
   readonly anomalous: Uint8Array;
-  /** NAB's anomaly_score: `calibrated` after the online post-processing. */
+  /** NAB's anomaly_score: `surpriseToScore(surprise)` after the online post-processing. */
   readonly anomalyScore: Float64Array;
   /** Rows at which a new model version started scoring, with its version. */
   readonly modelChanges: { row: number; version: string }[];
@@ -74,6 +76,18 @@ export interface NabSeriesRun {
   readonly fits: { promoted: number; rejected: number; skipped: number };
   readonly rejectedPoints: number;
   readonly seconds: number;
+}
+
+/** Decades of surprise that map to an anomaly_score of 0.9 (and 2x that to 0.99). */
+export const SURPRISE_SCALE_DECADES = 20;
+
+/**
+ * NAB's anomaly_score in [0, 1) from a surprise in decades: 1 - 10^(-d / 20). Monotone, so NAB's
+ * threshold sweep sees the same order as the surprise; unlike the calibrated score (1 - p), it keeps
+ * windows with p below 1e-16 apart instead of tying them all at exactly 1.
+ */
+export function surpriseToScore(decades: number): number {
+  return decades > 0 ? 1 - 10 ** (-decades / SURPRISE_SCALE_DECADES) : 0;
 }
 
 /** Rows NAB keeps out of scoring at the start of a file: min(floor(0.15 n), 750). */
@@ -101,7 +115,7 @@ export async function runNabSeries(
   const n = timestamps.length;
   const probation = probationRows(n);
   const group = { ...options.group, match: { series: [series] } };
-  const byEnd = new Map<number, { score: number; rawError: number; threshold: number; anomalous: boolean; version: string }>();
+  const byEnd = new Map<number, { score: number; rawError: number; surprise: number; threshold: number; anomalous: boolean; version: string }>();
   let intervalMs = 0;
   const modelsDir = await mkdtemp(join(tmpdir(), 'hourglass-nab-'));
   const log = hooks.log ?? createLogger({ level: 'silent' });
@@ -119,7 +133,7 @@ export async function runNabSeries(
       windows.forEach((w, i) => {
         const s = scores[i]!;
         intervalMs = w.intervalMs;
-        byEnd.set(w.endMs, { score: s.score, rawError: s.rawError, threshold: model.threshold, anomalous: s.anomalous, version: model.version });
+        byEnd.set(w.endMs, { score: s.score, rawError: s.rawError, surprise: s.surprise, threshold: model.threshold, anomalous: s.anomalous, version: model.version });
       });
     },
   });
@@ -146,6 +160,7 @@ export async function runNabSeries(
 
   const calibrated = new Float64Array(n);
   const rawError = new Float64Array(n).fill(Number.NaN);
+  const surprise = new Float64Array(n);
   const threshold = new Float64Array(n).fill(Number.NaN);
   const anomalous = new Uint8Array(n);
   const modelChanges: { row: number; version: string }[] = [];
@@ -159,7 +174,9 @@ export async function runNabSeries(
     if (!hit) continue;
     calibrated[i] = Math.min(1, Math.max(0, hit.score));
     rawError[i] = hit.rawError;
-    threshold[i] = hit.threshold;
+    surprise[i] = hit.surprise;
+    // The threshold is a calibrated score well below 1 (risk 1e-3 or so), so 1 - score loses nothing.
+    threshold[i] = surpriseToScore(-Math.log10(Math.max(Number.MIN_VALUE, 1 - hit.threshold)));
     anomalous[i] = hit.anomalous ? 1 : 0;
     if (hit.version !== lastVersion) {
       modelChanges.push({ row: i, version: hit.version });
@@ -169,7 +186,7 @@ export async function runNabSeries(
   const fits = { promoted: 0, rejected: 0, skipped: 0 };
   for (const f of pipeline.stats.fits) fits[f.outcome.status]++;
   return {
-    calibrated, rawError, threshold, anomalous, anomalyScore: postprocessScores(calibrated, options.postprocess), modelChanges, probation, fits,
+    calibrated, rawError, surprise, threshold, anomalous, anomalyScore: postprocessScores(surprise.map(surpriseToScore), options.postprocess), modelChanges, probation, fits,
     rejectedPoints: pipeline.stats.rejected, seconds: (Date.now() - started) / 1000,
   };
 }

@@ -15,7 +15,7 @@ export interface SeriesPlot {
   readonly values: readonly number[];
   /** NAB anomaly_score (post-processed). */
   readonly scores: readonly number[];
-  /** The model's threshold per row (calibrated scale), NaN before a model. */
+  /** The model's threshold per row (on the anomaly_score scale), NaN before a model. */
   readonly modelThreshold: readonly number[];
   /** Labelled windows as inclusive row ranges. */
   readonly windows: readonly { start: number; end: number }[];
@@ -80,7 +80,7 @@ export function seriesSvg(p: SeriesPlot): string {
   }
   parts.push(`<line x1="${LEFT}" x2="${RIGHT}" y1="${SCORE_BOTTOM}" y2="${SCORE_BOTTOM}" stroke="#999" stroke-width="0.5"/>`);
   parts.push(`<polyline class="values" fill="none" stroke="${COLORS.value}" stroke-width="1" points="${pts(g.values)}"/>`);
-  if (g.model.length > 0) parts.push(`<polyline class="model-threshold" fill="none" stroke="${COLORS.model}" stroke-width="1" stroke-dasharray="2,2" points="${pts(g.model)}"><title>model threshold (calibrated)</title></polyline>`);
+  if (g.model.length > 0) parts.push(`<polyline class="model-threshold" fill="none" stroke="${COLORS.model}" stroke-width="1" stroke-dasharray="2,2" points="${pts(g.model)}"><title>model threshold</title></polyline>`);
   parts.push(`<polyline class="scores" fill="none" stroke="${COLORS.score}" stroke-width="1" points="${pts(g.scores)}"/>`);
   if (p.threshold <= 1) parts.push(`<line class="threshold" x1="${LEFT}" x2="${RIGHT}" y1="${g.yScore(p.threshold).toFixed(1)}" y2="${g.yScore(p.threshold).toFixed(1)}" stroke="${COLORS.threshold}" stroke-width="1" stroke-dasharray="6,3"><title>NAB threshold ${p.threshold}</title></line>`);
   for (const i of g.detections) parts.push(`<circle class="detection" cx="${g.x(i).toFixed(1)}" cy="${g.yValue(p.values[i]!).toFixed(1)}" r="3" fill="${COLORS.detection}"><title>detection at row ${i}</title></circle>`);
