@@ -114,8 +114,9 @@ function buildProgram(): Command {
     .option('--batch-rows <n>', 'scoring flush every n rows after probation', parsePositiveInt)
     .option('--refit-every <n>', 'refit after n new clean windows (0: first fit only)', parseNonNegativeInt)
     .option('--buffer <n>', 'clean windows kept and read per fit', parsePositiveInt)
-    .option('--suppress <n>', 'repeat suppression: rows a score must exceed to count again (0: off)', parseNonNegativeInt)
-    .option('--window-steps <n>', 'override the group window length W', parsePositiveInt)
+    .option('--suppress <n>', 'repeat suppression: rows whose surprise a row must exceed to count again (0: off)', parseNonNegativeInt)
+    .option('--rise-ratio <x>', 'repeat suppression: how many times the recent maximum a row must reach (>= 1; 1: strictly higher)', parseRatioAtLeastOne)
+    .option('--window-steps <list>', 'window lengths W, comma-separated: one pipeline each, a row takes the largest surprise (default: 8,16; with --config: the group\'s W)', parseStepsList)
     .option('--model-json <json>', 'override fields of the group model section (JSON object)')
     .option('--json', 'print one JSON object (the keys of eval nab-score --json) as the last stdout line')
     .action(async (opts: Parameters<typeof runEvalNab>[0] & { json?: boolean }) => {
@@ -296,6 +297,18 @@ function parsePositive(text: string): number {
 function parseNonNegative(text: string): number {
   const value = Number(text);
   if (!Number.isFinite(value) || value < 0) throw new InvalidArgumentError(`'${text}' is not a number >= 0`);
+  return value;
+}
+
+function parseStepsList(text: string): number[] {
+  const steps = text.split(',').map((part) => Number(part.trim()));
+  if (steps.length === 0 || steps.some((s) => !Number.isInteger(s) || s < 2)) throw new InvalidArgumentError(`'${text}' is not a comma-separated list of window lengths (integers >= 2)`);
+  return steps;
+}
+
+function parseRatioAtLeastOne(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 1) throw new InvalidArgumentError(`'${text}' is not a number >= 1`);
   return value;
 }
 

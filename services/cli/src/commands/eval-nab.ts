@@ -18,36 +18,41 @@ export interface EvalNabOptions {
   readonly refitEvery?: number;
   readonly buffer?: number;
   readonly suppress?: number;
+  readonly riseRatio?: number;
   readonly modelJson?: string;
-  readonly windowSteps?: number;
+  readonly windowSteps?: number[];
 }
 
 /** The runner options: the config's group (or the tuned NAB default) plus command-line overrides. */
 export function evalNabRunnerOptions(options: EvalNabOptions, env: NodeJS.ProcessEnv): NabRunnerOptions {
   let group: unknown = NAB_DEFAULT_GROUP;
+  let windowSteps = NAB_RUNNER_DEFAULTS.windowSteps;
   if (options.config) {
     const config = loadConfig(options.config, env);
     const chosen = options.group ? config.groups.find((g) => g.name === options.group) : config.groups[0];
     if (!chosen) throw new HourglassError('CONFIG_INVALID', options.group ? `no model group '${options.group}' in ${options.config}` : `${options.config} has no model groups`);
     group = chosen;
+    windowSteps = [chosen.window.lengthSteps];
   }
-  if (options.modelJson || options.windowSteps) {
-    const g = group as { model?: object; window?: object };
-    group = {
-      ...g,
-      ...(options.modelJson ? { model: { ...(g.model ?? {}), ...(JSON.parse(options.modelJson) as object) } } : {}),
-      ...(options.windowSteps ? { window: { ...(g.window ?? {}), lengthSteps: options.windowSteps } } : {}),
-    };
+  if (options.windowSteps) windowSteps = options.windowSteps;
+  if (options.modelJson) {
+    const g = group as { model?: object };
+    group = { ...g, model: { ...(g.model ?? {}), ...(JSON.parse(options.modelJson) as object) } };
   }
   const d = NAB_RUNNER_DEFAULTS;
   const buffer = options.buffer ?? d.bufferMaxWindows;
   return {
     group: groupForSeries(group, 'nab'),
+    windowSteps,
     batchRows: options.batchRows ?? d.batchRows,
     refitEveryWindows: options.refitEvery ?? d.refitEveryWindows,
     bufferMaxWindows: buffer,
     refit: { ...d.refit, maxWindows: buffer },
-    postprocess: { ...d.postprocess, ...(options.suppress === undefined ? {} : { suppressRows: options.suppress }) },
+    postprocess: {
+      ...d.postprocess,
+      ...(options.suppress === undefined ? {} : { suppressRows: options.suppress }),
+      ...(options.riseRatio === undefined ? {} : { riseRatio: options.riseRatio }),
+    },
   };
 }
 

@@ -7,7 +7,7 @@ import { readNabResultFile } from '@hourglass/eval';
 import { initBackend } from '@hourglass/model';
 import { formatResultCsv, labelRows, parseNabTimestamp, resultPath, writeResultFile } from './nab-results';
 import { NAB_RUNNER_DEFAULTS, groupForSeries, probationRows, runNabSeries, surpriseToScore, type NabRunnerOptions } from './nab-runner';
-import { postprocessScores } from './postprocess';
+import { suppressRepeats } from './postprocess';
 
 const dir = mkdtempSync(join(tmpdir(), 'hourglass-nab-eval-'));
 
@@ -40,12 +40,15 @@ test('result files: NAB layout, header, labels from windows, scores read back ex
 });
 
 test('repeat suppression fires once per rise and looks only backwards', () => {
-  const s = [0, 0.2, 0.9, 0.95, 0.95, 0.9, 0.1, 0, 0, 0.8];
-  assert.deepEqual(Array.from(postprocessScores(s, { suppressRows: 3, likelihood: { shortRows: 0, longRows: 0 } })), [0, 0.2, 0.9, 0.95, 0, 0, 0, 0, 0, 0.8]);
-  assert.deepEqual(Array.from(postprocessScores(s, { suppressRows: 0, likelihood: { shortRows: 0, longRows: 0 } })), s);
+  const s = [0, 2, 9, 9.5, 9.5, 9, 1, 0, 0, 8];
+  const strict = { suppressRows: 3, riseRatio: 1 };
+  assert.deepEqual(Array.from(suppressRepeats(s, strict)), [0, 2, 9, 9.5, 0, 0, 0, 0, 0, 8]);
+  assert.deepEqual(Array.from(suppressRepeats(s, { suppressRows: 0, riseRatio: 1 })), s);
+  // With a rise ratio, a row must clear the recent maximum by that factor: 9.5 is not 10 % above 9.
+  assert.deepEqual(Array.from(suppressRepeats(s, { suppressRows: 3, riseRatio: 1.1 })), [0, 2, 9, 0, 0, 0, 0, 0, 0, 8]);
   // Changing the future never changes the past.
-  const other = [...s.slice(0, 5), 1, 1, 1, 1, 1];
-  assert.deepEqual(Array.from(postprocessScores(other, { suppressRows: 3, likelihood: { shortRows: 0, longRows: 0 } })).slice(0, 5), Array.from(postprocessScores(s, { suppressRows: 3, likelihood: { shortRows: 0, longRows: 0 } })).slice(0, 5));
+  const other = [...s.slice(0, 5), 10, 10, 10, 10, 10];
+  assert.deepEqual(Array.from(suppressRepeats(other, strict)).slice(0, 5), Array.from(suppressRepeats(s, strict)).slice(0, 5));
 });
 
 test('no look-ahead: the score of row t does not change when rows after t change', { timeout: 60_000 }, async () => {
@@ -58,24 +61,26 @@ test('no look-ahead: the score of row t does not change when rows after t change
   const options: NabRunnerOptions = {
     ...NAB_RUNNER_DEFAULTS,
     group: groupForSeries({ name: 'g', match: { glob: '*' }, window: { lengthSteps: 16 }, model: { layers: [8], latentSize: 2, epochs: 5, batchSize: 32 } }, 's'),
+    windowSteps: [8, 16],
     batchRows: 16,
     refitEveryWindows: 120, // several refits after the cut, from the altered buffer
     bufferMaxWindows: 400,
     refit: { ...NAB_RUNNER_DEFAULTS.refit, maxWindows: 400, minWindows: 50 },
-    postprocess: { suppressRows: 20, likelihood: { shortRows: 0, longRows: 0 } },
+    postprocess: { suppressRows: 20, riseRatio: 1.1 },
   };
   const a = await runNabSeries('s', ts, base, options);
   const b = await runNabSeries('s', ts, altered, options);
   assert.equal(a.probation, 105);
-  assert.ok(a.modelChanges.length >= 2, `expected refits, got ${JSON.stringify(a.modelChanges)}`);
-  assert.ok(a.calibrated.slice(0, 15).every((x) => x === 0), 'rows before the first full window score 0');
+  assert.deepEqual(a.scales.map((s) => s.windowSteps), [8, 16]);
+  for (const scale of a.scales) assert.ok(scale.modelChanges.length >= 2, `expected refits at W=${scale.windowSteps}, got ${JSON.stringify(scale.modelChanges)}`);
   // The windower emits the window ending at row t when row t+1 arrives, so the last probation row is
   // scored by the first model (which never saw it); every earlier row has no model yet.
-  assert.ok(a.calibrated.slice(0, a.probation - 1).every((x) => x === 0), 'rows before the first model score 0');
-  assert.ok(a.calibrated.slice(a.probation + 1).some((x) => x > 0), 'rows after the first fit are scored');
-  assert.deepEqual(Array.from(b.calibrated.slice(0, cut + 1)), Array.from(a.calibrated.slice(0, cut + 1)));
+  assert.ok(a.surprise.slice(0, a.probation - 1).every((x) => x === 0), 'rows before the first model score 0');
+  assert.ok(a.surprise.slice(a.probation + 1).some((x) => x > 0), 'rows after the first fit are scored');
+  for (let i = 0; i < a.surprise.length; i++) assert.equal(a.surprise[i], Math.max(a.scales[0]!.surprise[i]!, a.scales[1]!.surprise[i]!), `row ${i} takes the larger surprise`);
+  assert.deepEqual(Array.from(b.surprise.slice(0, cut + 1)), Array.from(a.surprise.slice(0, cut + 1)));
   assert.deepEqual(Array.from(b.anomalyScore.slice(0, cut + 1)), Array.from(a.anomalyScore.slice(0, cut + 1)));
-  assert.notDeepEqual(Array.from(b.calibrated.slice(cut + 1)), Array.from(a.calibrated.slice(cut + 1)), 'the altered future is scored differently');
+  assert.notDeepEqual(Array.from(b.surprise.slice(cut + 1)), Array.from(a.surprise.slice(cut + 1)), 'the altered future is scored differently');
   for (const s of [...a.anomalyScore, ...b.anomalyScore]) assert.ok(s >= 0 && s <= 1);
 });
 
@@ -97,8 +102,9 @@ test('the first model is fitted on the whole probationary period, not only its f
   const options: NabRunnerOptions = {
     ...NAB_RUNNER_DEFAULTS,
     group: groupForSeries({ name: 'g', match: { glob: '*' }, window: { lengthSteps: 16 }, model: { layers: [8], latentSize: 2, epochs: 20, batchSize: 32 } }, 's'),
+    windowSteps: [16],
     refitEveryWindows: 0,
-    postprocess: { suppressRows: 0, likelihood: { shortRows: 0, longRows: 0 } },
+    postprocess: { suppressRows: 0, riseRatio: 1 },
   };
   const run = await runNabSeries('s', ts, values, options);
   assert.equal(run.probation, 300);

@@ -46,12 +46,20 @@ export async function runNabFile(task: NabFileTask, onProgress?: (rows: number, 
   await writeResultFile(out, formatResultCsv(table.timestamps, table.columns.get('value')!, run.anomalyScore, labelColumn));
   await writeFile(detailPath(out), JSON.stringify({
     key: task.file.key, probation: run.probation, modelChanges: run.modelChanges, fits: run.fits,
-    calibrated: Array.from(run.calibrated, round), rawError: Array.from(run.rawError, (x) => (Number.isFinite(x) ? x : null)), surprise: Array.from(run.surprise, round), threshold: Array.from(run.threshold, (x) => (Number.isFinite(x) ? round(x) : null)),
-    anomalous: Array.from(run.anomalous),
+    surprise: Array.from(run.surprise, round), threshold: Array.from(run.threshold, orNull),
+    scales: run.scales.map((s) => ({
+      windowSteps: s.windowSteps, modelChanges: s.modelChanges, fits: s.fits,
+      calibrated: Array.from(s.calibrated, round), rawError: Array.from(s.rawError, (x) => (Number.isFinite(x) ? x : null)), surprise: Array.from(s.surprise, round),
+      thresholdSurprise: Array.from(s.thresholdSurprise, orNull), anomalous: Array.from(s.anomalous),
+    })),
   }));
   return { key: task.file.key, rows: table.length, probation: run.probation, fits: run.fits, rejectedPoints: run.rejectedPoints, seconds: run.seconds, backend: info.name };
 }
 
 function round(x: number): number {
   return Math.round(x * 1e9) / 1e9;
+}
+
+function orNull(x: number): number | null {
+  return Number.isFinite(x) ? round(x) : null;
 }

@@ -1,21 +1,18 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { groupConfigSchema, type GroupConfig } from '@hourglass/core';
-import { createLogger, createMetricsRegistry, type Logger } from '@hourglass/runtime';
-import { REFIT_DEFAULTS, type RefitPolicy } from '@hourglass/trainer';
-import { EmbeddedPipeline } from '../embedded/pipeline';
-import { parseNabTimestamp } from './nab-results';
-import { POSTPROCESS_DEFAULTS, postprocessScores, type PostprocessOptions } from './postprocess';
+import type { Logger } from '@hourglass/runtime';
+import { REFIT_DEFAULTS } from '@hourglass/trainer';
+import { runNabScale, type NabCadence, type NabScaleRun } from './nab-scale';
+import { POSTPROCESS_DEFAULTS, suppressRepeats, type PostprocessOptions } from './postprocess';
 
 /**
  * The model group `hourglass eval nab` uses when no `--config` is given: the defaults tuned on the
- * 41 development files of NAB (docs/evaluation.md). `match` is replaced per file.
+ * 41 development files of NAB (docs/evaluation.md). `match` is replaced per file, and
+ * `window.lengthSteps` by each of NabRunnerOptions.windowSteps.
  */
 export const NAB_DEFAULT_GROUP = {
   name: 'nab',
   match: { glob: '*' },
-  window: { lengthSteps: 32, maxGapFillSteps: 64 },
+  window: { lengthSteps: 16, maxGapFillSteps: 64 },
   model: {
     type: 'undercomplete',
     layers: [16],
@@ -27,27 +24,31 @@ export const NAB_DEFAULT_GROUP = {
   },
 } as const;
 
-/** How the trainer is driven over one file (the cadence a deployment would configure). */
-export interface NabRunnerOptions {
+/** How `hourglass eval nab` runs one file. */
+export interface NabRunnerOptions extends NabCadence {
   /** The model group (window, episodes, model); its `match` is ignored. */
   readonly group: GroupConfig;
-  /** Rows between scoring flushes after the first fit (the scorer's micro-batch, in rows). */
-  readonly batchRows: number;
-  /** Refit after this many new clean windows (EmbeddedPipeline's refitEveryWindows; 0: first fit only). */
-  readonly refitEveryWindows: number;
-  /** Clean windows kept in the buffer (and read per fit). */
-  readonly bufferMaxWindows: number;
-  /** The trainer's policy; `minWindows` is what the first fit needs. */
-  readonly refit: RefitPolicy;
+  /**
+   * Window lengths W: one pipeline per length, each the group with only `window.lengthSteps`
+   * replaced. A row's surprise is the largest of theirs (short windows react to a single odd value,
+   * longer ones to shape changes; each surprise is calibrated on its own model's errors, so they compare).
+   */
+  readonly windowSteps: readonly number[];
   readonly postprocess: PostprocessOptions;
 }
 
 export const NAB_RUNNER_DEFAULTS: Omit<NabRunnerOptions, 'group'> = {
+  windowSteps: [8, 16],
   batchRows: 32,
-  refitEveryWindows: 1500,
+  refitEveryWindows: 500,
   bufferMaxWindows: 1500,
-  refit: { ...REFIT_DEFAULTS, maxWindows: 1500, minWindows: 50, maxContamination: 0.1, gate: { ...REFIT_DEFAULTS.gate, falseAlarmBudget: 0.05, firstModelFalseAlarmBudget: 0.05 } },
-  postprocess: { ...POSTPROCESS_DEFAULTS, suppressRows: 400 },
+  refit: {
+    ...REFIT_DEFAULTS, maxWindows: 1500, minWindows: 50, maxContamination: 0.1,
+    // A file's first model is always taken: NAB's probation is all there is to fit it on, and
+    // without a model nothing after it can be detected. Later models still face the gate.
+    gate: { ...REFIT_DEFAULTS.gate, falseAlarmBudget: 0.05, firstModelFalseAlarmBudget: 1 },
+  },
+  postprocess: { ...POSTPROCESS_DEFAULTS, suppressRows: 300, riseRatio: 1.1 },
 };
 
 /** The group config of a file: the given group, defaulted, matching exactly this series. */
@@ -58,21 +59,18 @@ export function groupForSeries(group: unknown, series: string): GroupConfig {
 
 /** What the runner did to one series. Arrays have one entry per input row. */
 export interface NabSeriesRun {
-  /** The calibrated score of the window ending at the row (0 where none was scored). */
-  readonly calibrated: Float64Array;
-  /** The raw reconstruction error of that window (NaN where none was scored). */
-  readonly rawError: Float64Array;
-  /** The window's surprise log10(1/p) in decades (p: its calibrated exceedance probability; 0 where none was scored). */
+  /** One run per window length, in the order of `windowSteps`. */
+  readonly scales: readonly NabScaleRun[];
+  /** The largest surprise of the scales at the row, in decades (0 where none scored it). */
   readonly surprise: Float64Array;
-  /** The model's threshold on the anomaly_score scale (surpriseToScore), at the row (NaN before the first model). */
+  /** The lowest model threshold of the scales, on the anomaly_score scale (NaN before a model). */
   readonly threshold: Float64Array;
-  /** 1 where the scorer declared the window anomalous. */
-  readonly anomalous: Uint8Array;
-  /** NAB's anomaly_score: `surpriseToScore(surprise)` after the online post-processing. */
+  /** NAB's anomaly_score: `surpriseToScore` of the surprise left by the online post-processing. */
   readonly anomalyScore: Float64Array;
-  /** Rows at which a new model version started scoring, with its version. */
+  /** Rows at which a new model version started scoring, as `W<steps>:<version>`. */
   readonly modelChanges: { row: number; version: string }[];
   readonly probation: number;
+  /** Fits over all scales. */
   readonly fits: { promoted: number; rejected: number; skipped: number };
   readonly rejectedPoints: number;
   readonly seconds: number;
@@ -96,13 +94,9 @@ export function probationRows(n: number): number {
 }
 
 /**
- * Runs Hourglass over one series online, through EmbeddedPipeline (the production windowing,
- * scorer stage, trainer stage and model registry): rows are offered one at a time in order; the
- * first flush happens at the end of the probationary period (so the first fit uses probation rows
- * only), later flushes every `batchRows` rows, and the pipeline refits from its own clean buffer
- * as the trainer would. A row's score is the calibrated score of the window ending at it, which
- * was computed by a model fitted only on windows that ended before that row's batch: nothing after
- * a row can change its score.
+ * Runs Hourglass over one series online at every window length of `options.windowSteps` (one
+ * production pipeline each, see runNabScale), then combines them row by row: the surprise is the
+ * largest, the post-processing reads rows <= t only. Nothing after a row can change its score.
  */
 export async function runNabSeries(
   series: string,
@@ -114,79 +108,32 @@ export async function runNabSeries(
   const started = Date.now();
   const n = timestamps.length;
   const probation = probationRows(n);
-  const group = { ...options.group, match: { series: [series] } };
-  const byEnd = new Map<number, { score: number; rawError: number; surprise: number; threshold: number; anomalous: boolean; version: string }>();
-  let intervalMs = 0;
-  const modelsDir = await mkdtemp(join(tmpdir(), 'hourglass-nab-'));
-  const log = hooks.log ?? createLogger({ level: 'silent' });
-  const pipeline = new EmbeddedPipeline({
-    groups: [group], modelsDir, registry: createMetricsRegistry('hourglass-eval-nab'), log,
-    onEvent: () => undefined,
-    batchWindows: Number.MAX_SAFE_INTEGER, // flushes are driven below, on row counts
-    refitEveryWindows: options.refitEveryWindows,
-    refit: options.refit,
-    bufferMaxWindows: options.bufferMaxWindows,
-    // The first fit may use the whole probationary period (NAB's rule), not only its first windows.
-    warmupWindows: Math.max(options.refit.minWindows, probation),
-    maxLiveSeries: 16,
-    onScored: (windows, scores, model) => {
-      windows.forEach((w, i) => {
-        const s = scores[i]!;
-        intervalMs = w.intervalMs;
-        byEnd.set(w.endMs, { score: s.score, rawError: s.rawError, surprise: s.surprise, threshold: model.threshold, anomalous: s.anomalous, version: model.version });
-      });
-    },
-  });
-  const times = new Float64Array(n);
-  try {
-    await pipeline.start();
-    for (let i = 0; i < n; i++) {
-      const t = parseNabTimestamp(timestamps[i]!);
-      times[i] = t;
-      const v = values[i]!;
-      if (!Number.isFinite(t) || !Number.isFinite(v)) pipeline.reject('unparsable');
-      else await pipeline.offer({ series, timestampMs: t, channels: ['value'], values: [v] }, t);
-      const done = i + 1;
-      if (done === probation || (done > probation && (done - probation) % options.batchRows === 0)) {
-        await pipeline.flush();
-        hooks.onProgress?.(done);
-      }
-    }
-    await pipeline.finish();
-    hooks.onProgress?.(n);
-  } finally {
-    await rm(modelsDir, { recursive: true, force: true });
+  if (options.windowSteps.length === 0) throw new Error('eval nab needs at least one window length');
+  const scales: NabScaleRun[] = [];
+  for (const [k, steps] of options.windowSteps.entries()) {
+    const group: GroupConfig = { ...options.group, window: { ...options.group.window, lengthSteps: steps }, match: { series: [series] } };
+    const onProgress = hooks.onProgress;
+    // Progress counts rows over all scales, scaled back to one pass over the file.
+    const scaled = onProgress ? (rows: number) => onProgress(Math.floor((k * n + rows) / options.windowSteps.length)) : undefined;
+    scales.push(await runNabScale(series, timestamps, values, group, options, probation, { ...(hooks.log ? { log: hooks.log } : {}), ...(scaled ? { onProgress: scaled } : {}) }));
   }
-
-  const calibrated = new Float64Array(n);
-  const rawError = new Float64Array(n).fill(Number.NaN);
   const surprise = new Float64Array(n);
   const threshold = new Float64Array(n).fill(Number.NaN);
-  const anomalous = new Uint8Array(n);
-  const modelChanges: { row: number; version: string }[] = [];
-  let lastVersion = '';
   for (let i = 0; i < n; i++) {
-    if (intervalMs <= 0 || !Number.isFinite(times[i]!)) continue;
-    // The grid step the row snapped to (windowing snaps each point to the nearest step).
-    const origin = group.window.gridOriginMs;
-    const step = origin + Math.round((times[i]! - origin) / intervalMs) * intervalMs;
-    const hit = byEnd.get(step);
-    if (!hit) continue;
-    calibrated[i] = Math.min(1, Math.max(0, hit.score));
-    rawError[i] = hit.rawError;
-    surprise[i] = hit.surprise;
-    // The threshold is a calibrated score well below 1 (risk 1e-3 or so), so 1 - score loses nothing.
-    threshold[i] = surpriseToScore(-Math.log10(Math.max(Number.MIN_VALUE, 1 - hit.threshold)));
-    anomalous[i] = hit.anomalous ? 1 : 0;
-    if (hit.version !== lastVersion) {
-      modelChanges.push({ row: i, version: hit.version });
-      lastVersion = hit.version;
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const s of scales) {
+      surprise[i] = Math.max(surprise[i]!, s.surprise[i]!);
+      if (Number.isFinite(s.thresholdSurprise[i]!)) lowest = Math.min(lowest, s.thresholdSurprise[i]!);
     }
+    if (Number.isFinite(lowest)) threshold[i] = surpriseToScore(lowest);
   }
   const fits = { promoted: 0, rejected: 0, skipped: 0 };
-  for (const f of pipeline.stats.fits) fits[f.outcome.status]++;
+  for (const s of scales) for (const key of ['promoted', 'rejected', 'skipped'] as const) fits[key] += s.fits[key];
+  const modelChanges = scales
+    .flatMap((s) => s.modelChanges.map((c) => ({ row: c.row, version: `W${s.windowSteps}:${c.version}` })))
+    .sort((a, b) => a.row - b.row);
   return {
-    calibrated, rawError, surprise, threshold, anomalous, anomalyScore: postprocessScores(surprise.map(surpriseToScore), options.postprocess), modelChanges, probation, fits,
-    rejectedPoints: pipeline.stats.rejected, seconds: (Date.now() - started) / 1000,
+    scales, surprise, threshold, anomalyScore: suppressRepeats(surprise, options.postprocess).map(surpriseToScore), modelChanges, probation, fits,
+    rejectedPoints: scales[0]!.rejectedPoints, seconds: (Date.now() - started) / 1000,
   };
 }
