@@ -6,11 +6,13 @@
 //   npm run bench:nab -- --json     one JSON object as the last stdout line
 //   npm run bench:nab -- --only art_ ec2_cpu   only files whose key contains one of these
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { environment } from './bench-util';
 
-const root = resolve(__dirname, '..', '..');
+// test/dist/bench -> the repository root.
+const root = resolve(__dirname, '..', '..', '..');
 const nab = process.env.HOURGLASS_NAB_DIR ?? resolve(root, '..', 'shared', 'eval', 'nab');
 const json = process.argv.includes('--json');
 const onlyAt = process.argv.indexOf('--only');
@@ -36,11 +38,18 @@ async function main(): Promise<void> {
   if (code !== 0) throw new Error(`hourglass eval nab exited with ${code}`);
   const summary = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
   const seconds = Math.round((Date.now() - started) / 100) / 10;
-  const result = { ...summary, seconds, results: out };
+  // What the figures were taken on: the backend each file's child process used, and versions.
+  const full = JSON.parse(readFileSync(join(out, 'hourglass', 'summary.json'), 'utf8')) as { perFile?: { backend?: string }[] };
+  const backends = [...new Set((full.perFile ?? []).map((f) => f.backend ?? 'unknown'))];
+  const tfjsNode = (JSON.parse(readFileSync(require.resolve('@tensorflow/tfjs-node/package.json'), 'utf8')) as { version: string }).version;
+  const env = environment(root);
+  const setup = { backends, tfjsNode, node: env.node, cpus: env.cpus, cpuModel: env.cpuModel, gitCommit: env.gitCommit };
+  const result = { ...summary, seconds, results: out, setup };
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
     process.stdout.write('| files | standard | low FP | low FN | seconds |\n| --- | --- | --- | --- | --- |\n');
     process.stdout.write(`| ${String(summary.files)} | ${String(summary.standard)} | ${String(summary.reward_low_FP_rate)} | ${String(summary.reward_low_FN_rate)} | ${seconds} |\n`);
+    process.stdout.write(`\nbackend ${backends.join(', ')} (tfjs-node ${tfjsNode}), Node ${env.node}, ${env.cpus} x ${env.cpuModel}, commit ${env.gitCommit ?? 'unknown'}\n`);
     process.stderr.write(`results in ${out}\n`);
   }
 }
