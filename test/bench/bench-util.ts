@@ -95,8 +95,8 @@ export function microsPerCall(fn: () => void, perBlock = 500, options: TimingOpt
 }
 
 /** Deterministic PRNG (mulberry32): the same seed gives the same data and weights everywhere. */
-export /** Uniform [0, 1) numbers from the shared seeded generator. */
-function mulberry32(seed: number): () => number {
+/** Uniform [0, 1) numbers from the shared seeded generator. */
+export function mulberry32(seed: number): () => number {
   const generator = seededRng(seed);
   return () => generator.next();
 }
