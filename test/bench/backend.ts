@@ -12,11 +12,11 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { initBackend, requireNativeFromEnv, type BackendName, type Tf } from '@hourglass/model';
+import { uniformRng } from '../support/spiky-sine';
 import {
   environment,
   markdownTable,
   microsPerCall,
-  mulberry32,
   nowMs,
   processThreadCount,
   si,
@@ -138,7 +138,7 @@ const log = (line: string): void => void process.stderr.write(`bench:backend: ${
 // ------------------------------------------------------------------ data and weights (seeded)
 
 function makeWindows(count: number, window: number, seed: number): Float32Array {
-  const rand = mulberry32(seed);
+  const rand = uniformRng(seed);
   const out = new Float32Array(count * window);
   for (let w = 0; w < count; w++) {
     const freq = 1 + rand() * 3;
@@ -158,7 +158,7 @@ interface LayerWeights {
 
 /** Glorot-uniform kernels and small biases from a fixed seed: identical on every backend. */
 function makeWeights(spec: ModelSpec, seed: number): LayerWeights[] {
-  const rand = mulberry32(seed);
+  const rand = uniformRng(seed);
   const dims = [spec.window, ...spec.hidden, spec.window];
   const layers: LayerWeights[] = [];
   for (let i = 0; i + 1 < dims.length; i++) {

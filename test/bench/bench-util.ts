@@ -1,4 +1,3 @@
-import { seededRng } from '@hourglass/core';
 // Shared helpers for the benchmarks under test/bench: timing with a warm-up and a median, the
 // record of the machine and versions a figure was taken on, and markdown tables. No TensorFlow
 // here: benches pass their own numbers in.
@@ -94,12 +93,6 @@ export function microsPerCall(fn: () => void, perBlock = 500, options: TimingOpt
   return (t.medianMs * 1000) / perBlock;
 }
 
-/** Deterministic PRNG (mulberry32): the same seed gives the same data and weights everywhere. */
-/** Uniform [0, 1) numbers from the shared seeded generator. */
-export function mulberry32(seed: number): () => number {
-  const generator = seededRng(seed);
-  return () => generator.next();
-}
 
 export interface Environment {
   readonly date: string;

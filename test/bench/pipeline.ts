@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { compileConfig, type Window } from '@hourglass/core';
+import { compileConfig } from '@hourglass/core';
 import { createKafka } from '@hourglass/kafka';
 import { initBackend } from '@hourglass/model';
 import { createRedis } from '@hourglass/redis';
@@ -13,9 +12,11 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import { KAFKA_VERSION } from '../infra/services';
 import { repoRoot, stateDir } from '../infra/paths';
 import { infrastructureFromEnv, resolveInfrastructure, type Infrastructure } from '../support/infrastructure';
-import { uniqueName } from '../support/fixtures';
+import { getJson, uniqueName } from '../support/fixtures';
+import { cleanValue, isSpike, trainingWindows, uniformRng, type SpikySine } from '../support/spiky-sine';
+import { freePort } from '../infra/processes';
 import { startServiceProcess, type ServiceProcess } from '../support/processes';
-import { environment, markdownTable, median, mulberry32, nowMs } from './bench-util';
+import { environment, markdownTable, median, nowMs } from './bench-util';
 
 /**
  * `npm run bench:pipeline [-- --json] [--points N] [--latency-seconds S] [--rate-fraction F]`: ingest plus one
@@ -67,49 +68,21 @@ const progress = (line: string): void => void process.stderr.write(`[bench:pipel
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 
-/** The generator: a noisy sine per series (phase shifted), with staggered single-step spikes. */
+/** The stream (test/support/spiky-sine.ts): a noisy sine per series with staggered single-step spikes. */
+const SINE: SpikySine = { steps: W, spikeEverySteps: SPIKE_EVERY, group: GROUP, intervalMs: INTERVAL_MS, baseMs: BASE_MS };
+
 class Generator {
-  private readonly rngs = Array.from({ length: SERIES }, (_, s) => mulberry32(1000 + s));
+  private readonly rngs = Array.from({ length: SERIES }, (_, s) => uniformRng(1000 + s));
   static isSpike(s: number, step: number): boolean {
-    return step >= 2 * W && step % SPIKE_EVERY === (7 * s) % SPIKE_EVERY;
-  }
-  static clean(rng: () => number, s: number, step: number): number {
-    // Box-Muller from the seeded PRNG: the noise is the same on every run.
-    const noise = Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
-    return Math.sin((2 * Math.PI * (step + 3 * s)) / 24) + 0.05 * noise;
+    return isSpike(SINE, s, step);
   }
   /** The message of series s at step `step` (call in step order per series). */
   point(s: number, step: number): { key: string; value: string; ts: number } {
-    let value = Generator.clean(this.rngs[s]!, s, step);
+    let value = cleanValue(this.rngs[s]!, s, step);
     if (Generator.isSpike(s, step)) value += SPIKE;
     const ts = BASE_MS + step * INTERVAL_MS;
     return { key: `s${s}`, ts, value: JSON.stringify({ series: `s${s}`, ts, value: Math.round(value * 1e4) / 1e4 }) };
   }
-}
-
-/** Clean training windows from the same generator (other seeds), for the model fitted up front. */
-function trainingWindows(count: number): Window[] {
-  const out: Window[] = [];
-  for (let t = 0; out.length < count; t++) {
-    const rng = mulberry32(50_000 + t);
-    const s = t % SERIES;
-    const values = Array.from({ length: 250 + W - 1 }, (_, step) => Generator.clean(rng, s, step));
-    for (let i = 0; i < 250 && out.length < count; i++) {
-      out.push({
-        formatVersion: 1, series: `train${t}`, group: GROUP, startMs: BASE_MS + i * INTERVAL_MS, endMs: BASE_MS + (i + W - 1) * INTERVAL_MS, intervalMs: INTERVAL_MS,
-        channels: ['value'], values: Float32Array.from(values.slice(i, i + W)), mask: new Uint8Array(W).fill(1), ingestedAtMs: Date.now(),
-      });
-    }
-  }
-  return out;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** CPU seconds (user + system) a process has used, from /proc; null when it cannot be read. */
@@ -145,15 +118,6 @@ function infraPids(infra: Infrastructure): { kafka?: number; redis?: number } {
     return out;
   } catch {
     return {};
-  }
-}
-
-async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> } | undefined> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  } catch {
-    return undefined;
   }
 }
 
@@ -255,7 +219,7 @@ async function main(): Promise<void> {
     // The model, fitted on clean windows of the same generator, is in the registry before the scorer starts.
     progress(`fitting the model (backend ${backend.name}) on 2000 clean windows`);
     const trainer = createRedisTrainer(config, redis, createLogger({ level: 'silent' }));
-    await trainer.buffer.append(GROUP, trainingWindows(2000));
+    await trainer.buffer.append(GROUP, trainingWindows(SINE, 2000, SERIES));
     const fitted = await trainer.stage.refit(GROUP, config.groups[0]!.model, refitPolicy(config));
     if (fitted.status !== 'promoted') throw new Error(`the model was not promoted: ${JSON.stringify(fitted)}`);
     await redis.del(`${config.redis.keyPrefix}buffer:${GROUP}`);

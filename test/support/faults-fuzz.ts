@@ -1,8 +1,9 @@
-import { decodeWindow, REJECT_REASONS, type DeadLetter, seededRng } from '@hourglass/core';
+import { decodeWindow, REJECT_REASONS, type DeadLetter } from '@hourglass/core';
 import { createKafka } from '@hourglass/kafka';
 import type { Consumer } from 'kafkajs';
 import { freePort } from '../infra/processes';
 import { uniqueName } from './fixtures';
+import { uniformRng } from './spiky-sine';
 import { startServiceProcess, type ServiceProcess, rssMiB } from './processes';
 
 /**
@@ -62,12 +63,6 @@ interface Msg {
 
 const BASE_MS = Date.UTC(2024, 0, 1);
 const MAX_MESSAGE_BYTES = 65_536;
-
-/** Uniform [0, 1) numbers from the shared seeded generator. */
-function mulberry32(seed: number): () => number {
-  const generator = seededRng(seed);
-  return () => generator.next();
-}
 
 /** The hostile generators: each returns one message. */
 function hostileGenerators(rng: () => number): { kind: string; weight: number; make: () => Omit<Msg, 'kind'> }[] {
@@ -199,7 +194,7 @@ function hostileGenerators(rng: () => number): { kind: string; weight: number; m
 
 /** The stream: `hostile` hostile messages with `distinctSeries` one-point series spread among them. */
 export function* fuzzStream(hostile: number, distinctSeries: number, seed: number): Generator<Msg> {
-  const rng = mulberry32(seed);
+  const rng = uniformRng(seed);
   const gens = hostileGenerators(rng);
   const total = gens.reduce((n, g) => n + g.weight, 0);
   let h = 0;

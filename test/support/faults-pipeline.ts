@@ -1,4 +1,4 @@
-import { compileConfig, decodeWindow, type Window, seededRng } from '@hourglass/core';
+import { compileConfig, decodeWindow } from '@hourglass/core';
 import { createKafka } from '@hourglass/kafka';
 import { initBackend } from '@hourglass/model';
 import { createRedis } from '@hourglass/redis';
@@ -6,7 +6,8 @@ import { createLogger } from '@hourglass/runtime';
 import { createRedisTrainer, refitPolicy } from '@hourglass/trainer';
 import type { Admin, Consumer, Producer } from 'kafkajs';
 import { freePort } from '../infra/processes';
-import { uniqueName } from './fixtures';
+import { getJson, uniqueName } from './fixtures';
+import { cleanValue, isSpike as isSpikeOf, trainingWindows, uniformRng, type SpikySine } from './spiky-sine';
 import { startPrivateKafka, startPrivateRedisWithData, type PrivateKafka, type PrivateRedis } from './faults-infra';
 import { startServiceProcess, type ServiceProcess, rssMiB } from './processes';
 
@@ -126,34 +127,8 @@ const GROUP = 'faults';
 const PARTITIONS = 4;
 const BASE_MS = Date.UTC(2024, 0, 1);
 
-/** Uniform [0, 1) numbers from the shared seeded generator. */
-function mulberry32(seed: number): () => number {
-  const generator = seededRng(seed);
-  return () => generator.next();
-}
-
-const isSpike = (s: number, step: number): boolean => step >= 2 * W && step % SPIKE_EVERY === (7 * s) % SPIKE_EVERY;
-function clean(rng: () => number, s: number, step: number): number {
-  const noise = Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
-  return Math.sin((2 * Math.PI * (step + 3 * s)) / 24) + 0.05 * noise;
-}
-
-/** Clean windows of the same generator (other seeds), for the model fitted up front. */
-function trainingWindows(count: number, series: number): Window[] {
-  const out: Window[] = [];
-  for (let t = 0; out.length < count; t++) {
-    const rng = mulberry32(50_000 + t);
-    const s = t % series;
-    const values = Array.from({ length: 250 + W - 1 }, (_, step) => clean(rng, s, step));
-    for (let i = 0; i < 250 && out.length < count; i++) {
-      out.push({
-        formatVersion: 1, series: `train${t}`, group: GROUP, startMs: BASE_MS + i * INTERVAL_MS, endMs: BASE_MS + (i + W - 1) * INTERVAL_MS, intervalMs: INTERVAL_MS,
-        channels: ['value'], values: Float32Array.from(values.slice(i, i + W)), mask: new Uint8Array(W).fill(1), ingestedAtMs: Date.now(),
-      });
-    }
-  }
-  return out;
-}
+const SINE: SpikySine = { steps: W, spikeEverySteps: SPIKE_EVERY, group: GROUP, intervalMs: INTERVAL_MS, baseMs: BASE_MS };
+const isSpike = (s: number, step: number): boolean => isSpikeOf(SINE, s, step);
 
 /** Window end steps the first `steps` steps of a series complete (the newest step stays open). */
 function expectedEnds(steps: number): number[] {
@@ -175,15 +150,6 @@ function nearSpike(s: number, end: number): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round1 = (x: number) => Math.round(x * 10) / 10;
-
-async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> } | undefined> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  } catch {
-    return undefined;
-  }
-}
 
 /** One service as operators run it, restarted by us after a fault, or by the supervisor if it exits on its own. */
 class Supervised {
@@ -311,7 +277,7 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
     log('fitting the model on 2000 clean windows');
     await initBackend({ requireNative: false, warn: log });
     const trainer = createRedisTrainer(config, redis, createLogger({ level: 'silent' }));
-    await trainer.buffer.append(GROUP, trainingWindows(2000, series));
+    await trainer.buffer.append(GROUP, trainingWindows(SINE, 2000, series));
     const fitted = await trainer.stage.refit(GROUP, config.groups[0]!.model, refitPolicy(config));
     if (fitted.status !== 'promoted') throw new Error(`the model was not promoted: ${JSON.stringify(fitted)}`);
     await redis.del(`${config.redis.keyPrefix}buffer:${GROUP}`);
@@ -400,7 +366,7 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
 
     // The paced producer. Points are produced step-major; a failed send (broker restarting) is retried whole:
     // a point written twice is a harmless duplicate (keep-first), never out of order.
-    const rngs = Array.from({ length: series }, (_, s) => mulberry32(1000 + s));
+    const rngs = Array.from({ length: series }, (_, s) => uniformRng(1000 + s));
     let stepsSent = 0;
     const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 10 } });
     await producer.connect();
@@ -418,7 +384,7 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
         const messages: { key: string; value: string }[] = [];
         for (let step = stepsSent; step < to; step++) {
           for (let s = 0; s < series; s++) {
-            let value = clean(rngs[s]!, s, step);
+            let value = cleanValue(rngs[s]!, s, step);
             if (isSpike(s, step)) value += SPIKE;
             messages.push({ key: `s${s}`, value: JSON.stringify({ series: `s${s}`, ts: BASE_MS + step * INTERVAL_MS, value: Math.round(value * 1e4) / 1e4 }) });
           }
@@ -438,7 +404,7 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
     const expectedProducedSoFar = (): number => series * expectedEnds(stepsSent).length;
 
     // The faults, at seeded random moments of the producing span, one after another.
-    const rng = mulberry32(options.seed);
+    const rng = uniformRng(options.seed);
     const kinds: FaultRecord['kind'][] = [];
     for (let i = 0; i < options.killsPerService; i++) kinds.push('kill-ingest', 'kill-scorer', 'kill-trainer');
     for (let i = 0; i < options.brokerRestarts; i++) kinds.push('restart-broker');

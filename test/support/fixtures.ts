@@ -60,3 +60,13 @@ export async function deleteKeys(redis: { keys(pattern: string): Promise<string[
   const keys = await redis.keys(`${prefix}*`);
   if (keys.length > 0) await redis.del(...keys);
 }
+
+/** GET a JSON endpoint with a 2 s timeout; undefined when it does not answer or is not JSON. */
+export async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> } | undefined> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  } catch {
+    return undefined;
+  }
+}

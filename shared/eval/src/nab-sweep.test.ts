@@ -32,12 +32,8 @@ test('scores of 1.1 and above are handled: 1.1 is tried once, in its place', () 
   assert.equal(sweep.threshold, 1.1);
 });
 
-/** Deterministic PRNG (mulberry32), so the randomised comparison is reproducible. */
-/** Uniform [0, 1) numbers from the shared seeded generator. */
-function rng(seed: number): () => number {
-  const generator = seededRng(seed);
-  return () => generator.next();
-}
+/** Uniform [0, 1) numbers from the shared seeded generator, so the randomised comparison is reproducible. */
+const rng = (seed: number): (() => number) => seededRng(seed).next;
 
 function randomFile(rand: () => number, k: number): PreparedFile {
   const n = 5 + Math.floor(rand() * 60);

@@ -36,15 +36,9 @@ function tolerance(error: number): number {
   return REL_TOL * error + 2 * OUTPUT_DELTA * Math.sqrt(error) + OUTPUT_DELTA ** 2;
 }
 
-/** Uniform [0, 1) numbers from the shared seeded generator. */
-function mulberry32(seed: number): () => number {
-  const generator = seededRng(seed);
-  return () => generator.next();
-}
-
 /** Seeded sine windows with noise; `spikes` adds a spike in the middle of the chosen windows. */
 function windows(count: number, seed: number, spikes: ReadonlyMap<number, number>): Float32Array {
-  const rand = mulberry32(seed);
+  const rand = seededRng(seed).next;
   const out = new Float32Array(count * WINDOW);
   for (let w = 0; w < count; w++) {
     const phase = rand() * 2 * Math.PI;
