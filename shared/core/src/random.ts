@@ -3,12 +3,13 @@
  * sampling. Not for anything secret.
  */
 export interface Rng {
+  // Closures, not methods: `const rand = seededRng(1).next` may be passed around on its own.
   /** Uniform in [0, 1). */
-  next(): number;
+  readonly next: () => number;
   /** Standard normal (Box-Muller). */
-  normal(): number;
+  readonly normal: () => number;
   /** Integer in [min, max]. */
-  int(min: number, max: number): number;
+  readonly int: (min: number, max: number) => number;
 }
 
 export function seededRng(seed: number): Rng {

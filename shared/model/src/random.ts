@@ -3,6 +3,7 @@
  * the validation split, shuffles, corruption noise, VAE samples) comes from here rather than from
  * TensorFlow's kernels, so a seed fixes them bit for bit on every backend.
  */
+import { seededRng } from '@hourglass/core';
 
 /** A seeded source of uniform and standard normal numbers. */
 export interface Rng {
@@ -16,17 +17,10 @@ export interface Rng {
   fork(salt: number): Rng;
 }
 
-/** mulberry32: a tiny, fast 32-bit generator; plenty for initialisation and noise. */
+/** core's mulberry32 generator on a hashed seed; plenty for initialisation and noise. */
 export function createRng(seed: number): Rng {
-  let state = hash32(seed);
+  const uniform = seededRng(hash32(seed)).next;
   let spare: number | undefined;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
   const normal = (): number => {
     if (spare !== undefined) {
       const s = spare;
