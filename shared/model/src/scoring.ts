@@ -1,4 +1,4 @@
-import { type CalibrationState, calibratedScore, exceedanceProbability, severityFromExceedance } from '@hourglass/core';
+import { type CalibrationState, exceedanceProbability, severityFromExceedance } from '@hourglass/core';
 import type { Tf } from './backend';
 import type { Prepared } from './data';
 import type { Autoencoder } from './models/index';
@@ -46,5 +46,6 @@ export const MAX_SURPRISE_DECADES = 300;
 export function calibrate(calibration: CalibrationState, rawError: number): { score: number; severity: number; surprise: number } {
   const p = exceedanceProbability(calibration, rawError);
   const surprise = p > 0 ? Math.min(MAX_SURPRISE_DECADES, Math.max(0, -Math.log10(p))) : MAX_SURPRISE_DECADES;
-  return { score: calibratedScore(calibration, rawError), severity: severityFromExceedance(p), surprise };
+  // The score is 1 - p (calibratedScore's definition), from the p computed once here for all three.
+  return { score: Math.min(1, Math.max(0, 1 - p)), severity: severityFromExceedance(p), surprise };
 }
