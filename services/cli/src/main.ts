@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { HourglassError, describeError } from '@hourglass/core';
 import { requireNativeFromEnv } from '@hourglass/model';
-import { createLogger, onShutdownSignal, HOURGLASS_VERSION } from '@hourglass/runtime';
+import { createLogger, onShutdownSignal, HOURGLASS_VERSION, type Logger } from '@hourglass/runtime';
 import { startIngest } from '@hourglass/ingest';
 import { startScorerService } from '@hourglass/scorer';
 import { startTrainerService } from '@hourglass/trainer';
@@ -137,38 +137,12 @@ function buildProgram(): Command {
       process.stdout.write(opts.json ? `${JSON.stringify(written)}\n` : `wrote ${written.html} and ${written.pngs.length} PNG images\n`);
     });
 
-  program
-    .command('ingest')
-    .description('Start ingest: Kafka points to sliding windows (serves /metrics, /healthz, /readyz; stops gracefully on SIGTERM).')
-    .option('-c, --config <file>', 'config file (YAML or JSON)')
-    .action(async (opts: { config?: string }) => {
-      const config = loadConfig(opts.config, process.env);
-      const log = createLogger({ level: config.log.level, name: 'hourglass-ingest' });
-      const service = await startIngest({ config, log });
-      onShutdownSignal(log, () => service.stop());
-    });
-
-  program
-    .command('scorer')
-    .description('Start a scorer worker: windows in, anomaly events out (serves /metrics, /healthz, /readyz; stops gracefully on SIGTERM).')
-    .option('-c, --config <file>', 'config file (YAML or JSON)')
-    .action(async (opts: { config?: string }) => {
-      const config = loadConfig(opts.config, process.env);
-      const log = createLogger({ level: config.log.level, name: 'hourglass-scorer' });
-      const service = await startScorerService(config, log, { requireNative: requireNativeFromEnv(process.env) });
-      onShutdownSignal(log, () => service.stop());
-    });
-
-  program
-    .command('trainer')
-    .description('Start a trainer: periodic refits from the clean buffer into the model registry (several replicas are safe).')
-    .option('-c, --config <file>', 'config file (YAML or JSON)')
-    .action(async (opts: { config?: string }) => {
-      const config = loadConfig(opts.config, process.env);
-      const log = createLogger({ level: config.log.level, name: 'hourglass-trainer' });
-      const service = await startTrainerService(config, log, { requireNative: requireNativeFromEnv(process.env) });
-      onShutdownSignal(log, () => service.stop());
-    });
+  serviceCommand(program, 'ingest', 'Start ingest: Kafka points to sliding windows (serves /metrics, /healthz, /readyz; stops gracefully on SIGTERM).',
+    (config, log) => startIngest({ config, log }));
+  serviceCommand(program, 'scorer', 'Start a scorer worker: windows in, anomaly events out (serves /metrics, /healthz, /readyz; stops gracefully on SIGTERM).',
+    (config, log) => startScorerService(config, log, { requireNative: requireNativeFromEnv(process.env) }));
+  serviceCommand(program, 'trainer', 'Start a trainer: periodic refits from the clean buffer into the model registry (several replicas are safe).',
+    (config, log) => startTrainerService(config, log, { requireNative: requireNativeFromEnv(process.env) }));
 
   program
     .command('train')
@@ -270,52 +244,46 @@ function formatRunSummary(s: RunSummary): string {
   return lines.join('\n');
 }
 
-function parsePort(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new InvalidArgumentError(`'${text}' is not a port number`);
-  return value;
+/** A long-running service command: load the config, start the service, stop it on SIGTERM/SIGINT. */
+function serviceCommand(
+  program: Command,
+  name: 'ingest' | 'scorer' | 'trainer',
+  description: string,
+  start: (config: ReturnType<typeof loadConfig>, log: Logger) => Promise<{ stop(): Promise<void> }>,
+): void {
+  program
+    .command(name)
+    .description(description)
+    .option('-c, --config <file>', 'config file (YAML or JSON)')
+    .action(async (opts: { config?: string }) => {
+      const config = loadConfig(opts.config, process.env);
+      const log = createLogger({ level: config.log.level, name: `hourglass-${name}` });
+      const service = await start(config, log);
+      onShutdownSignal(log, () => service.stop());
+    });
 }
 
-function parsePositiveInt(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`'${text}' is not a positive integer`);
-  return value;
+/** A commander parser for one number; `accepts` is the rule, `what` ends "'<text>' is not ...". */
+function numberParser(what: string, accepts: (value: number) => boolean): (text: string) => number {
+  return (text) => {
+    const value = Number(text);
+    if (!Number.isFinite(value) || !accepts(value)) throw new InvalidArgumentError(`'${text}' is not ${what}`);
+    return value;
+  };
 }
 
-function parseNonNegativeInt(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError(`'${text}' is not a non-negative integer`);
-  return value;
-}
-
-function parsePositive(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`'${text}' is not a positive number`);
-  return value;
-}
-
-function parseNonNegative(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) throw new InvalidArgumentError(`'${text}' is not a number >= 0`);
-  return value;
-}
+const parsePort = numberParser('a port number', (v) => Number.isInteger(v) && v >= 0 && v <= 65535);
+const parsePositiveInt = numberParser('a positive integer', (v) => Number.isInteger(v) && v >= 1);
+const parseNonNegativeInt = numberParser('a non-negative integer', (v) => Number.isInteger(v) && v >= 0);
+const parsePositive = numberParser('a positive number', (v) => v > 0);
+const parseNonNegative = numberParser('a number >= 0', (v) => v >= 0);
+const parseRatioAtLeastOne = numberParser('a number >= 1', (v) => v >= 1);
+const parseFiniteNumber = numberParser('a number', () => true);
 
 function parseStepsList(text: string): number[] {
   const steps = text.split(',').map((part) => Number(part.trim()));
-  if (steps.length === 0 || steps.some((s) => !Number.isInteger(s) || s < 2)) throw new InvalidArgumentError(`'${text}' is not a comma-separated list of window lengths (integers >= 2)`);
+  if (steps.some((s) => !Number.isInteger(s) || s < 2)) throw new InvalidArgumentError(`'${text}' is not a comma-separated list of window lengths (integers >= 2)`);
   return steps;
-}
-
-function parseRatioAtLeastOne(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < 1) throw new InvalidArgumentError(`'${text}' is not a number >= 1`);
-  return value;
-}
-
-function parseFiniteNumber(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new InvalidArgumentError(`'${text}' is not a number`);
-  return value;
 }
 
 async function main(argv: string[]): Promise<void> {
