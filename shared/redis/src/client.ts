@@ -157,23 +157,17 @@ function isAuthError(error: unknown): error is Error {
   return error instanceof Error && /^(WRONGPASS|NOAUTH|NOPERM)\b/.test(error.message);
 }
 
-function userInUrl(url: string): string | undefined {
+/** The user or password written into a redis:// URL, decoded; undefined when absent or unparsable. */
+function urlCredential(url: string, part: 'username' | 'password'): string | undefined {
   try {
-    const user = decodeURIComponent(new URL(url).username);
-    return user || undefined;
+    return decodeURIComponent(new URL(url)[part]) || undefined;
   } catch {
     return undefined;
   }
 }
 
-function passwordInUrl(url: string): string | undefined {
-  try {
-    const password = decodeURIComponent(new URL(url).password);
-    return password || undefined;
-  } catch {
-    return undefined;
-  }
-}
+const userInUrl = (url: string): string | undefined => urlCredential(url, 'username');
+const passwordInUrl = (url: string): string | undefined => urlCredential(url, 'password');
 
 /** The error with any of `secrets` masked in its message (defence in depth: servers echo odd things). */
 function scrub(error: unknown, secrets: readonly (string | undefined)[]): unknown {
