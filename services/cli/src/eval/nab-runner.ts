@@ -2,7 +2,7 @@ import { groupConfigSchema, type GroupConfig } from '@hourglass/core';
 import type { Logger } from '@hourglass/runtime';
 import { REFIT_DEFAULTS } from '@hourglass/trainer';
 import { runNabScale, type NabCadence, type NabScaleRun } from './nab-scale';
-import { POSTPROCESS_DEFAULTS, suppressRepeats, type PostprocessOptions } from './postprocess';
+import { suppressRepeats, type PostprocessOptions } from './postprocess';
 
 /**
  * The model group `hourglass eval nab` uses when no `--config` is given: the defaults tuned on the
@@ -48,7 +48,7 @@ export const NAB_RUNNER_DEFAULTS: Omit<NabRunnerOptions, 'group'> = {
     // without a model nothing after it can be detected. Later models still face the gate.
     gate: { ...REFIT_DEFAULTS.gate, falseAlarmBudget: 0.05, firstModelFalseAlarmBudget: 1 },
   },
-  postprocess: { ...POSTPROCESS_DEFAULTS, suppressRows: 300, riseRatio: 1.1 },
+  postprocess: { suppressRows: 300, riseRatio: 1.1 },
 };
 
 /** The group config of a file: the given group, defaulted, matching exactly this series. */

@@ -17,8 +17,6 @@ export interface PostprocessOptions {
   readonly riseRatio: number;
 }
 
-export const POSTPROCESS_DEFAULTS: PostprocessOptions = { suppressRows: 0, riseRatio: 1 };
-
 /**
  * Applies repeat suppression to a whole column, row by row, in order. A monotone deque keeps the
  * maximum of the last `suppressRows` rows, so it is O(n) for any memory.
