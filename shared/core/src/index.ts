@@ -15,6 +15,7 @@ export { type Point, type SourceRef } from './contracts/point';
 export { REJECT_REASONS, buildDeadLetter, type DeadLetter, type RejectReason } from './contracts/dead-letter';
 export { encodeWindow, decodeWindow, WindowDecodeError, WindowEncodeError, WINDOW_FORMAT_VERSION } from './contracts/window-codec';
 export { parsePoint, type ParseResult } from './windowing/parse-point';
+export { TIMESTAMP_FORMATS, isTimeZone, parseTimestampText } from './windowing/timestamp';
 export { compileGroupMatcher, globToRegExp, type GroupMatcher } from './windowing/group-matcher';
 export { inferIntervalMs } from './windowing/interval';
 export { SeriesWindow, type OfferOutcome, type OfferResult } from './windowing/series-window';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTimeZone } from '../windowing/timestamp';
 import { tlsSchema } from './tls-config';
 
 /**
@@ -40,6 +41,11 @@ export const parseConfigSchema = z
     valuesField: z.string().min(1).default('values'),
     /** How numeric timestamps are read: `auto` takes |n| < 1e11 as seconds, else ms. Default auto. */
     timestampUnit: z.enum(['auto', 'ms', 's']).default('auto'),
+    /**
+     * IANA zone (`Europe/Berlin`) in which a zone-less timestamp (`2014-07-01 00:00:00`, `2014-07-01`)
+     * is a wall-clock time; a timestamp with `Z` or an offset ignores it. Default `UTC`.
+     */
+    timezone: z.string().min(1).refine(isTimeZone, 'not a time zone this runtime knows (an IANA name such as UTC or Europe/Berlin)').default('UTC'),
     /** Messages larger than this are refused as `oversize` before parsing. Default 64 KiB. */
     maxMessageBytes: z.number().int().positive().default(65536),
     /** Longest series id, in UTF-8 bytes. Default 512. */

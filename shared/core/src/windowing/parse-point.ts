@@ -1,6 +1,7 @@
 import type { ParseConfig } from '../config/ingest-config';
 import type { RejectReason } from '../contracts/dead-letter';
 import type { Point } from '../contracts/point';
+import { parseTimestampText } from './timestamp';
 
 /** The parser's answer: a point, or a rejection with its reason and a short detail for the dead letter. */
 export type ParseResult = { readonly ok: true; readonly point: Point } | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
@@ -9,8 +10,6 @@ export type ParseResult = { readonly ok: true; readonly point: Point } | { reado
 const MAX_TIME_MS = 8.64e15;
 /** `auto`: numbers below this magnitude are epoch seconds (that is until year 5138), others epoch ms. */
 const SECONDS_BELOW = 1e11;
-/** ISO-8601 date-time with a zone (Z or ±hh:mm); a bare date or a zone-less time is ambiguous and refused. */
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -65,19 +64,22 @@ function readSeries(doc: object, key: Uint8Array | null, config: ParseConfig): s
   return series;
 }
 
-/** Epoch ms from a number (ms or s per timestampUnit), a decimal string (the same), or ISO-8601 with a zone. */
+/**
+ * Epoch ms from a number (ms or s per timestampUnit), a decimal string (the same), or an ISO-8601
+ * text; one without a zone is a wall-clock time in `config.timezone` (see ./timestamp).
+ */
 function readTimestamp(raw: unknown, config: ParseConfig): number | ParseResult {
-  let ms: number;
+  let ms: number | undefined;
   if (raw === undefined || raw === null) return fail('bad_timestamp', `no '${config.timestampField}' field`);
   if (typeof raw === 'number' || (typeof raw === 'string' && DECIMAL.test(raw))) {
     const n = Number(raw);
     const seconds = config.timestampUnit === 's' || (config.timestampUnit === 'auto' && Math.abs(n) < SECONDS_BELOW);
     ms = seconds ? n * 1000 : n;
-  } else if (typeof raw === 'string' && ISO_8601.test(raw)) {
-    ms = Date.parse(raw.replace(' ', 'T'));
-  } else {
-    return fail('bad_timestamp', `'${config.timestampField}' is neither epoch ms/s nor ISO-8601 with a zone`);
+  } else if (typeof raw === 'string') {
+    ms = parseTimestampText(raw, config.timezone);
   }
+  // Short, since every dead letter carries it; TIMESTAMP_FORMATS spells out the accepted forms.
+  if (ms === undefined) return fail('bad_timestamp', `'${config.timestampField}' is not epoch ms/s or an ISO-8601 date or date-time`);
   if (!Number.isFinite(ms) || Math.abs(ms) > MAX_TIME_MS) return fail('bad_timestamp', `'${config.timestampField}' is out of range`);
   return ms;
 }
