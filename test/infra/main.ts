@@ -2,7 +2,9 @@ import { down, status, up } from './infra';
 
 /**
  * `npm run infra:up | infra:status | infra:down`. Progress goes to stderr; stdout carries only
- * `NAME=value` lines, so that `eval "$(npm run -s infra:status)"` works.
+ * `export NAME=value` lines, so that `eval "$(npm run -s infra:status)"` sets the variables for the
+ * commands that follow (`npx hourglass doctor` runs as a child process: plain assignments would
+ * not reach it).
  */
 async function main(command: string | undefined): Promise<number> {
   const log = (line: string): void => void process.stderr.write(`infra: ${line}\n`);
@@ -28,7 +30,12 @@ async function main(command: string | undefined): Promise<number> {
 }
 
 function printAddresses(addresses: Record<string, string>): void {
-  for (const [name, value] of Object.entries(addresses)) process.stdout.write(`${name}=${value}\n`);
+  for (const [name, value] of Object.entries(addresses)) process.stdout.write(`export ${name}=${shellQuote(value)}\n`);
+}
+
+/** The value as one POSIX shell word; addresses need no quotes, so they are left bare when safe. */
+function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 main(process.argv[2]).then(
