@@ -50,3 +50,14 @@ test('a missing required column is reported with the header', () => {
   );
   assert.throws(() => parseNabCsv('', 'empty.csv'), /empty\.csv:1: missing header line/);
 });
+
+test('a BOM, quoted fields and blank lines are read as RFC 4180 says; errors keep the file\'s line numbers', () => {
+  const t = parseNabCsv('\ufefftimestamp,value,note\r\n"2014-04-01 00:00:00",1,"a, b"\r\n\r\n2014-04-01 00:05:00,2,"say ""hi"""\r\n', 'q.csv', ['timestamp', 'value']);
+  assert.deepEqual(t.header, ['timestamp', 'value', 'note']);
+  assert.deepEqual(t.timestamps, ['2014-04-01 00:00:00', '2014-04-01 00:05:00']);
+  assert.deepEqual(t.columns.get('note'), ['a, b', 'say "hi"']);
+  assert.deepEqual(t.lines, [2, 4]);
+  const gap = parseNabCsv('timestamp,value\n2014-04-01 00:00:00,1\n\n2014-04-01 00:10:00,x\n', 'g.csv');
+  assert.throws(() => numericColumn(gap, 'value'), /^NabCsvError: g\.csv:4: column "value" has non-numeric value "x"$/);
+  assert.throws(() => parseNabCsv('timestamp,value\n2014-04-01 00:00:00,"1\n', 'u.csv'), (e: unknown) => e instanceof NabCsvError && /^u\.csv:\d+: .*[Qq]uote/.test(e.message));
+});

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
 
 /**
  * A parsed NAB CSV (data or detector result). The typed fields are the ones scoring needs; every column,
@@ -14,6 +15,8 @@ export interface NabTable {
   readonly columns: ReadonlyMap<string, readonly string[]>;
   /** The `timestamp` column, verbatim. */
   readonly timestamps: readonly string[];
+  /** The file's 1-based line of each data row (blank lines are skipped, so not always row + 2). */
+  readonly lines: readonly number[];
   /** Number of data rows. */
   readonly length: number;
 }
@@ -37,39 +40,43 @@ export class NabCsvError extends Error {
 }
 
 /**
- * Parses NAB-style CSV text (comma separated, one header line, no quoting; NAB never quotes) and checks
- * that `required` columns exist and that every row has exactly as many cells as the header.
+ * Parses NAB-style CSV text with csv-parse (comma separated, one header line; a BOM, CRLF and quoted
+ * fields are read as RFC 4180 says) and checks that `required` columns exist and that every row has
+ * exactly as many cells as the header. Blank lines are skipped; line numbers stay those of the file.
  */
 export function parseNabCsv(text: string, source: string, required: readonly string[] = ['timestamp']): NabTable {
-  const lines = text.split(/\r?\n/);
-  // A trailing newline leaves one empty last element; that is not a row.
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const headerLine = lines[0];
-  if (headerLine === undefined || headerLine.trim() === '') throw new NabCsvError(source, 1, 'missing header line');
-  const header = headerLine.split(',').map((h) => h.trim());
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    // With `info`, each record comes as { record, info }; csv-parse's typings know only the plain form.
+    records = parse(text, { bom: true, info: true, skip_empty_lines: true, relax_column_count: true }) as unknown as typeof records;
+  } catch (error) {
+    // csv-parse's errors carry the line where parsing stopped (an unclosed quote, say).
+    const e = error as { lines?: number; message?: string };
+    throw new NabCsvError(source, e.lines, e.message ?? String(error));
+  }
+  const first = records[0];
+  if (first === undefined || first.record.every((h) => h.trim() === '')) throw new NabCsvError(source, 1, 'missing header line');
+  const header = first.record.map((h) => h.trim());
   const seen = new Set<string>();
   for (const h of header) {
-    if (h === '') throw new NabCsvError(source, 1, 'empty column name in header');
-    if (seen.has(h)) throw new NabCsvError(source, 1, `duplicate column "${h}"`);
+    if (h === '') throw new NabCsvError(source, first.info.lines, 'empty column name in header');
+    if (seen.has(h)) throw new NabCsvError(source, first.info.lines, `duplicate column "${h}"`);
     seen.add(h);
   }
   for (const r of required) {
-    if (!seen.has(r)) throw new NabCsvError(source, 1, `missing required column "${r}" (header: ${header.join(',')})`);
+    if (!seen.has(r)) throw new NabCsvError(source, first.info.lines, `missing required column "${r}" (header: ${header.join(',')})`);
   }
   const cells: string[][] = header.map(() => []);
-  for (let li = 1; li < lines.length; li++) {
-    const line = lines[li] as string;
-    if (line.includes('"')) throw new NabCsvError(source, li + 1, 'quoted fields are not supported in NAB CSVs');
-    const parts = line.split(',');
-    if (parts.length !== header.length) {
-      throw new NabCsvError(source, li + 1, `expected ${header.length} fields, found ${parts.length}`);
-    }
-    for (let c = 0; c < parts.length; c++) (cells[c] as string[]).push(parts[c] as string);
+  const lines: number[] = [];
+  for (const { record, info } of records.slice(1)) {
+    if (record.length !== header.length) throw new NabCsvError(source, info.lines, `expected ${header.length} fields, found ${record.length}`);
+    record.forEach((cell, c) => (cells[c] as string[]).push(cell));
+    lines.push(info.lines);
   }
   const columns = new Map<string, readonly string[]>();
   header.forEach((h, c) => columns.set(h, cells[c] as string[]));
   const timestamps = columns.get('timestamp') ?? [];
-  return { source, header, columns, timestamps, length: lines.length - 1 };
+  return { source, header, columns, timestamps, lines, length: lines.length };
 }
 
 /**
@@ -84,7 +91,7 @@ export function numericColumn(table: NabTable, name: string): Float64Array {
     const cell = (col[i] as string).trim();
     const v = cell === '' ? NaN : Number(cell);
     if (!Number.isFinite(v)) {
-      throw new NabCsvError(table.source, i + 2, `column "${name}" has non-numeric value "${col[i] as string}"`);
+      throw new NabCsvError(table.source, table.lines[i], `column "${name}" has non-numeric value "${col[i] as string}"`);
     }
     out[i] = v;
   }
