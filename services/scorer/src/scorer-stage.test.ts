@@ -93,3 +93,42 @@ test('the per-series gauge stays within its hard cap', async () => {
   assert.equal(lines.length, 2, 'topK = 2 within hardCap = 3, no allowlist');
   assert.ok(lines.every((l) => l.endsWith(' 0.999')), 'the top scores are the ones kept');
 });
+
+/** An event sink that refuses the first `failures` publishes (a broker that is down), then accepts. */
+class FlakySink extends InMemoryEventSink {
+  attempts = 0;
+  constructor(private failures: number) {
+    super();
+  }
+  override async publish(events: Parameters<InMemoryEventSink['publish']>[0]): Promise<void> {
+    this.attempts++;
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error('broker unavailable');
+    }
+    await super.publish(events);
+  }
+}
+
+test('a failed publish leaves the episode state where the batch began: the retry publishes the same events, once', async () => {
+  const batches = [values.slice(0, 2), values.slice(2, 5), values.slice(5)].map((part, b) => part.map((v, i) => windowOf('a', [0, 2, 5][b]! + i, v)));
+  const reference = stage();
+  for (const batch of batches) await reference.stage.process(batch);
+
+  const flaky = new FlakySink(2);
+  const { stage: s, episodes, registry } = stage({ events: flaky });
+  await s.process(batches[0]!);
+  // The batch that opens the episode fails twice (as the scorer's consumer would see a broker
+  // restart), is redelivered unchanged each time, and then goes through.
+  await assert.rejects(s.process(batches[1]!), /broker unavailable/);
+  assert.equal(episodes.states.get('g\u0000a')?.episodeId ?? null, null, 'no checkpoint of a state whose event was not published');
+  await assert.rejects(s.process(batches[1]!), /broker unavailable/);
+  await s.process(batches[1]!);
+  await s.process(batches[2]!);
+
+  assert.deepEqual(flaky.events, reference.events.events, 'same events, same ids, none missing and none twice');
+  assert.deepEqual(flaky.events.map((e) => e.state), ['open', 'closed']);
+  const metrics = await registry.metrics();
+  assert.match(metrics, /hourglass_scorer_episodes_total\{group="g",state="open",band="\d+"\} 1\n/, 'the open is counted once');
+  assert.match(metrics, /hourglass_scorer_open_episodes\{group="g"\} 0\n/);
+});

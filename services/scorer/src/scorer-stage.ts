@@ -42,6 +42,13 @@ export interface BatchOutcome {
  * them, and feeds normal windows outside episodes to the clean buffer. It resolves only once the
  * events are accepted, so the caller may then commit the batch's offsets. Buffer and checkpoint
  * failures are counted and survived: events matter more than the buffer.
+ *
+ * Episode state moves only after what it caused is durable: a batch's new states are staged while
+ * it is scored and applied (in memory, then to the checkpoint) once its events are acknowledged. A
+ * failed publish drops the staged states, so the redelivered batch starts from the same state and
+ * publishes the same events with the same ids. Applying them before the acknowledgement made the
+ * retry look like a replay (its windows no newer than the remembered state), and the `open` event
+ * of an episode that began in a failed batch was never published.
  */
 export class ScorerStage {
   private readonly states = new Map<string, SeriesEpisodeState>();
@@ -63,7 +70,7 @@ export class ScorerStage {
     const byGroup = groupBy(windows, (w) => w.group);
     const events: AnomalyEvent[] = [];
     const clean = new Map<string, Window[]>();
-    const touched = new Map<string, Map<string, SeriesEpisodeState>>();
+    const staged = new Map<string, StagedGroup>();
     let coldWindows = 0;
 
     for (const [group, groupWindows] of byGroup) {
@@ -86,22 +93,24 @@ export class ScorerStage {
         metrics.unscorable.inc({ group }, groupWindows.length - scorable.length);
         this.options.log.warn({ group, count: groupWindows.length - scorable.length, model: model.version }, 'windows whose shape differs from the model were not scored');
       }
-      const { groupEvents, normal, states } = this.scoreGroup(model, scorable);
-      events.push(...groupEvents);
-      clean.set(group, normal);
-      touched.set(group, states);
+      const scored = this.scoreGroup(model, scorable);
+      events.push(...scored.events);
+      clean.set(group, scored.normal);
+      staged.set(group, scored);
     }
 
     if (events.length > 0) {
-      await this.options.events.publish(events);
+      await this.options.events.publish(events); // throws on failure: nothing below happens, nothing staged is kept
       this.recordEventLatency(events, windows);
     }
+    for (const [group, scored] of staged) this.apply(group, scored);
     const { appended, dropped } = await this.appendClean(clean);
-    await this.checkpoint(touched);
+    await this.checkpoint(staged);
     return { scored: windows.length - coldWindows, events, cleanAppended: appended, cleanDropped: dropped, coldStartGroups: this.coldStartGroups() };
   }
 
-  private scoreGroup(model: ScoringModel, windows: readonly Window[]) {
+  /** Scores one group's windows and stages what they change; nothing here outlives a failed publish. */
+  private scoreGroup(model: ScoringModel, windows: readonly Window[]): StagedGroup {
     const { metrics, seriesGauges } = this.options;
     const group = model.group;
     const policy = this.options.policyFor(group);
@@ -110,7 +119,7 @@ export class ScorerStage {
     const scores = model.score(ordered);
     timer();
     metrics.windows.inc({ group }, ordered.length);
-    const groupEvents: AnomalyEvent[] = [];
+    const events: AnomalyEvent[] = [];
     const normal: Window[] = [];
     const states = new Map<string, SeriesEpisodeState>();
     ordered.forEach((window, i) => {
@@ -118,25 +127,29 @@ export class ScorerStage {
       metrics.scores.observe({ group }, s.score);
       seriesGauges.observe(window.series, group, s.score);
       if (s.anomalous) metrics.anomalies.inc({ group, band: String(severityBand(s.severity)) });
-      const key = stateKey(group, window.series);
-      const before = this.states.get(key) ?? INITIAL_SERIES_STATE;
+      const before = states.get(window.series) ?? this.states.get(stateKey(group, window.series)) ?? INITIAL_SERIES_STATE;
       const scored: ScoredWindow = {
         series: window.series, group, modelVersion: model.version, startMs: window.startMs, endMs: window.endMs,
         score: s.score, threshold: model.threshold, severity: s.severity, anomalous: s.anomalous, explanation: s.explanation,
       };
       const { state, event } = stepEpisode(policy, before, scored);
-      this.remember(key, state);
       states.set(window.series, state);
-      if (event) {
-        groupEvents.push(toAnomalyEvent(event.id, event.episodeId, event.state, scored, this.now()));
-        metrics.episodes.inc({ group, state: event.state, band: String(severityBand(s.severity)) });
-        if (event.state === 'open') metrics.openEpisodes.inc({ group });
-        if (event.state === 'closed') metrics.openEpisodes.dec({ group });
-      }
+      if (event) events.push(toAnomalyEvent(event.id, event.episodeId, event.state, scored, this.now()));
       // Anomalous windows, and every window while an episode is open, stay out of the buffer.
       if (!s.anomalous && !inEpisode(state) && !inEpisode(before) && this.sampled(window)) normal.push(window);
     });
-    return { groupEvents, normal, states };
+    return { events, normal, states };
+  }
+
+  /** Makes a group's staged states current and counts its episode events: only after they were published. */
+  private apply(group: string, { events, states }: StagedGroup): void {
+    const { metrics } = this.options;
+    for (const [series, state] of states) this.remember(stateKey(group, series), state);
+    for (const event of events) {
+      metrics.episodes.inc({ group, state: event.state, band: String(severityBand(event.severity)) });
+      if (event.state === 'open') metrics.openEpisodes.inc({ group });
+      if (event.state === 'closed') metrics.openEpisodes.dec({ group });
+    }
   }
 
   private async coldStartSample(group: string, windows: readonly Window[]): Promise<Window[]> {
@@ -183,8 +196,8 @@ export class ScorerStage {
     }
   }
 
-  private async checkpoint(touched: Map<string, Map<string, SeriesEpisodeState>>): Promise<void> {
-    for (const [group, states] of touched) {
+  private async checkpoint(staged: ReadonlyMap<string, StagedGroup>): Promise<void> {
+    for (const [group, { states }] of staged) {
       if (states.size === 0) continue;
       try {
         await this.options.episodes.save(group, states);
@@ -221,6 +234,15 @@ export class ScorerStage {
       if (ingested !== undefined) this.options.metrics.eventLatency.observe({ from: 'ingest_time' }, Math.max(0, (now - ingested) / 1000));
     }
   }
+}
+
+/** What scoring one group's windows would change, held until the batch's events are acknowledged. */
+interface StagedGroup {
+  readonly events: readonly AnomalyEvent[];
+  /** Windows for the clean buffer. */
+  readonly normal: Window[];
+  /** The new episode state of each series the batch touched. */
+  readonly states: ReadonlyMap<string, SeriesEpisodeState>;
 }
 
 function toAnomalyEvent(id: string, episodeId: string, state: AnomalyEvent['state'], w: ScoredWindow, nowMs: number): AnomalyEvent {
