@@ -1,5 +1,5 @@
-import { Windower, type HourglassConfig } from '@hourglass/core';
-import { createKafka, ensureTopics, resolveKafkaSecurity } from '@hourglass/kafka';
+import { Windower, opsPort, type HourglassConfig } from '@hourglass/core';
+import { createKafka, ensureTopics, resolveKafkaSecurity, waitForTopics } from '@hourglass/kafka';
 import { createMetricsRegistry, startOpsServer, type LifecycleState, type Logger, type OpsServer } from '@hourglass/runtime';
 import { IngestConsumer } from './consumer';
 import { createIngestMetrics } from './metrics';
@@ -29,10 +29,7 @@ export async function startIngest(options: { config: HourglassConfig; log: Logge
   let state: LifecycleState = 'starting';
   const security = resolveKafkaSecurity(config.kafka.security);
   const kafka = createKafka({ ...config.kafka, clientId: ingest.clientId }, log.child({ component: 'kafkajs' }), security);
-  if (ingest.createTopics) {
-    const created = await ensureTopics(kafka, [ingest.windowsTopic, ingest.deadLetterTopic].map((topic) => ({ topic, numPartitions: ingest.topicPartitions })));
-    if (created.length > 0) log.info({ topics: created }, 'created output topics');
-  }
+  await ensureIngestTopics(kafka, config, log);
   const registry = createMetricsRegistry(SERVICE_NAME);
   const windower = new Windower({ groups: config.groups, maxLiveSeries: ingest.maxLiveSeries, seriesIdleTimeoutMs: ingest.seriesIdleTimeoutMs });
   const metrics = createIngestMetrics(registry, () => windower.liveSeries);
@@ -40,7 +37,7 @@ export async function startIngest(options: { config: HourglassConfig; log: Logge
   const ops = await startOpsServer({
     registry,
     host: config.ops.host,
-    port: config.ops.port,
+    port: opsPort(config, 'ingest'),
     readiness: () => {
       const r = consumer.readiness();
       return { ready: state === 'running' && r.ready, details: { state, ...r.details } };
@@ -61,4 +58,24 @@ export async function startIngest(options: { config: HourglassConfig; log: Logge
       log.info(`${SERVICE_NAME} stopped`);
     },
   };
+}
+
+/**
+ * Every topic ingest reads by name or writes: created when `ingest.createTopics` is on, else waited
+ * for (`kafka.topicWaitMs`) and refused with one line that names them and the setting. Topics
+ * matched by `topicPatterns` cannot be known in advance; a pattern that matches nothing yet is fine.
+ */
+async function ensureIngestTopics(kafka: ReturnType<typeof createKafka>, config: HourglassConfig, log: Logger): Promise<void> {
+  const ingest = config.ingest;
+  const needed = [...ingest.topics, ingest.windowsTopic, ingest.deadLetterTopic];
+  if (ingest.createTopics) {
+    const created = await ensureTopics(kafka, [...new Set(needed)].map((topic) => ({ topic, numPartitions: ingest.topicPartitions })));
+    if (created.length > 0) log.info({ topics: created, partitions: ingest.topicPartitions }, 'created topics');
+    return;
+  }
+  await waitForTopics(kafka, needed, {
+    timeoutMs: config.kafka.topicWaitMs,
+    howToCreate: 'create them with your Kafka tools, or set ingest.createTopics: true and ingest creates its input, windows and dead-letter topics',
+    onWaiting: (missing) => log.warn({ topics: missing, waitMs: config.kafka.topicWaitMs }, 'waiting for topics to be created (ingest.createTopics is off)'),
+  });
 }

@@ -1,5 +1,5 @@
-import { decodeWindow, describeError, type HourglassConfig, type Window } from '@hourglass/core';
-import { createKafka, ensureTopics, resolveKafkaSecurity, retryStartup } from '@hourglass/kafka';
+import { decodeWindow, describeError, opsPort, type HourglassConfig, type Window } from '@hourglass/core';
+import { createKafka, ensureTopics, resolveKafkaSecurity, retryStartup, waitForTopics } from '@hourglass/kafka';
 import { initBackend } from '@hourglass/model';
 import { ModelRegistry, RedisEpisodeStore, RedisWindowBuffer, createRedis, redisKeys } from '@hourglass/redis';
 import { MicroBatcher, createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
@@ -31,7 +31,7 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
   const metrics = createScorerMetrics(registry);
 
   const kafka = createKafka({ ...config.kafka, clientId: sc.clientId }, log.child({ component: 'kafka' }), resolveKafkaSecurity(config.kafka.security));
-  if (sc.createTopics) await ensureTopics(kafka, [{ topic: sc.anomaliesTopic, numPartitions: sc.topicPartitions }]);
+  await ensureScorerTopics(kafka, config, log);
   // Commands fail at once while Redis is down (no offline queue): the stage counts and drops them.
   const redis = createRedis(config.redis, { failFast: true });
   redis.on('error', (error: Error) => log.debug({ err: error.message }, 'redis connection error'));
@@ -95,7 +95,7 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
   });
 
   const ops = await startOpsServer({
-    registry, host: config.ops.host, port: config.ops.port,
+    registry, host: config.ops.host, port: opsPort(config, 'scorer'),
     readiness: () => ({ ready: joined, details: { backend: info.name, consumer: joined ? 'joined' : 'joining', models: provider.versions(), coldStart: stage.coldStartGroups() } }),
   });
   log.info({ ops: ops.url, backend: info.name, groups: groups.map((g) => g.name) }, 'scorer started');
@@ -111,6 +111,26 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
       await ops.close();
     },
   };
+}
+
+/**
+ * The windows topic the scorer reads and the anomalies topic it writes: created when
+ * `scorer.createTopics` is on, else waited for (`kafka.topicWaitMs`) and refused with one line that
+ * names them and the setting.
+ */
+async function ensureScorerTopics(kafka: ReturnType<typeof createKafka>, config: HourglassConfig, log: Logger): Promise<void> {
+  const sc = config.scorer;
+  const needed = [...new Set([sc.windowsTopic, sc.anomaliesTopic])];
+  if (sc.createTopics) {
+    const created = await ensureTopics(kafka, needed.map((topic) => ({ topic, numPartitions: sc.topicPartitions })));
+    if (created.length > 0) log.info({ topics: created, partitions: sc.topicPartitions }, 'created topics');
+    return;
+  }
+  await waitForTopics(kafka, needed, {
+    timeoutMs: config.kafka.topicWaitMs,
+    howToCreate: 'create them with your Kafka tools, or set scorer.createTopics: true and the scorer creates its windows and anomalies topics (ingest.createTopics creates the windows topic too)',
+    onWaiting: (missing) => log.warn({ topics: missing, waitMs: config.kafka.topicWaitMs }, 'waiting for topics to be created (scorer.createTopics is off)'),
+  });
 }
 
 /** Waits briefly for the first Redis connection; a scorer starts without Redis rather than not at all. */

@@ -87,14 +87,33 @@ function scrub(error: unknown, secret: string | undefined): unknown {
   return copy;
 }
 
-function toLogCreator(log: KafkaLogSink): logCreator {
-  return () =>
-    ({ namespace, level, log: entry }: LogEntry) => {
-      const { message, ...rest } = entry;
-      const fields = { kafkajs: namespace, ...rest };
-      if (level === logLevel.ERROR) log.error(fields, message);
-      else if (level === logLevel.WARN) log.warn(fields, message);
+/** After this long, a repeated kafkajs line is logged again (with its count), so a lasting state stays visible. */
+const REPEAT_REMINDER_MS = 60_000;
+
+/**
+ * Routes kafkajs' logs to ours, one line per state change. kafkajs logs every failed request at
+ * ERROR, including those it retries itself (a restarting broker, a topic without a leader yet), and
+ * repeats the same line once per retry; the service logs the outcome itself (at error level when it
+ * gives up). So kafkajs' errors become warnings, and a line identical to the last one of its
+ * namespace is dropped, except once a minute with the count of the repeats.
+ */
+export function toLogCreator(log: KafkaLogSink): logCreator {
+  return () => {
+    const last = new Map<string, { key: string; at: number; repeats: number }>();
+    return ({ namespace, level, log: entry }: LogEntry) => {
+      const { message, timestamp: _timestamp, ...rest } = entry;
+      const key = `${level}\u0000${message}\u0000${String(rest.error ?? '')}`;
+      const now = Date.now();
+      const previous = last.get(namespace);
+      if (previous && previous.key === key && now - previous.at < REPEAT_REMINDER_MS) {
+        previous.repeats++;
+        return;
+      }
+      last.set(namespace, { key, at: now, repeats: 0 });
+      const fields = { kafkajs: namespace, ...rest, ...(previous?.key === key && previous.repeats > 0 ? { repeatedTimes: previous.repeats } : {}) };
+      if (level === logLevel.ERROR || level === logLevel.WARN) log.warn(fields, message);
       else if (level === logLevel.INFO) log.info(fields, message);
       else log.debug(fields, message);
     };
+  };
 }

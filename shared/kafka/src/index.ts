@@ -1,4 +1,4 @@
 export { createKafka, probeKafka, type KafkaConnection, type KafkaLogSink } from './client';
 export { resolveKafkaSecurity, SecretFileError, type KafkaClientSecurity } from './security';
-export { ensureTopics, consumerGroupLag, type TopicSpec } from './topics';
+export { ensureTopics, waitForTopics, consumerGroupLag, MissingTopicsError, type TopicSpec } from './topics';
 export { retryStartup, type RetryLog } from './startup';

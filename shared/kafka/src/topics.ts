@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { HourglassError } from '@hourglass/core';
 
 /** A topic that ensureTopics creates when it is missing. */
 export interface TopicSpec {
@@ -21,6 +22,51 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
       topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions, replicationFactor: s.replicationFactor ?? -1 })),
     });
     return missing.map((s) => s.topic);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Topics a command needs that do not exist. The message names them and says how to create them
+ * (`howToCreate`, e.g. the config setting that does it), so an operator can act on one line.
+ */
+export class MissingTopicsError extends HourglassError {
+  constructor(
+    readonly topics: readonly string[],
+    howToCreate: string,
+    waitedMs: number,
+  ) {
+    const named = topics.map((t) => `'${t}'`).join(', ');
+    const waited = waitedMs > 0 ? ` (waited ${Math.round(waitedMs / 1000)}s)` : '';
+    super('KAFKA_TOPIC_MISSING', `Kafka topic${topics.length === 1 ? '' : 's'} ${named} ${topics.length === 1 ? 'does' : 'do'} not exist${waited}; ${howToCreate}`);
+  }
+}
+
+/**
+ * Waits until every topic in `topics` exists, checking every `intervalMs` for at most `timeoutMs`
+ * (another service or an operator may be creating them right now). `onWaiting` is called once, with
+ * the missing topics, when the first check finds some. Throws MissingTopicsError when the time is
+ * up; connection errors are thrown as they are.
+ */
+export async function waitForTopics(
+  kafka: Kafka,
+  topics: readonly string[],
+  options: { timeoutMs: number; intervalMs?: number; howToCreate: string; onWaiting?: (missing: string[]) => void },
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const started = Date.now();
+  try {
+    for (let first = true; ; first = false) {
+      const existing = new Set(await admin.listTopics());
+      const missing = [...new Set(topics)].filter((t) => !existing.has(t));
+      if (missing.length === 0) return;
+      const waited = Date.now() - started;
+      if (waited >= options.timeoutMs) throw new MissingTopicsError(missing, options.howToCreate, waited);
+      if (first) options.onWaiting?.(missing);
+      await new Promise((r) => setTimeout(r, Math.min(options.intervalMs ?? 1000, options.timeoutMs - waited)));
+    }
   } finally {
     await admin.disconnect();
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileConfig } from './config';
+import { compileConfig, opsPort } from './config';
 import { ConfigError } from '../errors';
 
 test('defaults fill an empty config, and the result is frozen', () => {
@@ -52,4 +52,11 @@ test('a typo deep inside a group gets a suggestion from that level of the schema
   const error = captureConfigError({ groups: [{ name: 'g', match: { glob: '*' }, window: { lenghtSteps: 32 } }] });
   assert.equal(error.issues[0]?.path, 'groups.0.window');
   assert.match(error.issues[0]!.message, /'lenghtSteps' \(did you mean 'lengthSteps'\?\)/);
+});
+
+test('ops.servicePorts gives each service its own port on one machine; the others fall back to ops.port; two on one port are refused', () => {
+  const config = compileConfig({ ops: { port: 9400, servicePorts: { ingest: 9401, scorer: 9402 } } });
+  assert.deepEqual([opsPort(config, 'ingest'), opsPort(config, 'scorer'), opsPort(config, 'trainer')], [9401, 9402, 9400]);
+  const error = captureConfigError({ ops: { servicePorts: { ingest: 9401, trainer: 9401 } } });
+  assert.deepEqual(error.issues.map((i) => [i.path, i.message]), [['ops.servicePorts.trainer', "port 9401 is ingest's too; two services cannot listen on one port"]]);
 });

@@ -6,6 +6,8 @@ import { ingestConfigSchema, kafkaSecuritySchema } from './ingest-config';
 import { scorerConfigSchema, trainerConfigSchema } from './scorer-config';
 import { closest, knownKeysAt } from './suggest';
 
+const opsPortSchema = z.number().int().min(0).max(65535);
+
 /**
  * The connection part of the Hourglass configuration: where Kafka, Redis and Prometheus live and
  * where each service serves its own /metrics and health endpoints. Later issues extend it with
@@ -18,6 +20,8 @@ export const hourglassConfigSchema = z
         brokers: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')).min(1).default(['127.0.0.1:9092']),
         clientId: z.string().min(1).default('hourglass'),
         connectionTimeoutMs: z.number().int().positive().default(3000),
+        /** How long a service (and `hourglass produce`) waits at start for the topics it needs before it exits with their names. Default 30 s. */
+        topicWaitMs: z.number().int().min(0).default(30_000),
         /** SASL (PLAIN, SCRAM-SHA-256/512) and TLS for every service's Kafka clients; secrets from files. */
         security: kafkaSecuritySchema.default({}),
       })
@@ -53,7 +57,25 @@ export const hourglassConfigSchema = z
     ops: z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
+        /** Port of /metrics, /healthz and /readyz; 0 picks a free one (logged at start). Default 0. */
         port: z.number().int().min(0).max(65535).default(0),
+        /**
+         * Per-service ports that win over `port`, so that ingest, scorer and trainer can share one
+         * config file on one machine (deploy/config/local.yaml). Default none.
+         */
+        servicePorts: z
+          .object({ ingest: opsPortSchema.optional(), scorer: opsPortSchema.optional(), trainer: opsPortSchema.optional() })
+          .strict()
+          .default({})
+          .superRefine((ports, ctx) => {
+            const seen = new Map<number, string>();
+            for (const [service, port] of Object.entries(ports)) {
+              if (port === undefined || port === 0) continue;
+              const other = seen.get(port);
+              if (other) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [service], message: `port ${port} is ${other}'s too; two services cannot listen on one port` });
+              seen.set(port, service);
+            }
+          }),
       })
       .strict()
       .default({}),
@@ -83,6 +105,11 @@ export const hourglassConfigSchema = z
 
 /** The validated, defaulted and frozen configuration that components receive. */
 export type HourglassConfig = Readonly<z.infer<typeof hourglassConfigSchema>>;
+
+/** The port a service serves its ops endpoints on: its entry in `ops.servicePorts`, else `ops.port`. */
+export function opsPort(config: HourglassConfig, service: 'ingest' | 'scorer' | 'trainer'): number {
+  return config.ops.servicePorts[service] ?? config.ops.port;
+}
 
 /** Environment variables that override config file fields; the names `infra:status` prints. */
 const ENV_OVERRIDES: Record<string, (raw: Record<string, unknown>, value: string) => void> = {

@@ -72,7 +72,7 @@ export const ingestConfigSchema = z
     fromBeginning: z.boolean().default(true),
     windowsTopic: z.string().min(1).default('hourglass.windows'),
     deadLetterTopic: z.string().min(1).default('hourglass.dlq'),
-    /** Create the windows and dead-letter topics at start when missing. Default false (operators own topics). */
+    /** Create the input topics (`topics`; not patterns), the windows and the dead-letter topic at start when missing. Default false (operators own topics). */
     createTopics: z.boolean().default(false),
     /** Partitions for topics that ingest creates. Default 6. */
     topicPartitions: z.number().int().positive().default(6),

@@ -9,7 +9,7 @@ export const scorerConfigSchema = z
     clientId: z.string().min(1).default('hourglass-scorer'),
     windowsTopic: z.string().min(1).default('hourglass.windows'),
     anomaliesTopic: z.string().min(1).default('hourglass.anomalies'),
-    /** Create the anomalies topic at start when missing. Default false (operators own topics). */
+    /** Create the windows and anomalies topics at start when missing. Default false (operators own topics). */
     createTopics: z.boolean().default(false),
     /** Partitions for topics the scorer creates. Default 6. */
     topicPartitions: z.number().int().positive().default(6),
