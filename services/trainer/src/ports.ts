@@ -11,6 +11,8 @@ export interface CleanWindowSource {
 export interface GateDecision {
   readonly group: string;
   readonly at: string;
+  /** What the attempt came to; `skipped` only when windows of other channel sets left too few. */
+  readonly outcome: 'promoted' | 'rejected' | 'failed' | 'skipped';
   readonly promoted: boolean;
   readonly reason: string;
   readonly candidate: Readonly<Record<string, number>>;

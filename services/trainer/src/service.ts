@@ -1,4 +1,4 @@
-import { describeError, type GroupConfig, type HourglassConfig } from '@hourglass/core';
+import { describeError, opsPort, type GroupConfig, type HourglassConfig } from '@hourglass/core';
 import { initBackend } from '@hourglass/model';
 import { ModelRegistry, RedisWindowBuffer, createRedis, redisKeys, tryLock, type Redis } from '@hourglass/redis';
 import { createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
@@ -61,8 +61,11 @@ export async function startTrainerService(config: HourglassConfig, log: Logger, 
   const policy = refitPolicy(config);
   /** When a group's last fit was rejected, failed or skipped; it is not retried for a while. */
   const lastMiss = new Map<string, number>();
+  /** The last attempt per group, for /readyz. */
+  const lastRefit: Record<string, { status: string; reason: string; at: string }> = {};
   let stopping = false;
   let lastLoopOk = false;
+  let redisDown = false;
 
   const due = async (group: GroupConfig): Promise<boolean> => {
     const t = config.trainer;
@@ -75,30 +78,50 @@ export async function startTrainerService(config: HourglassConfig, log: Logger, 
     return Date.now() - Date.parse(current.createdAt) >= t.refitIntervalMs || added - addedAtFit >= t.refitAfterNewWindows;
   };
 
+  const refitIfDue = async (group: GroupConfig): Promise<void> => {
+    if (!(await due(group))) return;
+    const added = await buffer.totalAdded(group.name);
+    lastMiss.set(group.name, Date.now()); // cleared below on success; a crash mid-fit counts as a miss
+    const outcome: RefitOutcome = await stage.refit(group.name, group.model, policy, { bufferAddedAtFit: added });
+    if (outcome.status === 'promoted') lastMiss.delete(group.name);
+    lastRefit[group.name] = { status: outcome.status, reason: outcome.reason, at: new Date().toISOString() };
+    log.info({ group: group.name, ...outcome }, 'refit finished');
+  };
+
   const loop = async (): Promise<void> => {
+    await connected(redis, 5000); // a trainer that just started is not "Redis down" yet
     while (!stopping) {
-      try {
+      // Redis down is one state, logged when it starts and ends, not a failure of every group.
+      if (redis.status !== 'ready') {
+        if (!redisDown) log.warn({ redis: redis.status }, 'Redis is not reachable; refits wait for it');
+        redisDown = true;
+        lastLoopOk = false;
+      } else {
+        if (redisDown) log.info('Redis is reachable again; refits resume');
+        redisDown = false;
+        let ok = true;
         for (const group of config.groups) {
           if (stopping) break;
-          if (!(await due(group))) continue;
-          const added = await buffer.totalAdded(group.name);
-          lastMiss.set(group.name, Date.now()); // cleared below on success; a crash mid-fit counts as a miss
-          const outcome: RefitOutcome = await stage.refit(group.name, group.model, policy, { bufferAddedAtFit: added });
-          if (outcome.status === 'promoted') lastMiss.delete(group.name);
-          log.info({ group: group.name, ...outcome }, 'refit finished');
+          try {
+            await refitIfDue(group);
+          } catch (error) {
+            // Say what failed: the group and the error itself (a window the model refuses, a
+            // registry write, ...). The group waits retryAfterMissMs before it is tried again.
+            ok = false;
+            const err = describeError(error);
+            lastRefit[group.name] = { status: 'failed', reason: err, at: new Date().toISOString() };
+            log.error({ group: group.name, code: (error as { code?: string }).code, err }, `refit of group ${group.name} failed: ${err}`);
+          }
         }
-        lastLoopOk = true;
-      } catch (error) {
-        lastLoopOk = false;
-        log.warn({ err: describeError(error) }, 'refit loop failed (Redis down?); retrying after the check interval');
+        lastLoopOk = ok;
       }
       await sleep(config.trainer.checkIntervalMs, () => stopping);
     }
   };
   const running = loop();
   const ops = await startOpsServer({
-    registry: metricsRegistry, host: config.ops.host, port: config.ops.port,
-    readiness: () => ({ ready: redis.status === 'ready', details: { backend: info.name, redis: redis.status, lastLoopOk } }),
+    registry: metricsRegistry, host: config.ops.host, port: opsPort(config, 'trainer'),
+    readiness: () => ({ ready: redis.status === 'ready', details: { backend: info.name, redis: redis.status, lastLoopOk, lastRefit } }),
   });
   log.info({ ops: ops.url, groups: config.groups.map((g) => g.name) }, 'trainer started');
   return {
@@ -110,6 +133,15 @@ export async function startTrainerService(config: HourglassConfig, log: Logger, 
       await ops.close();
     },
   };
+}
+
+/** Resolves when the client is ready, or after `timeoutMs`, whichever comes first. */
+async function connected(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    redis.once('ready', () => (clearTimeout(timer), resolve()));
+  });
 }
 
 async function sleep(ms: number, cancelled: () => boolean): Promise<void> {

@@ -8,6 +8,7 @@ export function createTrainerMetrics(registry: Registry) {
     duration: new Histogram({ name: 'hourglass_trainer_fit_duration_seconds', help: 'Duration of a refit, reading to promotion.', labelNames: ['group'], registers, buckets: [1, 2, 5, 10, 20, 40, 80, 160, 320, 640] }),
     loss: new Gauge({ name: 'hourglass_trainer_loss', help: 'Loss of the latest fit, by split (train, validation).', labelNames: ['group', 'split'], registers }),
     fits: new Counter({ name: 'hourglass_trainer_fits_total', help: 'Refits by outcome (promoted, rejected, failed) and reason.', labelNames: ['group', 'outcome', 'reason'], registers }),
+    leftOutWindows: new Gauge({ name: 'hourglass_trainer_left_out_windows', help: 'Clean windows the group\'s last fit left out because their channels differ from the model\'s (series that need their own group).', labelNames: ['group'], registers }),
     bufferSize: new Gauge({ name: 'hourglass_trainer_buffer_windows', help: 'Clean windows available to the group\'s next fit.', labelNames: ['group'], registers }),
     threshold: new Gauge({ name: 'hourglass_trainer_threshold', help: 'Threshold (calibrated score) of the version last promoted.', labelNames: ['group'], registers }),
   };

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { seededRng, type Window } from '@hourglass/core';
+import { loadModel } from '@hourglass/model';
 import { createLogger } from '@hourglass/runtime';
 import { InMemoryLocks, InMemoryModelStore } from './in-memory';
 import type { CleanWindowSource } from './ports';
@@ -17,12 +18,29 @@ function sineWindows(count: number, level = 0, seed = 1): Window[] {
   });
 }
 
+/** Windows of a multivariate series (channels cpu and mem, time-major), as the demo's host-1. */
+function hostWindows(count: number, seed = 9): Window[] {
+  const rng = seededRng(seed);
+  return Array.from({ length: count }, (_, i) => {
+    const values = Float32Array.from({ length: 2 * W }, (_, k) => Math.sin((2 * Math.PI * (i + (k >> 1))) / 24) * (k % 2 ? 2 : 1) + 0.05 * rng.normal());
+    return { formatVersion: 1, series: 'host', group: 'g', startMs: i * 1000, endMs: (i + W - 1) * 1000, intervalMs: 1000, channels: ['cpu', 'mem'], values, mask: new Uint8Array(2 * W).fill(1), ingestedAtMs: 0 };
+  });
+}
+
+/** Interleaves two lists as a buffer fed by two series would be. */
+function interleave(a: Window[], b: Window[]): Window[] {
+  const out: Window[] = [];
+  for (let i = 0; i < Math.max(a.length, b.length); i++) out.push(...(a[i] ? [a[i]!] : []), ...(b[i] ? [b[i]!] : []));
+  return out;
+}
+
 const source = (windows: Window[]): CleanWindowSource => ({ recent: async (_g, n) => windows.slice(-n), size: async () => windows.length });
 const config = { layers: [12], latentSize: 4, epochs: 40, batchSize: 32, seed: 3 };
 const policy = { ...REFIT_DEFAULTS, minWindows: 100 };
 
 function stageWith(windows: Window[], store = new InMemoryModelStore(), locks = new InMemoryLocks()) {
-  return { stage: new TrainerStage({ source: source(windows), store, locks, metrics: createTrainerMetrics(new Registry()), log: createLogger({ level: 'silent' }) }), store, locks };
+  const registry = new Registry();
+  return { stage: new TrainerStage({ source: source(windows), store, locks, metrics: createTrainerMetrics(registry), log: createLogger({ level: 'silent' }) }), store, locks, registry };
 }
 
 test('the first fit from a warmed buffer is promoted; a deliberately worse candidate is rejected by the gate', async () => {
@@ -54,4 +72,38 @@ test('too few windows, or a group locked by another trainer, skip the fit', asyn
   await locks.tryLock('g', 60_000);
   const outcome = await stageWith(sineWindows(600), undefined, locks).stage.refit('g', config, policy);
   assert.deepEqual(outcome, { status: 'skipped', reason: 'another trainer holds this group' });
+});
+
+test('series with another channel set in the group do not block the fit: the main set trains, the rest is left out and counted', async () => {
+  const { stage, store, registry } = stageWith(interleave(sineWindows(600), hostWindows(300)));
+  const outcome = await stage.refit('g', config, policy);
+  assert.equal(outcome.status, 'promoted', JSON.stringify(outcome));
+  const model = await loadModel((await store.loadCurrent('g'))!.artifact);
+  assert.deepEqual(model.manifest.shape.channels, ['value']);
+  model.dispose();
+  const gauge = (await registry.getSingleMetric('hourglass_trainer_left_out_windows')!.get()).values;
+  assert.deepEqual(gauge.map((v) => [v.labels.group, v.value]), [['g', 300]]);
+  const report = store.versions.get('g/v1')!.report as { leftOut: { channels: string[]; windows: number; series: string[] }[] };
+  assert.deepEqual(report.leftOut, [{ channels: ['cpu', 'mem'], windows: 300, series: ['host'] }]);
+  assert.equal(store.decisions.at(-1)?.outcome, 'promoted');
+});
+
+test('with a current model, its channel set stays the group\'s, even when other windows outnumber it; too few of it skip, with the reason recorded', async () => {
+  const { stage, store } = stageWith(sineWindows(600));
+  assert.equal((await stage.refit('g', config, policy)).status, 'promoted');
+  const { stage: second } = stageWith(interleave(sineWindows(60, 0, 4), hostWindows(900)), store);
+  const outcome = await second.refit('g', config, policy);
+  assert.equal(outcome.status, 'skipped');
+  assert.match(outcome.reason, /only 60 clean windows with channels \[value\] \(need 100\); left out 900 of host with \[cpu, mem\]/);
+  assert.deepEqual({ ...store.decisions.at(-1), at: undefined }, { group: 'g', at: undefined, outcome: 'skipped', promoted: false, reason: outcome.reason, candidate: {}, current: null, version: null });
+  assert.equal(store.current.get('g'), 'v1');
+});
+
+test('a fit that throws is recorded in the decision log with the error, and rethrown', async () => {
+  const windows = sineWindows(600);
+  windows[3] = { ...windows[3]!, values: windows[3]!.values.map((v, k) => (k === 2 ? Number.NaN : v)) };
+  const { stage, store } = stageWith(windows);
+  await assert.rejects(stage.refit('g', config, policy), /non-finite observed value/);
+  assert.equal(store.decisions.at(-1)?.outcome, 'failed');
+  assert.match(store.decisions.at(-1)!.reason, /^fit failed: window \d+ \(series s\) has a non-finite observed value/);
 });

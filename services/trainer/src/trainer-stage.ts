@@ -1,6 +1,7 @@
-import type { ModelConfigInput, Window } from '@hourglass/core';
+import { describeError, type ModelConfigInput, type Window } from '@hourglass/core';
 import { fitModel, loadModel, type AnomalyModel } from '@hourglass/model';
 import type { Logger } from '@hourglass/runtime';
+import { describeLeftOut, selectChannelSet } from './channel-sets';
 import { judge, type GatePolicy, type HoldoutMetrics } from './gate';
 import type { CleanWindowSource, ModelStore, TrainLocks } from './ports';
 import type { TrainerMetrics } from './trainer-metrics';
@@ -65,19 +66,34 @@ export class TrainerStage {
   private async refitLocked(group: string, modelConfig: ModelConfigInput, policy: RefitPolicy, extraReport: Readonly<Record<string, unknown>>): Promise<RefitOutcome> {
     const { metrics, log, store } = this.options;
     const started = Date.now();
-    const windows = await this.options.source.recent(group, policy.maxWindows);
-    metrics.bufferSize.set({ group }, windows.length);
-    if (windows.length < policy.minWindows) return { status: 'skipped', reason: `only ${windows.length} clean windows (need ${policy.minWindows})` };
-
-    // Split by time: the newest windows judge the candidate; the older ones train it.
-    const holdoutCount = Math.max(1, Math.floor(windows.length * policy.holdoutFraction));
-    const training = windows.slice(0, windows.length - holdoutCount);
-    const holdout = windows.slice(windows.length - holdoutCount);
+    const buffered = await this.options.source.recent(group, policy.maxWindows);
+    metrics.bufferSize.set({ group }, buffered.length);
+    if (buffered.length < policy.minWindows) return { status: 'skipped', reason: `only ${buffered.length} clean windows (need ${policy.minWindows})` };
 
     const stored = await store.loadCurrent(group);
     const current = stored ? await loadModel(stored.artifact) : null;
     let candidate: AnomalyModel | null = null;
     try {
+      const selection = selectChannelSet(buffered, current?.manifest.shape.channels);
+      const windows = selection.kept;
+      const leftOutCount = buffered.length - windows.length;
+      metrics.leftOutWindows.set({ group }, leftOutCount);
+      if (leftOutCount > 0) {
+        log.warn(
+          { group, channels: selection.channels, leftOut: selection.leftOut },
+          `left ${leftOutCount} of ${buffered.length} clean windows out of the fit: their channels differ from the group's [${selection.channels.join(', ')}] (${describeLeftOut(selection.leftOut)}); give those series their own group`,
+        );
+      }
+      if (windows.length < policy.minWindows) {
+        const reason = `only ${windows.length} clean windows with channels [${selection.channels.join(', ')}] (need ${policy.minWindows}); left out ${describeLeftOut(selection.leftOut)}`;
+        await store.recordDecision({ group, at: new Date(this.now()).toISOString(), outcome: 'skipped', promoted: false, reason, candidate: {}, current: null, version: null });
+        return { status: 'skipped', reason };
+      }
+
+      // Split by time: the newest windows judge the candidate; the older ones train it.
+      const holdoutCount = Math.max(1, Math.floor(windows.length * policy.holdoutFraction));
+      const training = windows.slice(0, windows.length - holdoutCount);
+      const holdout = windows.slice(windows.length - holdoutCount);
       if (current) {
         const contamination = flaggedShare(current, windows);
         if (contamination > policy.maxContamination) {
@@ -105,9 +121,10 @@ export class TrainerStage {
       if (!verdict.promote) return await this.reject(group, verdict.reason, candidateMetrics, currentMetrics);
 
       const artifact = candidate.toArtifact();
-      const { version } = await store.putVersion(group, artifact, { ...extraReport, training: report, gate: { candidate: candidateMetrics, current: currentMetrics }, reason: verdict.reason });
+      const leftOut = selection.leftOut.length > 0 ? { channels: selection.channels, leftOut: selection.leftOut } : {};
+      const { version } = await store.putVersion(group, artifact, { ...extraReport, ...leftOut, training: report, gate: { candidate: candidateMetrics, current: currentMetrics }, reason: verdict.reason });
       await store.setCurrent(group, version);
-      await store.recordDecision({ group, at: new Date(this.now()).toISOString(), promoted: true, reason: verdict.reason, candidate: { ...candidateMetrics }, current: currentMetrics ? { ...currentMetrics } : null, version });
+      await store.recordDecision({ group, at: new Date(this.now()).toISOString(), outcome: 'promoted', promoted: true, reason: verdict.reason, candidate: { ...candidateMetrics }, current: currentMetrics ? { ...currentMetrics } : null, version });
       metrics.fits.inc({ group, outcome: 'promoted', reason: 'gate_passed' });
       metrics.lastSuccess.set({ group }, this.now() / 1000);
       metrics.duration.observe({ group }, (Date.now() - started) / 1000);
@@ -116,6 +133,11 @@ export class TrainerStage {
       return { status: 'promoted', version, reason: verdict.reason };
     } catch (error) {
       metrics.fits.inc({ group, outcome: 'failed', reason: 'error' });
+      // Best effort, so that `models list` and the scorers' /readyz can say why there is no model;
+      // when Redis itself is what failed, this fails too and the thrown error says so.
+      await store
+        .recordDecision({ group, at: new Date(this.now()).toISOString(), outcome: 'failed', promoted: false, reason: `fit failed: ${describeError(error)}`, candidate: {}, current: null, version: null })
+        .catch(() => undefined);
       throw error;
     } finally {
       candidate?.dispose();
@@ -127,7 +149,7 @@ export class TrainerStage {
     const code = reason.startsWith('buffer looks contaminated') ? 'contaminated' : reason.startsWith('false-alarm') ? 'false_alarms' : 'worse_error';
     this.options.metrics.fits.inc({ group, outcome: 'rejected', reason: code });
     await this.options.store.recordDecision({
-      group, at: new Date(this.now()).toISOString(), promoted: false, reason,
+      group, at: new Date(this.now()).toISOString(), outcome: 'rejected', promoted: false, reason,
       candidate: candidate ? { ...candidate } : {}, current: current ? { ...current } : null, version: null,
     });
     this.options.log.warn({ group, reason }, 'kept the current model');
