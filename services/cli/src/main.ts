@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { HourglassError, describeError } from '@hourglass/core';
+import { HourglassError, describeError, isTimeZone } from '@hourglass/core';
 import { requireNativeFromEnv } from '@hourglass/model';
 import { createLogger, onShutdownSignal, HOURGLASS_VERSION, type Logger } from '@hourglass/runtime';
 import { startIngest } from '@hourglass/ingest';
@@ -73,8 +73,10 @@ function buildProgram(): Command {
     .option('--state-dir <dir>', 'where models persist between runs', '.hourglass')
     .option('--metrics-port <port>', 'serve /metrics on this port while running', parsePort)
     .option('--series <id>', 'series id for input lines that name none', 'default')
+    .option('-d, --delimiter <char>', "CSV field delimiter: one character, or 'tab' (default: ',', a tab for .tsv)", parseDelimiter)
+    .option('--timezone <zone>', 'IANA time zone of zone-less timestamps such as 2014-07-01 00:00:00 (default: ingest.parse.timezone, UTC)', parseTimeZone)
     .option('--json', 'print the summary as one JSON object on the last line of stdout')
-    .action(async (opts: { input?: string; demo?: boolean; events?: string; config?: string; stateDir: string; metricsPort?: number; series: string; json?: boolean }) => {
+    .action(async (opts: { input?: string; demo?: boolean; events?: string; config?: string; stateDir: string; metricsPort?: number; series: string; delimiter?: string; timezone?: string; json?: boolean }) => {
       const config = loadConfig(opts.config, process.env);
       const log = createLogger({ level: opts.json ? 'warn' : config.log.level, name: 'hourglass-run' });
       // With --json the summary must be the last stdout line, so events go to a file or nowhere.
@@ -165,11 +167,13 @@ function buildProgram(): Command {
     .option('--days <n>', 'with --demo: days of event time', parsePositive, 2)
     .option('-t, --topic <name>', 'topic (default: the first of ingest.topics)')
     .option('-r, --rate <pointsPerSecond>', 'points per second; 0 sends as fast as the broker acknowledges', parseNonNegative, 0)
+    .option('-d, --delimiter <char>', "CSV field delimiter: one character, or 'tab' (default: ',', a tab for .tsv)", parseDelimiter)
     .option('-c, --config <file>', 'config file (YAML or JSON): Kafka connection and security')
-    .action(async (opts: { input?: string; demo?: boolean; days: number; topic?: string; rate: number; config?: string }) => {
+    .action(async (opts: { input?: string; demo?: boolean; days: number; topic?: string; rate: number; delimiter?: string; config?: string }) => {
       const config = loadConfig(opts.config, process.env);
       const result = await produce(config, opts);
-      process.stderr.write(`sent ${result.sent} points to ${result.topic} in ${result.seconds.toFixed(1)}s\n`);
+      const { count, first } = result.unreadable;
+      process.stderr.write(`sent ${result.sent} points to ${result.topic} in ${result.seconds.toFixed(1)}s${first ? `; ${count} unreadable CSV records not sent (line ${first.line}: ${first.refused})` : ''}\n`);
     });
 
   const models = program.command('models').description('Inspect and roll back the versioned model registry.');
@@ -279,6 +283,17 @@ const parsePositive = numberParser('a positive number', (v) => v > 0);
 const parseNonNegative = numberParser('a number >= 0', (v) => v >= 0);
 const parseRatioAtLeastOne = numberParser('a number >= 1', (v) => v >= 1);
 const parseFiniteNumber = numberParser('a number', () => true);
+
+function parseDelimiter(text: string): string {
+  const delimiter = text === 'tab' || text === '\\t' ? '\t' : text;
+  if ([...delimiter].length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') throw new InvalidArgumentError(`'${text}' is not a delimiter: give one character other than a quote or newline, or 'tab'`);
+  return delimiter;
+}
+
+function parseTimeZone(text: string): string {
+  if (!isTimeZone(text)) throw new InvalidArgumentError(`'${text}' is not a time zone this runtime knows (an IANA name such as UTC or Europe/Berlin)`);
+  return text;
+}
 
 function parseStepsList(text: string): number[] {
   const steps = text.split(',').map((part) => Number(part.trim()));

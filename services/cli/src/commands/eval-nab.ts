@@ -1,5 +1,6 @@
 import { HourglassError } from '@hourglass/core';
 import { loadConfig } from '../config-file';
+import { progressBar, type ProgressOutput } from '../progress';
 import { runNabEval, summaryPath, type NabEvalResult } from '../eval/nab-eval';
 import { NAB_DEFAULT_GROUP, NAB_RUNNER_DEFAULTS, groupForSeries, type NabRunnerOptions } from '../eval/nab-runner';
 
@@ -57,23 +58,15 @@ export function evalNabRunnerOptions(options: EvalNabOptions, env: NodeJS.Proces
 }
 
 /** Runs `hourglass eval nab`; progress goes to `progress` (a bar on a terminal). */
-export async function runEvalNab(options: EvalNabOptions, env: NodeJS.ProcessEnv, progress: NodeJS.WriteStream): Promise<NabEvalResult & { summaryFile: string }> {
+export async function runEvalNab(options: EvalNabOptions, env: NodeJS.ProcessEnv, progress: ProgressOutput): Promise<NabEvalResult & { summaryFile: string }> {
   const runner = evalNabRunnerOptions(options, env);
-  const tty = progress.isTTY === true;
-  let lastDraw = 0;
+  const bar = progressBar(progress);
   const result = await runNabEval({
     dataDir: options.data, labelsFile: options.labels, profilesFile: options.profiles, outDir: options.out, detector: options.detector,
     runner, requireNative: env.HOURGLASS_REQUIRE_NATIVE === '1' || env.HOURGLASS_REQUIRE_NATIVE === 'true',
     ...(options.jobs ? { jobs: options.jobs } : {}),
     ...(options.only ? { only: options.only } : {}),
-    onProgress: ({ rows, totalRows, files, totalFiles }) => {
-      if (!tty || Date.now() - lastDraw < 100) return;
-      lastDraw = Date.now();
-      const share = totalRows > 0 ? Math.min(1, rows / totalRows) : 0;
-      const width = 30;
-      progress.write(`\r[${'#'.repeat(Math.round(share * width)).padEnd(width)}] ${(share * 100).toFixed(0).padStart(3)}%  ${files}/${totalFiles} files`);
-    },
-  });
-  if (tty) progress.write('\r\x1b[K');
+    onProgress: ({ rows, totalRows, files, totalFiles }) => bar.update(totalRows > 0 ? rows / totalRows : 0, `${files}/${totalFiles} files`),
+  }).finally(() => bar.done());
   return { ...result, summaryFile: summaryPath(options.out, options.detector) };
 }

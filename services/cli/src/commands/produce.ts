@@ -10,13 +10,23 @@ export interface ProduceOptions {
   readonly rate: number;
   /** With --demo: days of event time to generate. */
   readonly days: number;
+  /** CSV delimiter (one character); default `,` (a tab for .tsv). */
+  readonly delimiter?: string;
+}
+
+/** What `hourglass produce` did; `unreadable` counts CSV records csv-parse could not read (not sent). */
+export interface ProduceResult {
+  readonly sent: number;
+  readonly seconds: number;
+  readonly topic: string;
+  readonly unreadable: { readonly count: number; readonly first?: { readonly line: number; readonly refused: string } };
 }
 
 /**
  * `hourglass produce`: sends a CSV, NDJSON or demo stream to an input topic, keyed by series, at a
  * given rate. Messages are sent in the input-topic shape, unparsed, so ingest judges them.
  */
-export async function produce(config: HourglassConfig, options: ProduceOptions): Promise<{ sent: number; seconds: number; topic: string }> {
+export async function produce(config: HourglassConfig, options: ProduceOptions): Promise<ProduceResult> {
   const topic = options.topic ?? config.ingest.topics[0];
   if (!topic) throw new HourglassError('USAGE', 'no topic: give --topic or ingest.topics in the config');
   if (!options.demo && !options.input) throw new HourglassError('USAGE', 'give --input FILE (CSV or NDJSON, - for stdin) or --demo');
@@ -29,6 +39,7 @@ export async function produce(config: HourglassConfig, options: ProduceOptions):
   const started = Date.now();
   let sent = 0;
   let batch: { key: string | null; value: string }[] = [];
+  const unreadable: { line: number; refused: string }[] = [];
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
     await producer.send({ topic, acks: -1, messages: batch });
@@ -37,7 +48,7 @@ export async function produce(config: HourglassConfig, options: ProduceOptions):
   };
   const batchSize = options.rate > 0 ? Math.max(1, Math.min(500, Math.ceil(options.rate / 20))) : 500;
   try {
-    for await (const message of messages(options)) {
+    for await (const message of messages(options, config, unreadable)) {
       batch.push({ key: seriesOf(message), value: message });
       if (batch.length >= batchSize) {
         await flush();
@@ -51,10 +62,10 @@ export async function produce(config: HourglassConfig, options: ProduceOptions):
   } finally {
     await producer.disconnect();
   }
-  return { sent, seconds: (Date.now() - started) / 1000, topic };
+  return { sent, seconds: (Date.now() - started) / 1000, topic, unreadable: { count: unreadable.length, ...(unreadable[0] ? { first: unreadable[0] } : {}) } };
 }
 
-async function* messages(options: ProduceOptions): AsyncGenerator<string> {
+async function* messages(options: ProduceOptions, config: HourglassConfig, unreadable: { line: number; refused: string }[]): AsyncGenerator<string> {
   if (options.demo) {
     // Event times end now, so a live pipeline sees a stream that is current.
     const days = options.days;
@@ -62,8 +73,12 @@ async function* messages(options: ProduceOptions): AsyncGenerator<string> {
     for (const point of generateDemoStream({ days, startMs }).points) yield JSON.stringify(point);
     return;
   }
-  const { stream, format } = openInput(options.input!);
-  for await (const { message } of readMessages(stream, format)) yield message;
+  const { stream, input } = openInput(options.input!, options.delimiter);
+  for await (const m of readMessages(stream, input, config.ingest.parse)) {
+    // A CSV record csv-parse cannot read has no message to send; ingest would refuse it anyway.
+    if ('refused' in m) unreadable.push(m);
+    else yield m.message;
+  }
 }
 
 /** The series of a message, as its Kafka key (null when the message names none: ingest then uses none either). */

@@ -9,6 +9,8 @@ import { createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, 
 import type { WindowScore } from '@hourglass/scorer';
 import { EMBEDDED_DEFAULTS, EmbeddedPipeline, REFIT_DEFAULTS } from '../embedded/pipeline';
 import { demoRecords, openInput, readInput, type InputRecord } from '../embedded/inputs';
+import { InputRefusals } from '../embedded/refusals';
+import { progressBar } from '../progress';
 import { demoGroups } from '../embedded/demo-config';
 import { DemoScores, writeDemoReport } from '../embedded/demo-report';
 
@@ -19,6 +21,10 @@ export interface RunOptions {
   readonly stateDir: string;
   readonly metricsPort?: number;
   readonly series: string;
+  /** CSV delimiter (one character); default `,` (a tab for .tsv). */
+  readonly delimiter?: string;
+  /** IANA zone for zone-less timestamps; overrides `ingest.parse.timezone`. */
+  readonly timezone?: string;
 }
 
 /** What `hourglass run` reports at the end (and as JSON with --json). */
@@ -73,23 +79,33 @@ export async function runEmbedded(config: HourglassConfig, options: RunOptions, 
     refit: demo ? { ...REFIT_DEFAULTS, minWindows: 800 } : REFIT_DEFAULTS,
   });
   await pipeline.start();
-  const progress = progressReporter(options.input && options.input !== '-' ? statSync(options.input).size : undefined);
+  const parse = options.timezone ? { ...config.ingest.parse, timezone: options.timezone } : config.ingest.parse;
+  const totalBytes = options.input && options.input !== '-' ? statSync(options.input).size : 0;
+  const progress = progressBar(totalBytes > 0 ? process.stderr : { write: () => undefined });
+  let readBytes = 0;
+  const refusals = new InputRefusals(options.input === '-' ? 'stdin' : (options.input ?? 'demo'), log);
   const records: Iterable<InputRecord> | AsyncIterable<InputRecord> = demo
-    ? demoRecords(demo.points, config.ingest.parse)
+    ? demoRecords(demo.points, parse)
     : (() => {
-        const { stream, format } = openInput(options.input!);
-        stream.on('data', (chunk: Buffer | string) => progress.advance(chunk.length));
-        return readInput(stream, format, config.ingest.parse, options.series);
+        const { stream, input } = openInput(options.input!, options.delimiter);
+        stream.on('data', (chunk: Buffer | string) => progress.update((readBytes += chunk.length) / totalBytes));
+        const onColumns = (c: { header: boolean; names: readonly string[] }) => {
+          if (!c.header) log.info({ columns: c.names }, 'the CSV has no header; columns guessed from its first row');
+        };
+        return readInput(stream, { ...input, onColumns }, parse, options.series);
       })();
   let models: Record<string, string | null> = {};
   try {
     for await (const record of records) {
-      if (record.result.ok) await pipeline.offer(record.result.point);
-      else {
+      if (record.result.ok) {
+        refusals.accept();
+        await pipeline.offer(record.result.point);
+      } else {
         pipeline.reject(record.result.reason);
-        log.warn({ line: record.line, reason: record.result.reason, detail: record.result.detail }, 'input line refused');
+        refusals.refuse({ line: record.line, reason: record.result.reason, detail: record.result.detail });
       }
     }
+    refusals.finish();
     models = await pipeline.finish();
   } finally {
     progress.done();
@@ -124,26 +140,6 @@ export function toEpisodes(events: readonly AnomalyEvent[]): DetectedEpisode[] {
     spans.set(e.episodeId, known ? { ...known, endMs: end } : { series: e.series, startMs: end, endMs: end });
   }
   return [...spans.values()];
-}
-
-/** A one-line progress indicator on a terminal (stderr), silent otherwise. */
-function progressReporter(totalBytes: number | undefined) {
-  const tty = process.stderr.isTTY === true && totalBytes !== undefined && totalBytes > 0;
-  let done = 0;
-  let lastDraw = 0;
-  return {
-    advance(bytes: number) {
-      done += bytes;
-      if (!tty || Date.now() - lastDraw < 100) return;
-      lastDraw = Date.now();
-      const share = Math.min(1, done / totalBytes!);
-      const width = 30;
-      process.stderr.write(`\r[${'#'.repeat(Math.round(share * width)).padEnd(width)}] ${(share * 100).toFixed(0).padStart(3)}%`);
-    },
-    done() {
-      if (tty) process.stderr.write('\r\x1b[K');
-    },
-  };
 }
 
 function round(x: number): number {

@@ -5,7 +5,7 @@
  */
 
 /** What the parsers accept, for refusal messages: one list, so the CLI and dead letters agree. */
-export const TIMESTAMP_FORMATS = 'epoch ms or s (number or digits), ISO-8601 with a zone (2024-01-02T03:04:05Z, +02:00), or zone-less 2024-01-02 03:04:05[.sss] or 2024-01-02 (read in the configured timezone)';
+export const TIMESTAMP_FORMATS = 'epoch ms or s (number or digits), ISO-8601 with a zone (2024-01-02T03:04:05Z, +02:00), or zone-less 2024-01-02 03:04:05[.sss] or 2024-01-02 (read as UTC unless a timezone is configured)';
 
 // Groups: year, month, day, then optionally hour, minute, second, fraction, and the zone.
 const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
