@@ -27,6 +27,11 @@ export function createScorerMetrics(registry: Registry) {
     }),
     bufferWrites: new Counter({ name: 'hourglass_scorer_buffer_writes_total', help: 'Windows appended to the clean buffer, by group.', labelNames: ['group'], registers }),
     bufferDrops: new Counter({ name: 'hourglass_scorer_buffer_drops_total', help: 'Clean-buffer writes dropped because Redis failed, by group.', labelNames: ['group'], registers }),
+    coldStartSeconds: new Gauge({
+      name: 'hourglass_scorer_cold_start_seconds', labelNames: ['group', 'reason'], registers,
+      help: 'How long the group has had no model (since its oldest buffered window, or since this scorer first saw it without one), by why (too_few_windows, fit_rejected, ...); absent once it has one.',
+    }),
+    coldStartAlertAfter: new Gauge({ name: 'hourglass_scorer_cold_start_alert_after_seconds', help: 'scorer.coldStartAlertAfterMs: cold start longer than this is an alert (HourglassGroupStuckInColdStart).', registers }),
     coldStartWindows: new Counter({ name: 'hourglass_scorer_cold_start_windows_total', help: 'Windows buffered for a first fit while the group had no model.', labelNames: ['group'], registers }),
     consumerLag: new Gauge({ name: 'hourglass_scorer_consumer_lag', help: 'Windows behind the partition\'s high watermark when its last batch was fetched.', labelNames: ['topic', 'partition'], registers }),
     undecodable: new Counter({ name: 'hourglass_scorer_undecodable_windows_total', help: 'Messages on the windows topic that did not decode; skipped.', registers }),

@@ -4,12 +4,16 @@ import { initBackend } from '@hourglass/model';
 import { ModelRegistry, RedisEpisodeStore, RedisWindowBuffer, createRedis, redisKeys } from '@hourglass/redis';
 import { MicroBatcher, createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
 import { KafkaEventSink, RegistryModelSource } from './adapters';
+import { ColdStartStatus, type TrainerDecision } from './cold-start-status';
 import { HotSwapModelProvider } from './model-provider';
 import { createScorerMetrics } from './scorer-metrics';
 import { ScorerStage } from './scorer-stage';
 import { SeriesScoreGauges } from './series-gauges';
 
 export const SERVICE_NAME = 'hourglass-scorer';
+
+/** How often /readyz's cold-start reasons and `hourglass_scorer_cold_start_seconds` are re-read from Redis. */
+const COLD_START_REFRESH_MS = 5000;
 
 /** A running scorer service. */
 export interface ScorerService {
@@ -58,6 +62,19 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
     for (const counter of [metrics.windows, metrics.bufferWrites, metrics.bufferDrops, metrics.coldStartWindows, metrics.unscorable]) counter.inc({ group }, 0);
   }
   await provider.start().catch((error: unknown) => log.warn({ err: describeError(error) }, 'initial model load failed; polling will retry'));
+  metrics.coldStartAlertAfter.set(sc.coldStartAlertAfterMs / 1000);
+  const buffer = new RedisWindowBuffer(redis, keys, sc.bufferMaxWindows);
+  const coldStart = new ColdStartStatus({
+    facts: {
+      bufferSize: (group) => buffer.size(group),
+      oldestBufferedMs: (group) => buffer.oldestAppendedMs(group),
+      currentVersion: async (group) => (await modelRegistry.current(group))?.version ?? null,
+      lastDecision: async (group) => ((await modelRegistry.decisions(group, 1))[0] as TrainerDecision | undefined) ?? null,
+    },
+    coldGroups: () => stage.coldStartGroups().filter((group) => provider.modelFor(group) === null),
+    minWindows: config.trainer.minWindows, trainerCheckIntervalMs: config.trainer.checkIntervalMs, warmupWindows: sc.warmupWindows, metrics,
+  });
+  coldStart.start(COLD_START_REFRESH_MS);
   const batcher = new MicroBatcher<Window>((windows) => stage.process(windows).then(() => undefined), { maxItems: sc.batchMaxWindows, maxWaitMs: sc.batchMaxWaitMs });
 
   const consumer = kafka.consumer({ groupId: sc.groupId, sessionTimeout: sc.sessionTimeoutMs, heartbeatInterval: sc.heartbeatIntervalMs, maxWaitTimeInMs: sc.maxWaitTimeMs });
@@ -96,7 +113,7 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
 
   const ops = await startOpsServer({
     registry, host: config.ops.host, port: opsPort(config, 'scorer'),
-    readiness: () => ({ ready: joined, details: { backend: info.name, consumer: joined ? 'joined' : 'joining', models: provider.versions(), coldStart: stage.coldStartGroups() } }),
+    readiness: () => ({ ready: joined, details: { backend: info.name, consumer: joined ? 'joined' : 'joining', models: provider.versions(), coldStart: coldStart.describe() } }),
   });
   log.info({ ops: ops.url, backend: info.name, groups: groups.map((g) => g.name) }, 'scorer started');
   return {
@@ -107,6 +124,7 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
       await batcher.flush();
       await producer.disconnect();
       await provider.stop();
+      coldStart.stop();
       redis.disconnect();
       await ops.close();
     },

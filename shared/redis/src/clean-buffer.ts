@@ -45,6 +45,12 @@ export class CleanBuffer {
     }
   }
 
+  /** When the oldest entry still in a group's stream was appended (from its stream id), or null when it is empty. */
+  async oldestEntryMs(group: string): Promise<number | null> {
+    const [first] = await this.redis.xrange(this.keys.buffer(group), '-', '+', 'COUNT', 1);
+    return first ? Number(first[0].split('-')[0]) : null;
+  }
+
   /** Number of windows buffered for a group. */
   size(group: string): Promise<number> {
     return this.redis.xlen(this.keys.buffer(group));

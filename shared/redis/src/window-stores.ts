@@ -22,6 +22,11 @@ export class RedisWindowBuffer {
     return this.buffer.size(group);
   }
 
+  /** When the oldest buffered window was appended (Unix ms), or null when the buffer is empty. */
+  oldestAppendedMs(group: string): Promise<number | null> {
+    return this.buffer.oldestEntryMs(group);
+  }
+
   /** Windows ever appended (the trainer's "new windows since the last fit" counts these). */
   totalAdded(group: string): Promise<number> {
     return this.buffer.totalAdded(group);

@@ -21,6 +21,12 @@ export const scorerConfigSchema = z
     partitionsConsumedConcurrently: z.number().int().min(1).max(64).default(4),
     /** Cold start: windows buffered per group for the first fit. Default 2000. */
     warmupWindows: z.number().int().min(0).default(2000),
+    /**
+     * A group without a model for longer than this is stuck in cold start: exported as
+     * `hourglass_scorer_cold_start_alert_after_seconds`, which the HourglassGroupStuckInColdStart
+     * alert compares `hourglass_scorer_cold_start_seconds` with. Default 1 h.
+     */
+    coldStartAlertAfterMs: z.number().int().positive().default(3_600_000),
     /** Share of normal windows sent to the clean buffer (1 = all). Default 1. */
     cleanSampleRate: z.number().gt(0).max(1).default(1),
     /** MAXLEN of each group's clean buffer stream. Default 50000. */
