@@ -36,6 +36,7 @@ export function createScorerMetrics(registry: Registry) {
     consumerLag: new Gauge({ name: 'hourglass_scorer_consumer_lag', help: 'Windows behind the partition\'s high watermark when its last batch was fetched.', labelNames: ['topic', 'partition'], registers }),
     undecodable: new Counter({ name: 'hourglass_scorer_undecodable_windows_total', help: 'Messages on the windows topic that did not decode; skipped.', registers }),
     unscorable: new Counter({ name: 'hourglass_scorer_unscorable_windows_total', help: 'Windows whose shape (steps, channels) differs from their group\'s model; not scored.', labelNames: ['group'], registers }),
+    failedBatches: new Counter({ name: 'hourglass_scorer_failed_batches_total', help: 'Consumer batches that failed (their events were not published) and are redelivered; nothing of them was committed.', registers }),
     checkpointFailures: new Counter({ name: 'hourglass_scorer_episode_checkpoint_failures_total', help: 'Episode-state checkpoints that failed (Redis down).', registers }),
   };
 }

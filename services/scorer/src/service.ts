@@ -1,9 +1,10 @@
 import { decodeWindow, describeError, opsPort, type HourglassConfig, type Window } from '@hourglass/core';
-import { createKafka, ensureTopics, resolveKafkaSecurity, retryStartup, waitForTopics } from '@hourglass/kafka';
+import { createKafka, ensureTopics, redeliverable, resolveKafkaSecurity, retryStartup, waitForTopics } from '@hourglass/kafka';
 import { initBackend } from '@hourglass/model';
 import { ModelRegistry, RedisEpisodeStore, RedisWindowBuffer, createRedis, redisKeys } from '@hourglass/redis';
 import { MicroBatcher, createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
 import { KafkaEventSink, RegistryModelSource } from './adapters';
+import { BatchFailureLog } from './batch-failure-log';
 import { ColdStartStatus, type TrainerDecision } from './cold-start-status';
 import { HotSwapModelProvider } from './model-provider';
 import { createScorerMetrics } from './scorer-metrics';
@@ -79,8 +80,18 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
 
   const consumer = kafka.consumer({ groupId: sc.groupId, sessionTimeout: sc.sessionTimeoutMs, heartbeatInterval: sc.heartbeatIntervalMs, maxWaitTimeInMs: sc.maxWaitTimeMs });
   let joined = false;
+  /** Set when kafkajs gave up on the consumer: the scorer then says so in /readyz instead of looking healthy. */
+  let stoppedFor: string | null = null;
   consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
-  consumer.on(consumer.events.CRASH, (event) => log.error({ err: String(event.payload.error) }, 'consumer crashed; kafkajs restarts it'));
+  consumer.on(consumer.events.CRASH, (event) => {
+    const err = describeError(event.payload.error);
+    if (event.payload.restart) log.warn({ err }, 'consumer crashed; kafkajs restarts it and it resumes from the last commit');
+    else {
+      stoppedFor = err;
+      log.error({ err }, 'consumer stopped and will not restart; restart the scorer');
+    }
+  });
+  const failures = new BatchFailureLog(log);
   await retryStartup('connecting the consumer', () => consumer.connect(), log);
   await retryStartup(`subscribing to ${sc.windowsTopic}`, () => consumer.subscribe({ topic: sc.windowsTopic, fromBeginning: true }), log);
   await consumer.run({
@@ -101,7 +112,13 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
       }
       const beat = setInterval(() => void heartbeat().catch(() => undefined), Math.max(500, sc.heartbeatIntervalMs));
       try {
-        await batcher.add(windows); // rejects if publishing failed: nothing is committed, the batch is redelivered
+        await batcher.add(windows);
+        failures.succeeded();
+      } catch (error) {
+        // Publishing failed: nothing is committed, and the batch is fetched again (see redeliverable).
+        metrics.failedBatches.inc();
+        failures.failed(error);
+        throw redeliverable(error);
       } finally {
         clearInterval(beat);
       }
@@ -113,7 +130,7 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
 
   const ops = await startOpsServer({
     registry, host: config.ops.host, port: opsPort(config, 'scorer'),
-    readiness: () => ({ ready: joined, details: { backend: info.name, consumer: joined ? 'joined' : 'joining', models: provider.versions(), coldStart: coldStart.describe() } }),
+    readiness: () => ({ ready: joined && stoppedFor === null, details: { backend: info.name, consumer: stoppedFor !== null ? `stopped: ${stoppedFor}` : joined ? 'joined' : 'joining', models: provider.versions(), coldStart: coldStart.describe() } }),
   });
   log.info({ ops: ops.url, backend: info.name, groups: groups.map((g) => g.name) }, 'scorer started');
   return {

@@ -2,3 +2,4 @@ export { createKafka, probeKafka, type KafkaConnection, type KafkaLogSink } from
 export { resolveKafkaSecurity, SecretFileError, type KafkaClientSecurity } from './security';
 export { ensureTopics, waitForTopics, consumerGroupLag, MissingTopicsError, type TopicSpec } from './topics';
 export { retryStartup, type RetryLog } from './startup';
+export { redeliverable } from './redelivery';

@@ -1,0 +1,27 @@
+import { describeError } from '@hourglass/core';
+import type { Logger } from '@hourglass/runtime';
+
+/**
+ * Logs the scorer's failed batches once per change (failing, then recovered), not once per
+ * redelivery: a broker that refuses events for minutes would otherwise log a line every retry.
+ */
+export class BatchFailureLog {
+  private failingSince: number | null = null;
+  private failures = 0;
+
+  constructor(private readonly log: Logger, private readonly now: () => number = Date.now) {}
+
+  failed(error: unknown): void {
+    this.failures++;
+    if (this.failingSince !== null) return;
+    this.failingSince = this.now();
+    this.log.error({ err: describeError(error) }, 'a batch could not be completed (its events were not published); nothing is committed and the batch is redelivered until it succeeds');
+  }
+
+  succeeded(): void {
+    if (this.failingSince === null) return;
+    this.log.info({ failedAttempts: this.failures, seconds: (this.now() - this.failingSince) / 1000 }, 'batches complete again');
+    this.failingSince = null;
+    this.failures = 0;
+  }
+}
