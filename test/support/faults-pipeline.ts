@@ -10,6 +10,7 @@ import { getJson, uniqueName } from './fixtures';
 import { cleanValue, isSpike as isSpikeOf, trainingWindows, uniformRng, type SpikySine } from './spiky-sine';
 import { startPrivateKafka, startPrivateRedisWithData, type PrivateKafka, type PrivateRedis } from './faults-infra';
 import { startServiceProcess, type ServiceProcess, rssMiB } from './processes';
+import { drainUntil, isCommitted, nearestFault, type DrainResult, type TopicPosition } from './faults-verdict';
 
 /**
  * The fault run (`npm run test:faults`, and its bounded form in test/integration/faults.test.ts).
@@ -24,6 +25,9 @@ import { startServiceProcess, type ServiceProcess, rssMiB } from './processes';
  * SIGSTOP/SIGCONT of the scorer. Each fault's recovery is timed (restart to /readyz 200, and to
  * progress resuming). At the end it proves, exactly:
  * - every window the stream must produce reached the windows topic (ingest lost none);
+ * The drain waits for as long as the pipeline keeps moving (see faults-verdict.ts): what the scorer
+ * has not committed by the end is *late* (still on the topic, to be redelivered), not lost. The run
+ * fails on anything lost, naming the fault nearest to each item, or on a drain that never ended.
  * - the scorer's consumer group committed every window, and every window that is not near a spike
  *   (so scored normal) is in the clean buffer, except at most the buffer writes that the scorer
  *   itself counted as dropped while Redis was down (hourglass_scorer_buffer_drops_total);
@@ -92,9 +96,15 @@ export interface FaultSummary {
   readonly points: number;
   readonly series: number;
   readonly windows: number;
-  /** Windows that never reached the windows topic, plus windows scored normal nowhere accounted for, plus spikes not found. */
+  /** Windows that never reached the windows topic, plus committed normal windows nowhere accounted for, plus spikes whose windows were all committed without an episode. */
   readonly lost: number;
-  readonly lostDetail: { windowsNeverProduced: number; normalWindowsUnaccounted: number; spikesNotFound: number; uncommittedWindows: number };
+  readonly lostDetail: { windowsNeverProduced: number; normalWindowsUnaccounted: number; spikesNotFound: number };
+  /** Up to 20 lost items, each with the fault it was nearest to. */
+  readonly lostItems: { item: string; nearestFault: string }[];
+  /** Not done yet when the run was judged: still uncommitted on the windows topic, so redelivered later, not lost. */
+  readonly late: { uncommittedWindows: number; spikesNotYetScored: number; normalWindowsNotYetScored: number };
+  /** Whether each drain finished (ingest: every window on the topic; scorer: every window committed). */
+  readonly drain: { ingest: DrainResult; scorer: DrainResult };
   readonly duplicates: {
     /** Window messages on the topic beyond one per window (replays after kills and restarts: allowed). */
     readonly windowsReEmitted: number;
@@ -284,6 +294,8 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
 
     // Readers: every window key on the windows topic, every event on the anomalies topic.
     const windowKeys = new Map<string, number>();
+    /** Where each window first appeared, to tell committed (done) from not yet scored. */
+    const windowPositions = new Map<string, TopicPosition>();
     let windowMessages = 0;
     const events: Record<string, unknown>[] = [];
     const eventOffsets = new Map<number, number>();
@@ -295,11 +307,13 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
       await consumer.run({ eachBatch: async ({ batch }) => { for (const m of batch.messages) each(batch.partition, m.offset, m.value!); } });
       readers.push(consumer);
     };
-    await reader(topics.windows, (_p, _o, value) => {
+    await reader(topics.windows, (partition, offset, value) => {
       windowMessages++;
       const w = decodeWindow(value);
       const key = `${w.series}@${w.endMs}`;
       windowKeys.set(key, (windowKeys.get(key) ?? 0) + 1);
+      const seen = windowPositions.get(key);
+      if (!seen || Number(offset) < seen.offset) windowPositions.set(key, { partition, offset: Number(offset) });
     });
     await reader(topics.anomalies, (p, o, value) => {
       events.push(JSON.parse(value.toString()) as Record<string, unknown>);
@@ -498,9 +512,11 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
     const tDrain = Date.now();
     const expected: { s: number; end: number; key: string }[] = [];
     for (let s = 0; s < series; s++) for (const end of expectedEnds(steps)) expected.push({ s, end, key: `s${s}@${BASE_MS + end * INTERVAL_MS}` });
-    const drainTimeoutMs = Math.max(180_000, (points / options.rate) * 1000);
-    await secondsUntil(tDrain, drainTimeoutMs, async () => expected.every((e) => windowKeys.has(e.key)), 1000);
-    await secondsUntil(tDrain, drainTimeoutMs, async () => (await scorerCommitted()).lag === 0, 500);
+    // Generous: as long as work moves, up to twice the producing time (at least 10 minutes) in all.
+    const capMs = Math.max(600_000, (2 * points * 1000) / options.rate);
+    const ingestDrain = await drainUntil({ done: async () => expected.every((e) => windowKeys.has(e.key)), progress: async () => windowMessages, stallMs: 120_000, capMs, intervalMs: 1000 });
+    const scorerDrain = await drainUntil({ done: async () => (await scorerCommitted()).lag === 0, progress: async () => (await scorerCommitted()).committed, stallMs: 120_000, capMs });
+    log(`drain: ingest ${JSON.stringify(ingestDrain)}, scorer ${JSON.stringify(scorerDrain)}`);
     await secondsUntil(tDrain, 60_000, async () => {
       const ends = await admin.fetchTopicOffsets(topics.anomalies);
       return ends.every((e) => Number(e.high) === 0 || (eventOffsets.get(e.partition) ?? 0) >= Number(e.high));
@@ -513,12 +529,23 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
     // Checks.
     const tCheck = Date.now();
     const final = await scorerCommitted();
-    const windowsNeverProduced = expected.filter((e) => !windowKeys.has(e.key)).length;
+    const [committedOffsets] = await admin.fetchOffsets({ groupId: groupIds.scorer, topics: [topics.windows] });
+    const committed = new Map((committedOffsets?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    const done = (key: string): boolean => isCommitted(windowPositions.get(key), committed);
+    const lostItems: { item: string; nearestFault: string }[] = [];
+    const noteLost = (item: string, step: number): void => {
+      if (lostItems.length < 20) lostItems.push({ item, nearestFault: nearestFault(faults, step * series) });
+    };
+    const neverProduced = expected.filter((e) => !windowKeys.has(e.key));
+    for (const e of neverProduced) noteLost(`window ${e.key} never produced`, e.end);
+    const windowsNeverProduced = neverProduced.length;
     const buffered = new Set((await trainer.buffer.recent(GROUP, 5_000_000)).map((w) => `${w.series}@${w.endMs}`));
-    const requiredNormal = expected.filter((e) => !nearSpike(e.s, e.end));
-    const missingNormal = requiredNormal.filter((e) => !buffered.has(e.key));
+    const requiredNormal = expected.filter((e) => !nearSpike(e.s, e.end) && windowKeys.has(e.key));
+    const missingNormal = requiredNormal.filter((e) => !buffered.has(e.key) && done(e.key));
+    const normalNotYetScored = requiredNormal.filter((e) => !done(e.key)).length;
     const bufferDrops = [...dropsByPid.values()].reduce((a, b) => a + b, 0);
     const normalWindowsUnaccounted = Math.max(0, missingNormal.length - bufferDrops);
+    if (normalWindowsUnaccounted > 0) for (const e of missingNormal.slice(0, 5)) noteLost(`normal window ${e.key} not in the clean buffer`, e.end);
 
     const byId = new Map<string, string>();
     let conflicting = 0;
@@ -555,24 +582,36 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
     }
     let injected = 0;
     let found = 0;
+    let spikesNotYetScored = 0;
     const notFound: string[] = [];
     for (let s = 0; s < series; s++) {
       for (let p = 0; p <= steps - 2; p++) {
         // A spike counts when a window that holds it is complete: some expected end in [p, p+W-1].
         if (!isSpike(s, p) || !completesWindow(p, steps)) continue;
         injected++;
-        if (episodesBySpike.has(`s${s}@${p}`)) found++;
-        else notFound.push(`s${s}@step${p}`);
+        if (episodesBySpike.has(`s${s}@${p}`)) {
+          found++;
+          continue;
+        }
+        // Late while some window that holds it is not committed yet: the scorer still has it to do.
+        const holders = expectedEnds(steps).filter((e) => e >= p && e <= p + W - 1).map((e) => `s${s}@${BASE_MS + e * INTERVAL_MS}`);
+        if (holders.some((key) => windowKeys.has(key) && !done(key))) spikesNotYetScored++;
+        else {
+          notFound.push(`s${s}@step${p}`);
+          noteLost(`spike s${s}@step${p} opened no episode`, p);
+        }
       }
     }
     const splitEpisodes = [...episodesBySpike.values()].filter((set) => set.size > 1).length;
-    const spikesNotFound = injected - found;
-    const lost = windowsNeverProduced + normalWindowsUnaccounted + spikesNotFound + final.lag;
+    const spikesNotFound = notFound.length;
+    const lost = windowsNeverProduced + normalWindowsUnaccounted + spikesNotFound;
 
     if (windowsNeverProduced > 0) failures.push(`${windowsNeverProduced} windows never reached the windows topic, e.g. ${expected.filter((e) => !windowKeys.has(e.key)).slice(0, 5).map((e) => e.key).join(', ')}`);
-    if (final.lag > 0) failures.push(`the scorer left ${final.lag} windows uncommitted`);
+    if (!ingestDrain.ended) failures.push(`ingest's drain did not end (${ingestDrain.why})`);
+    if (!scorerDrain.ended) failures.push(`the scorer's drain did not end (${scorerDrain.why}): ${final.lag} windows still uncommitted (late, not lost: ${spikesNotYetScored} spikes and ${normalNotYetScored} normal windows among them)`);
     if (normalWindowsUnaccounted > 0) failures.push(`${missingNormal.length} normal windows are not in the clean buffer and only ${bufferDrops} buffer drops were counted, e.g. ${missingNormal.slice(0, 5).map((e) => e.key).join(', ')}`);
-    if (spikesNotFound > 0) failures.push(`${spikesNotFound} of ${injected} injected spikes opened no episode: ${notFound.slice(0, 10).join(', ')}`);
+    if (spikesNotFound > 0) failures.push(`${spikesNotFound} of ${injected} injected spikes opened no episode although every window holding them was committed: ${notFound.slice(0, 10).join(', ')}`);
+    for (const l of lostItems) failures.push(`lost: ${l.item}; nearest fault: ${l.nearestFault}`);
     if (conflicting > 0) failures.push(`${conflicting} events were republished with different content`);
     if (splitEpisodes > 0) failures.push(`${splitEpisodes} spikes have more than one episode id`);
     for (const name of ['ingest', 'scorer', 'trainer'] as const) {
@@ -597,7 +636,10 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
       series,
       windows: expected.length,
       lost,
-      lostDetail: { windowsNeverProduced, normalWindowsUnaccounted, spikesNotFound, uncommittedWindows: final.lag },
+      lostDetail: { windowsNeverProduced, normalWindowsUnaccounted, spikesNotFound },
+      lostItems,
+      late: { uncommittedWindows: final.lag, spikesNotYetScored, normalWindowsNotYetScored: normalNotYetScored },
+      drain: { ingest: ingestDrain, scorer: scorerDrain },
       duplicates: { windowsReEmitted: windowMessages - windowKeys.size, eventsRepublished: republished, conflictingEvents: conflicting, splitEpisodes },
       bufferDropsCounted: bufferDrops,
       spikes: { injected, found, otherEpisodes },
