@@ -21,6 +21,7 @@ test('npm start: the embedded demo finds the injected anomalies with precision a
   const events = readFileSync(summary.eventsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { state: string });
   assert.equal(events.filter((e) => e.state === 'open').length, summary.episodes);
   const html = readFileSync(summary.report, 'utf8');
-  assert.equal((html.match(/<svg /g) ?? []).length, 6, 'one plot per demo series');
-  assert.equal((html.match(/class="episode"/g) ?? []).length, summary.episodes, 'every opened episode is marked');
+  assert.equal((html.match(/<div class="chart" id="chart-\d+">/g) ?? []).length, 6, 'one chart per demo series');
+  const charts = JSON.parse(/<script type="application\/json" id="hourglass-chart-data">(.*?)<\/script>/s.exec(html)![1]!) as { series: { marks: number[] }[] };
+  assert.equal(charts.series.reduce((n, s) => n + s.marks.length, 0), summary.episodes, 'every opened episode is marked');
 });

@@ -129,14 +129,14 @@ function buildProgram(): Command {
 
   program
     .command('report')
-    .description('Write a self-contained HTML report (inline SVG) and PNG plots for a results directory of `hourglass eval nab`.')
+    .description('Write a self-contained HTML report with an interactive chart per file (zoom, hover) for a results directory of `hourglass eval nab`.')
     .requiredOption('--results <dir>', 'the --out directory of an `eval nab` run')
     .option('--detector <name>', 'detector name', 'hourglass')
-    .option('--out <dir>', 'where report.html and the PNGs go (default: <results>/<detector>/report)')
-    .option('--json', 'print one JSON object with the paths written')
+    .option('--out <dir>', 'where report.html goes (default: <results>/<detector>/report)')
+    .option('--json', 'print one JSON object with the path written')
     .action(async (opts: { results: string; detector: string; out?: string; json?: boolean }) => {
       const written = await runReport(opts);
-      process.stdout.write(opts.json ? `${JSON.stringify(written)}\n` : `wrote ${written.html} and ${written.pngs.length} PNG images\n`);
+      process.stdout.write(opts.json ? `${JSON.stringify(written)}\n` : `wrote ${written.html}\n`);
     });
 
   serviceCommand(program, 'ingest', 'Start ingest: Kafka points to sliding windows (serves /metrics, /healthz, /readyz; stops gracefully on SIGTERM).',
