@@ -66,7 +66,7 @@ function buildProgram(): Command {
   program
     .command('run')
     .description('Run ingest, scorer and trainer in one process over a file, stdin or the built-in demo (no Kafka, Redis or Docker).')
-    .option('-i, --input <file>', 'input: CSV with a header, or NDJSON in the input-topic shape; - reads NDJSON from stdin')
+    .option('-i, --input <file>', 'input: CSV (.csv or .tsv; a header, or data from the first row) or NDJSON in the input-topic shape; - reads NDJSON from stdin')
     .option('--demo', 'generate a realistic multi-series stream with injected anomalies, and check the episodes against them')
     .option('-e, --events <file>', 'write anomaly events (NDJSON) here instead of stdout')
     .option('-c, --config <file>', 'config file (YAML or JSON): model groups, windowing, parsing')
