@@ -68,8 +68,11 @@ export async function openInChromium(url: string, options: { chromium?: string; 
         return Buffer.from(r.data, 'base64');
       },
       async close() {
+        // A browser that does not quit when asked is killed, so a test never hangs on it.
+        const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
         await connection.send('Browser.close').catch(() => undefined);
         await connection.exited;
+        clearTimeout(kill);
         cleanup();
       },
     };
