@@ -31,6 +31,7 @@ export class InputRefusals {
   private refused = 0;
   private readonly held: Refusal[] = [];
   private released = false;
+  private first: Refusal | undefined;
   private readonly byReason = new Map<string, number>();
 
   constructor(
@@ -48,6 +49,7 @@ export class InputRefusals {
     this.seen++;
     this.refused++;
     this.byReason.set(refusal.reason, (this.byReason.get(refusal.reason) ?? 0) + 1);
+    this.first ??= refusal;
     if (this.refused <= this.policy.logFirst) this.held.push(refusal);
     this.judge(false);
     if (this.released) this.release();
@@ -63,15 +65,18 @@ export class InputRefusals {
     return { refused: this.refused, lines: this.seen };
   }
 
+  /** Judged at every line once enough are read, so good lines first do not hide a file that turns to garbage. */
   private judge(atEnd: boolean): void {
-    if (this.released || (!atEnd && this.seen < this.policy.judgeAfter)) return;
+    if (!atEnd && this.seen < this.policy.judgeAfter) return;
     if (this.seen > 0 && this.refused / this.seen >= this.policy.nearlyAll) {
-      const first = this.held[0]!;
+      const first = this.first!;
       throw new HourglassError('INPUT_INVALID', `${this.source}: ${this.refused} of ${atEnd ? 'its' : 'the first'} ${this.seen} lines were refused, so the run stopped. ` +
         `Line ${first.line}: ${first.reason} (${first.detail}). Timestamps accepted: ${TIMESTAMP_FORMATS}. Values must be numbers; check the delimiter (--delimiter) and the time zone (--timezone).`);
     }
-    this.released = true;
-    this.release();
+    if (!this.released) {
+      this.released = true;
+      this.release();
+    }
   }
 
   private release(): void {
