@@ -12,11 +12,11 @@ const dir = mkdtempSync(join(tmpdir(), 'hourglass-cli-'));
 test('--help lists the commands and exits 0', () => {
   const result = hourglass('--help');
   assert.equal(result.status, 0);
-  for (const command of ['start', 'run', 'ingest', 'scorer', 'trainer', 'produce', 'train', 'models', 'eval', 'report', 'config', 'doctor']) assert.match(result.stdout, new RegExp(`\\b${command}\\b`));
+  for (const command of ['start', 'run', 'ingest', 'scorer', 'trainer', 'produce', 'events', 'train', 'models', 'eval', 'report', 'config', 'doctor']) assert.match(result.stdout, new RegExp(`\\b${command}\\b`));
 });
 
 test('every command has its own --help', () => {
-  for (const command of [['start'], ['run'], ['ingest'], ['scorer'], ['trainer'], ['produce'], ['train'], ['models', 'list'], ['models', 'show'], ['models', 'rollback'], ['eval', 'nab'], ['eval', 'nab-score'], ['report'], ['config', 'check'], ['doctor']]) {
+  for (const command of [['start'], ['run'], ['ingest'], ['scorer'], ['trainer'], ['produce'], ['events'], ['train'], ['models', 'list'], ['models', 'show'], ['models', 'rollback'], ['eval', 'nab'], ['eval', 'nab-score'], ['report'], ['config', 'check'], ['doctor']]) {
     const result = hourglass(...command, '--help');
     assert.equal(result.status, 0, `${command.join(' ')} --help: ${result.stderr}`);
     assert.match(result.stdout, /Usage: hourglass/);

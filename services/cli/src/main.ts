@@ -13,6 +13,7 @@ import { listModels, rollbackModel, showModel, trainNow } from './commands/model
 import { formatNabScore, runNabScore } from './commands/eval-nab-score';
 import { runEmbedded, type RunSummary } from './commands/run';
 import { produce } from './commands/produce';
+import { consumeEvents } from './commands/events';
 import { configReference } from './commands/config-docs';
 import { runEvalNab } from './commands/eval-nab';
 import { runReport } from './commands/report';
@@ -171,9 +172,29 @@ function buildProgram(): Command {
     .option('-c, --config <file>', 'config file (YAML or JSON): Kafka connection and security')
     .action(async (opts: { input?: string; demo?: boolean; days: number; topic?: string; rate: number; delimiter?: string; config?: string }) => {
       const config = loadConfig(opts.config, process.env);
-      const result = await produce(config, opts);
+      const result = await produce(config, { ...opts, onWaiting: (message) => void process.stderr.write(`hourglass produce: ${message}\n`) });
       const { count, first } = result.unreadable;
       process.stderr.write(`sent ${result.sent} points to ${result.topic} in ${result.seconds.toFixed(1)}s${first ? `; ${count} unreadable CSV records not sent (line ${first.line}: ${first.refused})` : ''}\n`);
+    });
+
+  program
+    .command('events')
+    .description('Print the anomaly events on the anomalies topic (NDJSON, one per line), from the earliest; --max N stops after N.')
+    .option('-n, --max <n>', 'stop after n events', parsePositiveInt)
+    .option('--timeout <seconds>', 'stop after this long; with --max, exit 1 when fewer than n events came', parsePositive)
+    .option('--new', 'only events published from now on')
+    .option('-t, --topic <name>', 'topic (default: scorer.anomaliesTopic)')
+    .option('-c, --config <file>', 'config file (YAML or JSON): Kafka connection and security')
+    .action(async (opts: { max?: number; timeout?: number; new?: boolean; topic?: string; config?: string }) => {
+      const config = loadConfig(opts.config, process.env);
+      const stopped = new Promise<void>((resolve) => ['SIGINT', 'SIGTERM'].forEach((signal) => process.once(signal, () => resolve())));
+      const result = await consumeEvents(config, {
+        ...(opts.topic ? { topic: opts.topic } : {}), ...(opts.max ? { max: opts.max } : {}), ...(opts.timeout ? { timeoutMs: opts.timeout * 1000 } : {}),
+        fromBeginning: opts.new !== true, stopped,
+        onEvent: (text) => void process.stdout.write(`${text}\n`),
+        onWaiting: (message) => void process.stderr.write(`hourglass events: ${message}\n`),
+      });
+      process.stderr.write(`${result.received} event${result.received === 1 ? '' : 's'} from ${result.topic}\n`);
     });
 
   const models = program.command('models').description('Inspect and roll back the versioned model registry.');
@@ -262,7 +283,15 @@ function serviceCommand(
     .action(async (opts: { config?: string }) => {
       const config = loadConfig(opts.config, process.env);
       const log = createLogger({ level: config.log.level, name: `hourglass-${name}` });
-      const service = await start(config, log);
+      let service: { stop(): Promise<void> };
+      try {
+        service = await start(config, log);
+      } catch (error) {
+        // One error-level line in the service's own log format, then out: clients half-connected
+        // during start-up (Kafka, Redis) would otherwise keep the process alive.
+        log.error({ code: error instanceof HourglassError ? error.code : undefined }, `hourglass ${name} did not start: ${describeError(error)}`);
+        process.exit(1);
+      }
       onShutdownSignal(log, () => service.stop());
     });
 }

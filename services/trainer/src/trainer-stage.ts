@@ -152,7 +152,9 @@ export class TrainerStage {
       group, at: new Date(this.now()).toISOString(), outcome: 'rejected', promoted: false, reason,
       candidate: candidate ? { ...candidate } : {}, current: current ? { ...current } : null, version: null,
     });
-    this.options.log.warn({ group, reason }, 'kept the current model');
+    // A first model refused leaves the group in cold start: say that, not "kept the current model".
+    const hasCurrent = current !== null || code === 'contaminated';
+    this.options.log.warn({ group, reason }, hasCurrent ? 'kept the current model' : 'refused the first model; the group stays in cold start');
     return { status: 'rejected', reason };
   }
 

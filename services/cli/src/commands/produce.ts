@@ -1,5 +1,5 @@
 import { generateDemoStream, HourglassError, type HourglassConfig } from '@hourglass/core';
-import { createKafka, resolveKafkaSecurity } from '@hourglass/kafka';
+import { createKafka, resolveKafkaSecurity, waitForTopics } from '@hourglass/kafka';
 import { openInput, readMessages } from '../embedded/inputs';
 
 export interface ProduceOptions {
@@ -12,6 +12,8 @@ export interface ProduceOptions {
   readonly days: number;
   /** CSV delimiter (one character); default `,` (a tab for .tsv). */
   readonly delimiter?: string;
+  /** Told once when the topic does not exist yet and produce waits for it (`kafka.topicWaitMs`). */
+  readonly onWaiting?: (message: string) => void;
 }
 
 /** What `hourglass produce` did; `unreadable` counts CSV records csv-parse could not read (not sent). */
@@ -36,6 +38,18 @@ export async function produce(config: HourglassConfig, options: ProduceOptions):
   await producer.connect().catch((error: unknown) => {
     throw new HourglassError('UNAVAILABLE', `cannot reach Kafka at ${config.kafka.brokers.join(',')}: ${(error as Error).message}`);
   });
+  try {
+    // A missing topic would fail every send with kafkajs' "does not host this topic-partition";
+    // wait a little (ingest may be creating it right now), then say which topic and what creates it.
+    await waitForTopics(kafka, [topic], {
+      timeoutMs: config.kafka.topicWaitMs,
+      howToCreate: 'create it with your Kafka tools, or start ingest with ingest.createTopics: true (it creates its input topics)',
+      onWaiting: () => options.onWaiting?.(`waiting up to ${Math.round(config.kafka.topicWaitMs / 1000)}s for topic '${topic}' to be created`),
+    });
+  } catch (error) {
+    await producer.disconnect();
+    throw error;
+  }
   const started = Date.now();
   let sent = 0;
   let batch: { key: string | null; value: string }[] = [];
