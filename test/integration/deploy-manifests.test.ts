@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
-import { compileConfig } from '@hourglass/core';
+import { compileConfig, opsPort } from '@hourglass/core';
 import { repoRoot } from '../infra/paths';
 import { loadDashboards } from '../support/deploy-dashboards';
 import { runDeployTool } from '../support/deploy-tools';
@@ -61,11 +61,16 @@ test('the compose stack has every component, health checks on /readyz, and mount
 test('the Hourglass config files of compose and Kubernetes pass the real config compiler', () => {
   const compose = parseYaml(readFileSync(join(root, 'deploy', 'config', 'hourglass.yaml'), 'utf8')) as unknown;
   const c = compileConfig(compose, { KAFKA_BROKERS: 'kafka:9092', REDIS_URL: 'redis://redis:6379' }, 'deploy/config/hourglass.yaml');
-  assert.deepEqual({ ...c.ops }, { host: '0.0.0.0', port: 9400 });
+  assert.deepEqual({ ...c.ops }, { host: '0.0.0.0', port: 9400, servicePorts: {} });
   const docs = parseAllDocuments(readFileSync(join(root, 'deploy', 'kubernetes', '10-config.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; data?: Record<string, string> });
   const configMap = docs.find((d) => d.kind === 'ConfigMap')!;
   const k = compileConfig(parseYaml(configMap.data!['hourglass.yaml']!), { KAFKA_BROKERS: configMap.data!['kafka.brokers']!, REDIS_URL: 'redis://redis:6379' }, 'ConfigMap hourglass-config');
   assert.equal(k.ops.port, 9400);
+  // The README's one-machine config: three services from one file, so three ports, all on loopback.
+  const local = compileConfig(parseYaml(readFileSync(join(root, 'deploy', 'config', 'local.yaml'), 'utf8')), {}, 'deploy/config/local.yaml');
+  assert.equal(local.ops.host, '127.0.0.1');
+  assert.equal(new Set((['ingest', 'scorer', 'trainer'] as const).map((s) => opsPort(local, s))).size, 3);
+  assert.ok(local.ingest.createTopics && local.scorer.createTopics);
 });
 
 test('Kubernetes: many ingest and scorer replicas, two trainers, probes, resources and a metrics Service each', () => {
