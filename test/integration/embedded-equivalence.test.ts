@@ -11,7 +11,6 @@ import { ModelRegistry, createRedis, redisKeys } from '@hourglass/redis';
 import { createLogger } from '@hourglass/runtime';
 import { startIngest } from '@hourglass/ingest';
 import { startScorerService } from '@hourglass/scorer';
-import { REFIT_DEFAULTS } from '@hourglass/trainer';
 import { EmbeddedPipeline } from '@hourglass/cli/dist/embedded/pipeline';
 import { DiskModelStore } from '@hourglass/cli/dist/embedded/disk-model-store';
 import { eventually, integrationInfrastructure, uniqueName, deleteKeys } from '../support/fixtures';
@@ -33,7 +32,9 @@ test('embedded mode and Kafka + Redis give the same episodes for the same input'
     redis: { url: infra.redisUrl, keyPrefix: `${id}:` },
     log: { level: 'silent' },
     ingest: { groupId: `${id}-ingest`, topics: [`${id}.points`], windowsTopic: `${id}.windows`, deadLetterTopic: `${id}.dlq`, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 },
-    scorer: { groupId: `${id}-scorer`, windowsTopic: `${id}.windows`, anomaliesTopic: `${id}.anomalies`, batchMaxWaitMs: 20, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 },
+    scorer: { groupId: `${id}-scorer`, windowsTopic: `${id}.windows`, anomaliesTopic: `${id}.anomalies`, batchMaxWindows: 256, batchMaxWaitMs: 20, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 },
+    // The installed model stays: neither path refits during the comparison (no trainer runs beside the services).
+    trainer: { refitIntervalMs: 365 * 86_400_000, refitAfterNewWindows: 1_000_000 },
     groups: [{
       name: 'web', match: { series: ['web.latency_ms'] }, window: { lengthSteps: 32, intervalMs: 300_000 },
       episodes: { openAfterWindows: 3, closeAfterWindows: 3, ongoingIntervalMs: 3_600_000 },
@@ -61,10 +62,7 @@ test('embedded mode and Kafka + Redis give the same episodes for the same input'
   const disk = new DiskModelStore(modelsDir);
   await disk.setCurrent(group.name, (await disk.putVersion(group.name, artifact, {})).version);
   const embeddedEvents: AnomalyEvent[] = [];
-  const embedded = new EmbeddedPipeline({
-    groups: config.groups, modelsDir, registry: new Registry(), log, onEvent: (e) => void embeddedEvents.push(e),
-    batchWindows: 256, refitEveryWindows: 0, refit: { ...REFIT_DEFAULTS, minWindows: Number.MAX_SAFE_INTEGER }, bufferMaxWindows: 100_000, maxLiveSeries: 10,
-  });
+  const embedded = new EmbeddedPipeline({ config, modelsDir, registry: new Registry(), log, onEvent: (e) => void embeddedEvents.push(e) });
   await embedded.start();
   for (const text of messages) {
     const parsed = parsePoint(Buffer.from(text), null, config.ingest.parse);

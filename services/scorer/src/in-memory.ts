@@ -14,8 +14,10 @@ export class InMemoryEventSink implements EventSink {
 
 export class InMemoryCleanBuffer implements CleanWindowSink {
   readonly windows = new Map<string, Window[]>();
+  private readonly added = new Map<string, number>();
   constructor(private readonly maxLen = Infinity) {}
   async append(group: string, windows: readonly Window[]): Promise<void> {
+    this.added.set(group, (this.added.get(group) ?? 0) + windows.length);
     const list = this.windows.get(group) ?? [];
     list.push(...windows);
     if (list.length > this.maxLen) list.splice(0, list.length - this.maxLen);
@@ -23,6 +25,10 @@ export class InMemoryCleanBuffer implements CleanWindowSink {
   }
   async size(group: string): Promise<number> {
     return this.windows.get(group)?.length ?? 0;
+  }
+  /** Windows ever appended to the group (trimming does not lower it), like the Redis buffer's counter. */
+  async totalAdded(group: string): Promise<number> {
+    return this.added.get(group) ?? 0;
   }
   /** The newest `count` windows, oldest first, as the trainer reads them. */
   async recent(group: string, count: number): Promise<Window[]> {

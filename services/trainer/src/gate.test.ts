@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GATE_DEFAULTS, judge } from './gate';
+import { compileConfig } from '@hourglass/core';
+import { judge } from './gate';
+import { refitPolicy } from './service';
+
+/** The schema's gate defaults. */
+const GATE_DEFAULTS = refitPolicy(compileConfig({})).gate;
 
 test('the first model is promoted unless it raises too many false alarms on clean data', () => {
   assert.equal(judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.01 }, null).promote, true);

@@ -22,8 +22,6 @@ export interface GatePolicy {
   readonly firstModelFalseAlarmBudget: number;
 }
 
-export const GATE_DEFAULTS: GatePolicy = { errorTolerance: 0.1, falseAlarmBudget: 0.02, firstModelFalseAlarmBudget: 0.1 };
-
 /** Decides promotion; the reason is written for an operator reading the decision log. */
 export function judge(policy: GatePolicy, candidate: HoldoutMetrics, current: HoldoutMetrics | null): { promote: boolean; reason: string } {
   const farLimit = current === null ? policy.firstModelFalseAlarmBudget : Math.max(current.falseAlarmRate, policy.falseAlarmBudget);

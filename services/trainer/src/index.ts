@@ -1,7 +1,8 @@
 /** The trainer: periodic refits from the clean buffer into the versioned registry. */
 export { startTrainerService, createRedisTrainer, refitPolicy, registryModelStore, SERVICE_NAME, type TrainerService } from './service';
-export { TrainerStage, REFIT_DEFAULTS, type RefitOutcome, type RefitPolicy, type TrainerStageOptions } from './trainer-stage';
+export { TrainerStage, type RefitOutcome, type RefitPolicy, type TrainerStageOptions } from './trainer-stage';
 export { createTrainerMetrics, type TrainerMetrics } from './trainer-metrics';
-export { judge, GATE_DEFAULTS, type GatePolicy, type HoldoutMetrics } from './gate';
+export { judge, type GatePolicy, type HoldoutMetrics } from './gate';
 export { InMemoryLocks, InMemoryModelStore } from './in-memory';
 export type { CleanWindowSource, GateDecision, ModelStore, TrainLocks } from './ports';
+export { refitDue, refitScheduleOf, type GroupFitState, type RefitDecision, type RefitSchedule } from './refit-schedule';

@@ -4,6 +4,7 @@ import { ModelRegistry, RedisWindowBuffer, createRedis, redisKeys, tryLock, type
 import { createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
 import type { ModelStore, TrainLocks } from './ports';
 import { createTrainerMetrics } from './trainer-metrics';
+import { refitDue, refitScheduleOf, type GroupFitState } from './refit-schedule';
 import { TrainerStage, type RefitOutcome, type RefitPolicy } from './trainer-stage';
 
 export const SERVICE_NAME = 'hourglass-trainer';
@@ -67,15 +68,16 @@ export async function startTrainerService(config: HourglassConfig, log: Logger, 
   let lastLoopOk = false;
   let redisDown = false;
 
+  const schedule = refitScheduleOf(config.trainer);
+  // The group's state from Redis (so replicas agree), judged by the schedule embedded mode uses too.
   const due = async (group: GroupConfig): Promise<boolean> => {
-    const t = config.trainer;
-    const added = await buffer.totalAdded(group.name);
-    const versions = await registry.list(group.name);
+    const [added, buffered, versions] = await Promise.all([buffer.totalAdded(group.name), buffer.size(group.name), registry.list(group.name)]);
     const current = versions.find((v) => v.current);
-    if (Date.now() - (lastMiss.get(group.name) ?? 0) < t.retryAfterMissMs) return false;
-    if (!current) return (await buffer.size(group.name)) >= t.minWindows;
-    const addedAtFit = Number((current.report as { bufferAddedAtFit?: number } | null)?.bufferAddedAtFit ?? 0);
-    return Date.now() - Date.parse(current.createdAt) >= t.refitIntervalMs || added - addedAtFit >= t.refitAfterNewWindows;
+    const state: GroupFitState = {
+      buffered, added, lastMissAtMs: lastMiss.get(group.name) ?? null,
+      current: current ? { fittedAtMs: Date.parse(current.createdAt), addedAtFit: Number((current.report as { bufferAddedAtFit?: number } | null)?.bufferAddedAtFit ?? 0) } : null,
+    };
+    return refitDue(schedule, state, Date.now()).due;
   };
 
   const refitIfDue = async (group: GroupConfig): Promise<void> => {

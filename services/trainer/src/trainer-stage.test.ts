@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { seededRng, type Window } from '@hourglass/core';
+import { compileConfig, seededRng, type Window } from '@hourglass/core';
 import { loadModel } from '@hourglass/model';
 import { createLogger } from '@hourglass/runtime';
 import { InMemoryLocks, InMemoryModelStore } from './in-memory';
 import type { CleanWindowSource } from './ports';
 import { createTrainerMetrics } from './trainer-metrics';
-import { REFIT_DEFAULTS, TrainerStage } from './trainer-stage';
+import { TrainerStage } from './trainer-stage';
+import { refitPolicy } from './service';
 
 const W = 16;
 function sineWindows(count: number, level = 0, seed = 1): Window[] {
@@ -36,7 +37,7 @@ function interleave(a: Window[], b: Window[]): Window[] {
 
 const source = (windows: Window[]): CleanWindowSource => ({ recent: async (_g, n) => windows.slice(-n), size: async () => windows.length });
 const config = { layers: [12], latentSize: 4, epochs: 40, batchSize: 32, seed: 3 };
-const policy = { ...REFIT_DEFAULTS, minWindows: 100 };
+const policy = refitPolicy(compileConfig({ trainer: { minWindows: 100 } }));
 
 function stageWith(windows: Window[], store = new InMemoryModelStore(), locks = new InMemoryLocks()) {
   const registry = new Registry();

@@ -21,11 +21,6 @@ export interface RefitPolicy {
   readonly lockTtlMs: number;
 }
 
-export const REFIT_DEFAULTS: RefitPolicy = {
-  maxWindows: 20_000, minWindows: 200, holdoutFraction: 0.2, maxContamination: 0.05,
-  gate: { errorTolerance: 0.1, falseAlarmBudget: 0.02, firstModelFalseAlarmBudget: 0.1 }, lockTtlMs: 30_000,
-};
-
 /** What a refit attempt did. */
 export type RefitOutcome =
   | { readonly status: 'promoted'; readonly version: string; readonly reason: string }

@@ -2,16 +2,16 @@ import { createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import {
   DEMO_DEFAULTS, HourglassError, detectionQuality, generateDemoStream,
-  type AnomalyEvent, type DetectedEpisode, type GroupConfig, type HourglassConfig, type InjectedAnomaly, type Window,
+  type AnomalyEvent, type DetectedEpisode, type HourglassConfig, type InjectedAnomaly, type Window,
 } from '@hourglass/core';
 import { initBackend, requireNativeFromEnv } from '@hourglass/model';
 import { createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
 import type { WindowScore } from '@hourglass/scorer';
-import { EMBEDDED_DEFAULTS, EmbeddedPipeline, REFIT_DEFAULTS } from '../embedded/pipeline';
+import { EmbeddedPipeline } from '../embedded/pipeline';
 import { demoRecords, openInput, readInput, type InputRecord } from '../embedded/inputs';
 import { InputRefusals } from '../embedded/refusals';
 import { progressBar } from '../progress';
-import { demoGroups } from '../embedded/demo-config';
+import { demoConfig } from '../embedded/demo-config';
 import { DemoScores, writeDemoReport } from '../embedded/demo-report';
 
 export interface RunOptions {
@@ -63,20 +63,17 @@ export async function runEmbedded(config: HourglassConfig, options: RunOptions, 
     log.info({ metrics: `${ops.url}/metrics` }, 'serving metrics');
   }
   const demo = options.demo ? generateDemoStream() : undefined;
-  const groups: readonly GroupConfig[] = demo ? demoGroups(config) : config.groups;
+  const effective = demo ? demoConfig(config) : config;
   const events: AnomalyEvent[] = [];
   const demoScores = demo ? new DemoScores() : undefined;
   const out: WriteStream | NodeJS.WriteStream = options.events ? createWriteStream(options.events) : process.stdout;
   const pipeline = new EmbeddedPipeline({
-    groups, modelsDir: join(options.stateDir, 'models'), registry, log,
+    config: effective, modelsDir: join(options.stateDir, 'models'), registry, log,
     onEvent: (event) => {
       events.push(event);
       out.write(`${JSON.stringify(event)}\n`);
     },
     ...(demoScores ? { onScored: (windows: readonly Window[], scores: readonly WindowScore[], model: { readonly threshold: number }) => demoScores.record(windows, scores, model) } : {}),
-    ...EMBEDDED_DEFAULTS,
-    refitEveryWindows: demo ? 576 : EMBEDDED_DEFAULTS.refitEveryWindows,
-    refit: demo ? { ...REFIT_DEFAULTS, minWindows: 800 } : REFIT_DEFAULTS,
   });
   await pipeline.start();
   const parse = options.timezone ? { ...config.ingest.parse, timezone: options.timezone } : config.ingest.parse;

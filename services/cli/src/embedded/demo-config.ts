@@ -20,3 +20,19 @@ export function demoGroups(config: HourglassConfig): GroupConfig[] {
   };
   return [...compileConfig(raw).groups];
 }
+
+/**
+ * The demo's whole config: the given one with the demo's groups, and a refit cadence for six days
+ * of five-minute points (a first fit after 800 clean windows, a little under three days; a refit
+ * every two days of data or 576 new clean windows, whichever comes first). Embedded mode reads it
+ * as the services would read the same file.
+ */
+export function demoConfig(config: HourglassConfig): HourglassConfig {
+  const twoDaysMs = 2 * 86_400_000;
+  return {
+    ...config,
+    groups: demoGroups(config),
+    scorer: { ...config.scorer, batchMaxWindows: 1024 },
+    trainer: { ...config.trainer, minWindows: 800, refitAfterNewWindows: 576, refitIntervalMs: twoDaysMs },
+  };
+}

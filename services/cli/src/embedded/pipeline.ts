@@ -1,42 +1,46 @@
 import { Counter, type Registry } from 'prom-client';
-import { EPISODE_DEFAULTS, Windower, describeError, type AnomalyEvent, type GroupConfig, type Point, type Window } from '@hourglass/core';
+import { Windower, describeError, type AnomalyEvent, type GroupConfig, type HourglassConfig, type Point, type Window } from '@hourglass/core';
 import type { Logger } from '@hourglass/runtime';
 import {
   HotSwapModelProvider, InMemoryCleanBuffer, InMemoryEpisodeStore, ScorerStage, SeriesScoreGauges, createScorerMetrics,
   type ModelProvider, type ScoringModel, type WindowScore,
 } from '@hourglass/scorer';
-import { InMemoryLocks, REFIT_DEFAULTS, TrainerStage, createTrainerMetrics, type RefitOutcome, type RefitPolicy } from '@hourglass/trainer';
+import {
+  InMemoryLocks, TrainerStage, createTrainerMetrics, refitDue, refitPolicy, refitScheduleOf, type RefitOutcome, type RefitPolicy, type RefitSchedule,
+} from '@hourglass/trainer';
 import { DiskModelStore } from './disk-model-store';
 
 export interface EmbeddedOptions {
-  readonly groups: readonly GroupConfig[];
+  /**
+   * The compiled config, read as the services read it: `groups`; `scorer` (micro-batch size
+   * `batchMaxWindows`, `warmupWindows`, `bufferMaxWindows`, `cleanSampleRate`, `maxTrackedSeries`,
+   * the series-gauge limits); `trainer` (the refit schedule and policy: minWindows, refitIntervalMs,
+   * refitAfterNewWindows, retryAfterMissMs, the gate, ...); `ingest.maxLiveSeries`. Kafka, Redis and
+   * ops settings do not apply in one process.
+   */
+  readonly config: HourglassConfig;
   /** Folder for models (persisted between runs). */
   readonly modelsDir: string;
   readonly registry: Registry;
   readonly log: Logger;
   /** Called for every published anomaly event, in order. */
   readonly onEvent: (event: AnomalyEvent) => void;
-  /** Windows per scorer micro-batch. */
-  readonly batchWindows: number;
-  /** Refit a group after this many new clean windows (0: only the first fit). */
-  readonly refitEveryWindows: number;
-  readonly refit: RefitPolicy;
-  /** Clean windows kept per group in memory. */
-  readonly bufferMaxWindows: number;
   /**
-   * Windows a group without a model buffers for its first fit (the scorer's cold start). Default:
-   * twice `refit.minWindows`, so a live stream gets a first model soon.
+   * Windows a group without a model buffers for its first fit, instead of `scorer.warmupWindows`
+   * (`hourglass eval nab` sets NAB's probationary period here, which NAB's rules fix).
    */
   readonly warmupWindows?: number;
-  readonly maxLiveSeries: number;
+  /**
+   * Micro-batch size instead of `scorer.batchMaxWindows` (`eval nab` drives its flushes by rows
+   * and sets this out of the way).
+   */
+  readonly batchWindows?: number;
   /**
    * Optional observer of every scored window and its score, in the order the scorer scored them
    * (used by `hourglass eval nab`). It sees what the scorer computed and changes nothing.
    */
   readonly onScored?: (windows: readonly Window[], scores: readonly WindowScore[], model: { readonly version: string; readonly threshold: number }) => void;
 }
-
-export const EMBEDDED_DEFAULTS = { batchWindows: 1024, refitEveryWindows: 5000, bufferMaxWindows: 20_000, maxLiveSeries: 100_000 };
 
 /** Counts an embedded run reports in its summary. */
 export interface EmbeddedStats {
@@ -63,18 +67,33 @@ export class EmbeddedPipeline {
   private readonly scorer: ScorerStage;
   private readonly trainer: TrainerStage;
   private readonly rejections: Counter;
+  private readonly groups: readonly GroupConfig[];
+  private readonly schedule: RefitSchedule;
+  private readonly policy: RefitPolicy;
+  private readonly batchWindows: number;
   private pending: Window[] = [];
-  private readonly sinceFit = new Map<string, number>();
+  /** The stream's clock: the newest window end scored so far (event time). */
+  private clockMs = Number.NEGATIVE_INFINITY;
+  /** Per group, on that clock: when its current model was fitted and the buffer counter then. */
+  private readonly fitted = new Map<string, { fittedAtMs: number; addedAtFit: number }>();
+  /** Per group, on that clock: when its last attempt that did not promote began. */
+  private readonly lastMiss = new Map<string, number>();
 
   constructor(private readonly options: EmbeddedOptions) {
-    const { registry, log } = options;
-    this.windower = new Windower({ groups: options.groups, maxLiveSeries: options.maxLiveSeries, seriesIdleTimeoutMs: Number.MAX_SAFE_INTEGER });
-    this.buffer = new InMemoryCleanBuffer(options.bufferMaxWindows);
+    const { registry, log, config } = options;
+    const sc = config.scorer;
+    this.groups = config.groups;
+    this.schedule = refitScheduleOf(config.trainer);
+    this.policy = refitPolicy(config);
+    this.batchWindows = options.batchWindows ?? sc.batchMaxWindows;
+    // A file has no idle series: eviction only by count, as ingest would evict beyond maxLiveSeries.
+    this.windower = new Windower({ groups: this.groups, maxLiveSeries: config.ingest.maxLiveSeries, seriesIdleTimeoutMs: Number.MAX_SAFE_INTEGER });
+    this.buffer = new InMemoryCleanBuffer(sc.bufferMaxWindows);
     this.store = new DiskModelStore(options.modelsDir);
     const scorerMetrics = createScorerMetrics(registry);
     this.provider = new HotSwapModelProvider({
-      source: this.store, groups: options.groups.map((g) => g.name), pollIntervalMs: 60_000,
-      expectedSteps: (group) => options.groups.find((g) => g.name === group)?.window.lengthSteps ?? 0,
+      source: this.store, groups: this.groups.map((g) => g.name), pollIntervalMs: 60_000,
+      expectedSteps: (group) => this.groups.find((g) => g.name === group)?.window.lengthSteps ?? 0,
       metrics: scorerMetrics, log: log.child({ component: 'models' }),
     });
     this.scorer = new ScorerStage({
@@ -82,12 +101,12 @@ export class EmbeddedPipeline {
       events: { publish: async (events) => events.forEach((e) => options.onEvent(e)) },
       clean: this.buffer,
       episodes: new InMemoryEpisodeStore(),
-      policyFor: (group) => options.groups.find((g) => g.name === group)?.episodes ?? EPISODE_DEFAULTS,
-      warmupWindows: options.warmupWindows ?? 2 * options.refit.minWindows,
-      cleanSampleRate: 1,
-      maxTrackedSeries: options.maxLiveSeries,
+      policyFor: (group) => this.groups.find((g) => g.name === group)!.episodes,
+      warmupWindows: options.warmupWindows ?? sc.warmupWindows,
+      cleanSampleRate: sc.cleanSampleRate,
+      maxTrackedSeries: sc.maxTrackedSeries,
       metrics: scorerMetrics,
-      seriesGauges: new SeriesScoreGauges(registry, { allowlist: [], topK: 20, hardCap: 50, trackedMax: 10_000 }),
+      seriesGauges: new SeriesScoreGauges(registry, { allowlist: sc.seriesGaugeAllowlist, topK: sc.seriesGaugeTopK, hardCap: sc.seriesGaugeMax, trackedMax: 10 * sc.seriesGaugeMax + 1000 }),
       log: log.child({ component: 'scorer' }),
     });
     this.trainer = new TrainerStage({
@@ -111,7 +130,7 @@ export class EmbeddedPipeline {
       return;
     }
     if (result.windows.length > 0) this.pending.push(...result.windows);
-    if (this.pending.length >= this.options.batchWindows) await this.flush();
+    if (this.pending.length >= this.batchWindows) await this.flush();
   }
 
   /** Records a point refused before windowing (a parse error), for the same counters. */
@@ -120,22 +139,25 @@ export class EmbeddedPipeline {
     this.rejections.inc({ reason });
   }
 
-  /** Scores what is pending, then refits the groups that are due. */
+  /**
+   * Scores what is pending, then refits the groups that are due: the trainer service's schedule
+   * (refitDue), checked once per micro-batch, on the stream's event time.
+   */
   async flush(): Promise<void> {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
     this.stats.windows += batch.length;
+    for (const w of batch) this.clockMs = Math.max(this.clockMs, w.endMs);
     const outcome = await this.scorer.process(batch);
     this.stats.events += outcome.events.length;
-    const appended = new Map<string, number>();
-    for (const w of batch) appended.set(w.group, (appended.get(w.group) ?? 0) + 1);
-    for (const group of this.options.groups) {
-      const since = (this.sinceFit.get(group.name) ?? 0) + (appended.get(group.name) ?? 0);
-      this.sinceFit.set(group.name, since);
+    for (const group of this.groups) {
       const hasModel = this.provider.modelFor(group.name) !== null;
-      const due = hasModel ? this.options.refitEveryWindows > 0 && since >= this.options.refitEveryWindows : (await this.buffer.size(group.name)) >= this.options.refit.minWindows;
-      if (due) await this.refit(group);
+      const [buffered, added] = [await this.buffer.size(group.name), await this.buffer.totalAdded(group.name)];
+      // A model from an earlier run counts as fitted when this run first saw the group.
+      if (hasModel && !this.fitted.has(group.name)) this.fitted.set(group.name, { fittedAtMs: this.clockMs, addedAtFit: added });
+      const state = { buffered, added, current: hasModel ? this.fitted.get(group.name)! : null, lastMissAtMs: this.lastMiss.get(group.name) ?? null };
+      if (refitDue(this.schedule, state, this.clockMs).due) await this.refit(group, added);
     }
   }
 
@@ -148,12 +170,16 @@ export class EmbeddedPipeline {
     return versions;
   }
 
-  private async refit(group: GroupConfig): Promise<void> {
-    this.sinceFit.set(group.name, 0);
+  private async refit(group: GroupConfig, addedAtFit: number): Promise<void> {
+    this.lastMiss.set(group.name, this.clockMs); // cleared on promotion, as the trainer service does
     try {
-      const outcome = await this.trainer.refit(group.name, group.model, this.options.refit);
+      const outcome = await this.trainer.refit(group.name, group.model, this.policy, { bufferAddedAtFit: addedAtFit });
       this.stats.fits.push({ group: group.name, outcome, atWindow: this.stats.windows });
-      if (outcome.status === 'promoted') await this.provider.refresh(group.name);
+      if (outcome.status === 'promoted') {
+        this.lastMiss.delete(group.name);
+        this.fitted.set(group.name, { fittedAtMs: this.clockMs, addedAtFit });
+        await this.provider.refresh(group.name);
+      }
     } catch (error) {
       this.options.log.error({ group: group.name, err: describeError(error) }, 'refit failed; the current model stays');
       this.stats.fits.push({ group: group.name, outcome: { status: 'rejected', reason: describeError(error) }, atWindow: this.stats.windows });
@@ -187,4 +213,3 @@ function observeScores(provider: ModelProvider, observe: NonNullable<EmbeddedOpt
   };
 }
 
-export { REFIT_DEFAULTS };

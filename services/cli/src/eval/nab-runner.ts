@@ -1,6 +1,6 @@
-import { groupConfigSchema, type GroupConfig } from '@hourglass/core';
+import { compileConfig, groupConfigSchema, type GroupConfig } from '@hourglass/core';
 import type { Logger } from '@hourglass/runtime';
-import { REFIT_DEFAULTS } from '@hourglass/trainer';
+import { refitPolicy } from '@hourglass/trainer';
 import { runNabScale, type NabCadence, type NabScaleRun } from './nab-scale';
 import { suppressRepeats, type PostprocessOptions } from './postprocess';
 
@@ -37,16 +37,19 @@ export interface NabRunnerOptions extends NabCadence {
   readonly postprocess: PostprocessOptions;
 }
 
+/** The schema's refit policy, which the runner changes only where it says so below. */
+const SCHEMA_REFIT = refitPolicy(compileConfig({}));
+
 export const NAB_RUNNER_DEFAULTS: Omit<NabRunnerOptions, 'group'> = {
   windowSteps: [8, 16],
   batchRows: 32,
   refitEveryWindows: 500,
   bufferMaxWindows: 1500,
   refit: {
-    ...REFIT_DEFAULTS, maxWindows: 1500, minWindows: 50, maxContamination: 0.1,
+    ...SCHEMA_REFIT, maxWindows: 1500, minWindows: 50, maxContamination: 0.1,
     // A file's first model is always taken: NAB's probation is all there is to fit it on, and
     // without a model nothing after it can be detected. Later models still face the gate.
-    gate: { ...REFIT_DEFAULTS.gate, falseAlarmBudget: 0.05, firstModelFalseAlarmBudget: 1 },
+    gate: { ...SCHEMA_REFIT.gate, falseAlarmBudget: 0.05, firstModelFalseAlarmBudget: 1 },
   },
   postprocess: { suppressRows: 300, riseRatio: 1.1 },
 };

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GroupConfig } from '@hourglass/core';
+import { compileConfig, type GroupConfig, type HourglassConfig } from '@hourglass/core';
 import { createLogger, createMetricsRegistry, type Logger } from '@hourglass/runtime';
 import type { RefitPolicy } from '@hourglass/trainer';
 import { EmbeddedPipeline } from '../embedded/pipeline';
@@ -11,12 +11,40 @@ import { parseNabTimestamp } from './nab-results';
 export interface NabCadence {
   /** Rows between scoring flushes after the first fit (the scorer's micro-batch, in rows). */
   readonly batchRows: number;
-  /** Refit after this many new clean windows (EmbeddedPipeline's refitEveryWindows; 0: first fit only). */
+  /** Refit after this many new clean windows (`trainer.refitAfterNewWindows`; 0: the first fit only). */
   readonly refitEveryWindows: number;
   /** Clean windows kept in the buffer (and read per fit). */
   readonly bufferMaxWindows: number;
   /** The trainer's policy; `minWindows` is what the first fit needs. */
   readonly refit: RefitPolicy;
+}
+
+/** A day of event time: how long a group waits after a refused fit before NAB's runner tries again. */
+const NAB_RETRY_AFTER_MISS_MS = 86_400_000;
+
+/**
+ * The embedded config of one file's pipeline: the schema's defaults with the group and the cadence
+ * written into the `scorer` and `trainer` sections, which EmbeddedPipeline reads as the services do.
+ * The runner refits on new clean windows only (no interval); after a refused fit it waits a day of
+ * event time (about 288 rows of a five-minute file), as the trainer waits `retryAfterMissMs`.
+ */
+export function nabPipelineConfig(group: GroupConfig, cadence: NabCadence): HourglassConfig {
+  const base = compileConfig({});
+  const r = cadence.refit;
+  return {
+    ...base,
+    groups: [group],
+    ingest: { ...base.ingest, maxLiveSeries: 16 },
+    scorer: { ...base.scorer, bufferMaxWindows: cadence.bufferMaxWindows },
+    trainer: {
+      ...base.trainer,
+      maxWindows: r.maxWindows, minWindows: r.minWindows, holdoutFraction: r.holdoutFraction, maxContamination: r.maxContamination, lockTtlMs: r.lockTtlMs,
+      gateErrorTolerance: r.gate.errorTolerance, gateFalseAlarmBudget: r.gate.falseAlarmBudget, gateFirstModelFalseAlarmBudget: r.gate.firstModelFalseAlarmBudget,
+      refitAfterNewWindows: cadence.refitEveryWindows > 0 ? cadence.refitEveryWindows : Number.MAX_SAFE_INTEGER,
+      refitIntervalMs: Number.MAX_SAFE_INTEGER,
+      retryAfterMissMs: NAB_RETRY_AFTER_MISS_MS,
+    },
+  };
 }
 
 /** What one pipeline (one window length) did to a series. Arrays have one entry per input row. */
@@ -60,15 +88,11 @@ export async function runNabScale(
   let intervalMs = 0;
   const modelsDir = await mkdtemp(join(tmpdir(), 'hourglass-nab-'));
   const pipeline = new EmbeddedPipeline({
-    groups: [group], modelsDir, registry: createMetricsRegistry('hourglass-eval-nab'), log: hooks.log ?? createLogger({ level: 'silent' }),
+    config: nabPipelineConfig(group, cadence), modelsDir, registry: createMetricsRegistry('hourglass-eval-nab'), log: hooks.log ?? createLogger({ level: 'silent' }),
     onEvent: () => undefined,
     batchWindows: Number.MAX_SAFE_INTEGER, // flushes are driven below, on row counts
-    refitEveryWindows: cadence.refitEveryWindows,
-    refit: cadence.refit,
-    bufferMaxWindows: cadence.bufferMaxWindows,
     // The first fit may use the whole probationary period (NAB's rule), not only its first windows.
     warmupWindows: Math.max(cadence.refit.minWindows, probation),
-    maxLiveSeries: 16,
     onScored: (windows, scores, model) => {
       windows.forEach((w, i) => {
         const s = scores[i]!;
