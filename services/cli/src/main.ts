@@ -110,17 +110,10 @@ function buildProgram(): Command {
     .requiredOption('--profiles <file>', "NAB's config/profiles.json")
     .option('--out <dir>', 'results directory (<out>/<detector>/<category>/<detector>_<file>.csv)', 'nab-results')
     .option('--detector <name>', 'detector name (sub-directory and file prefix)', 'hourglass')
-    .option('-c, --config <file>', 'config file whose model group (window, episodes, model) is used; default: the tuned NAB group')
-    .option('--group <name>', 'which group of --config (default: the first)')
+    .option('-c, --config <file>', 'the config to evaluate, as `hourglass run` and the services read it (default: the built-in defaults, which is what ships)')
+    .option('--group <name>', 'which group of the config (default: the first)')
     .option('--jobs <n>', 'files run at once (default: the core count)', parsePositiveInt)
     .option('--only <text...>', 'only files whose key (<category>/<file>.csv) contains one of these')
-    .option('--batch-rows <n>', 'scoring flush every n rows after probation', parsePositiveInt)
-    .option('--refit-every <n>', 'refit after n new clean windows (0: first fit only)', parseNonNegativeInt)
-    .option('--buffer <n>', 'clean windows kept and read per fit', parsePositiveInt)
-    .option('--suppress <n>', 'repeat suppression: rows whose surprise a row must exceed to count again (0: off)', parseNonNegativeInt)
-    .option('--rise-ratio <x>', 'repeat suppression: how many times the recent maximum a row must reach (>= 1; 1: strictly higher)', parseRatioAtLeastOne)
-    .option('--window-steps <list>', 'window lengths W, comma-separated: one pipeline each, a row takes the largest surprise (default: 8,16; with --config: the group\'s W)', parseStepsList)
-    .option('--model-json <json>', 'override fields of the group model section (JSON object)')
     .option('--json', 'print one JSON object (the keys of eval nab-score --json) as the last stdout line')
     .action(async (opts: Parameters<typeof runEvalNab>[0] & { json?: boolean }) => {
       const result = await runEvalNab(opts, process.env, process.stderr);
@@ -307,10 +300,8 @@ function numberParser(what: string, accepts: (value: number) => boolean): (text:
 
 const parsePort = numberParser('a port number', (v) => Number.isInteger(v) && v >= 0 && v <= 65535);
 const parsePositiveInt = numberParser('a positive integer', (v) => Number.isInteger(v) && v >= 1);
-const parseNonNegativeInt = numberParser('a non-negative integer', (v) => Number.isInteger(v) && v >= 0);
 const parsePositive = numberParser('a positive number', (v) => v > 0);
 const parseNonNegative = numberParser('a number >= 0', (v) => v >= 0);
-const parseRatioAtLeastOne = numberParser('a number >= 1', (v) => v >= 1);
 const parseFiniteNumber = numberParser('a number', () => true);
 
 function parseDelimiter(text: string): string {
@@ -322,12 +313,6 @@ function parseDelimiter(text: string): string {
 function parseTimeZone(text: string): string {
   if (!isTimeZone(text)) throw new InvalidArgumentError(`'${text}' is not a time zone this runtime knows (an IANA name such as UTC or Europe/Berlin)`);
   return text;
-}
-
-function parseStepsList(text: string): number[] {
-  const steps = text.split(',').map((part) => Number(part.trim()));
-  if (steps.some((s) => !Number.isInteger(s) || s < 2)) throw new InvalidArgumentError(`'${text}' is not a comma-separated list of window lengths (integers >= 2)`);
-  return steps;
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -1,13 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNabResultFile } from '@hourglass/eval';
 import { initBackend } from '@hourglass/model';
 import { formatResultCsv, labelRows, parseNabTimestamp, resultPath, writeResultFile } from './nab-results';
-import { NAB_RUNNER_DEFAULTS, groupForSeries, probationRows, runNabSeries, surpriseToScore, type NabRunnerOptions } from './nab-runner';
-import { suppressRepeats } from './postprocess';
+import { compileConfig, type HourglassConfig } from '@hourglass/core';
+import { loadConfig } from '../config-file';
+import { evalNabRunnerOptions } from '../commands/eval-nab';
+import { nabFileConfig } from './nab-scale';
+import { nabGroup, probationRows, runNabSeries, surpriseToScore, type NabRunnerOptions } from './nab-runner';
 
 const dir = mkdtempSync(join(tmpdir(), 'hourglass-nab-eval-'));
 
@@ -39,18 +42,6 @@ test('result files: NAB layout, header, labels from windows, scores read back ex
   assert.throws(() => formatResultCsv(ts, ts, scores.map((s) => s * 2), labels), /not in \[0, 1\]/);
 });
 
-test('repeat suppression fires once per rise and looks only backwards', () => {
-  const s = [0, 2, 9, 9.5, 9.5, 9, 1, 0, 0, 8];
-  const strict = { suppressRows: 3, riseRatio: 1 };
-  assert.deepEqual(Array.from(suppressRepeats(s, strict)), [0, 2, 9, 9.5, 0, 0, 0, 0, 0, 8]);
-  assert.deepEqual(Array.from(suppressRepeats(s, { suppressRows: 0, riseRatio: 1 })), s);
-  // With a rise ratio, a row must clear the recent maximum by that factor: 9.5 is not 10 % above 9.
-  assert.deepEqual(Array.from(suppressRepeats(s, { suppressRows: 3, riseRatio: 1.1 })), [0, 2, 9, 0, 0, 0, 0, 0, 0, 8]);
-  // Changing the future never changes the past.
-  const other = [...s.slice(0, 5), 10, 10, 10, 10, 10];
-  assert.deepEqual(Array.from(suppressRepeats(other, strict)).slice(0, 5), Array.from(suppressRepeats(s, strict)).slice(0, 5));
-});
-
 test('no look-ahead: the score of row t does not change when rows after t change', { timeout: 60_000 }, async () => {
   await initBackend({});
   const n = 700;
@@ -58,26 +49,22 @@ test('no look-ahead: the score of row t does not change when rows after t change
   const ts = stamps(n);
   const base = Array.from({ length: n }, (_, i) => Math.sin((2 * Math.PI * i) / 24) + 0.05 * Math.sin(i * 1.7));
   const altered = base.map((v, i) => (i > cut ? v * 3 + (i % 7 === 0 ? 10 : 0) : v));
+  // A small, fast config; the refit cadence makes several refits after the cut, from the altered buffer.
   const options: NabRunnerOptions = {
-    ...NAB_RUNNER_DEFAULTS,
-    group: groupForSeries({ name: 'g', match: { glob: '*' }, window: { lengthSteps: 16 }, model: { layers: [8], latentSize: 2, epochs: 5, batchSize: 32 } }, 's'),
-    windowSteps: [8, 16],
-    batchRows: 16,
-    refitEveryWindows: 120, // several refits after the cut, from the altered buffer
-    bufferMaxWindows: 400,
-    refit: { ...NAB_RUNNER_DEFAULTS.refit, maxWindows: 400, minWindows: 50 },
-    postprocess: { suppressRows: 20, riseRatio: 1.1 },
+    config: compileConfig({
+      scorer: { batchMaxWindows: 32, bufferMaxWindows: 400 },
+      trainer: { minWindows: 50, maxWindows: 400, refitAfterNewWindows: 120, refitIntervalMs: 365 * 86_400_000, retryAfterMissMs: 0 },
+      groups: [{ name: 'g', match: { glob: '*' }, window: { lengthSteps: 16 }, model: { layers: [8], latentSize: 2, epochs: 5, batchSize: 32 } }],
+    }),
   };
   const a = await runNabSeries('s', ts, base, options);
   const b = await runNabSeries('s', ts, altered, options);
   assert.equal(a.probation, 105);
-  assert.deepEqual(a.scales.map((s) => s.windowSteps), [8, 16]);
-  for (const scale of a.scales) assert.ok(scale.modelChanges.length >= 2, `expected refits at W=${scale.windowSteps}, got ${JSON.stringify(scale.modelChanges)}`);
+  assert.ok(a.modelChanges.length >= 2, `expected refits, got ${JSON.stringify(a.modelChanges)}`);
   // The windower emits the window ending at row t when row t+1 arrives, so the last probation row is
   // scored by the first model (which never saw it); every earlier row has no model yet.
   assert.ok(a.surprise.slice(0, a.probation - 1).every((x) => x === 0), 'rows before the first model score 0');
   assert.ok(a.surprise.slice(a.probation + 1).some((x) => x > 0), 'rows after the first fit are scored');
-  for (let i = 0; i < a.surprise.length; i++) assert.equal(a.surprise[i], Math.max(a.scales[0]!.surprise[i]!, a.scales[1]!.surprise[i]!), `row ${i} takes the larger surprise`);
   assert.deepEqual(Array.from(b.surprise.slice(0, cut + 1)), Array.from(a.surprise.slice(0, cut + 1)));
   assert.deepEqual(Array.from(b.anomalyScore.slice(0, cut + 1)), Array.from(a.anomalyScore.slice(0, cut + 1)));
   assert.notDeepEqual(Array.from(b.surprise.slice(cut + 1)), Array.from(a.surprise.slice(cut + 1)), 'the altered future is scored differently');
@@ -100,15 +87,39 @@ test('the first model is fitted on the whole probationary period, not only its f
   // probation knows the new level; one fitted on the first 100 windows only would flag all of it.
   const values = Array.from({ length: n }, (_, i) => Math.sin((2 * Math.PI * i) / 24) + 0.05 * Math.sin(i * 1.7) + (i >= 200 ? 5 : 0));
   const options: NabRunnerOptions = {
-    ...NAB_RUNNER_DEFAULTS,
-    group: groupForSeries({ name: 'g', match: { glob: '*' }, window: { lengthSteps: 16 }, model: { layers: [8], latentSize: 2, epochs: 20, batchSize: 32 } }, 's'),
-    windowSteps: [16],
-    refitEveryWindows: 0,
-    postprocess: { suppressRows: 0, riseRatio: 1 },
+    config: compileConfig({
+      trainer: { refitIntervalMs: 365 * 86_400_000 }, // the first fit only
+      groups: [{ name: 'g', match: { glob: '*' }, window: { lengthSteps: 16 }, model: { layers: [8], latentSize: 2, epochs: 20, batchSize: 32 } }],
+    }),
   };
   const run = await runNabSeries('s', ts, values, options);
   assert.equal(run.probation, 300);
   const after = Array.from(run.surprise.slice(320, 600)).sort((a, b) => a - b);
   const median = after[after.length >> 1]!;
   assert.ok(median < 3, `windows at the level probation ended on should look normal; median surprise ${median.toFixed(2)} decades`);
+});
+
+test('eval nab runs the config hourglass run and the services read: the schema defaults without --config, the file with it', () => {
+  const env = { KAFKA_BROKERS: 'k:9092' };
+  const plain = evalNabRunnerOptions({ data: 'd', labels: 'l', profiles: 'p', out: 'o', detector: 'h' }, env);
+  assert.deepEqual(plain.config, loadConfig(undefined, env), 'what `hourglass run` and the services load with no --config');
+  assert.deepEqual(nabGroup(plain), compileConfig({}).groups[0], "the schema's default group");
+
+  const file = join(dir, 'custom.json');
+  writeFileSync(file, JSON.stringify({ trainer: { refitAfterNewWindows: 777 }, groups: [{ name: 'a', match: { glob: 'x*' } }, { name: 'b', match: { glob: '*' }, window: { lengthSteps: 24 } }] }));
+  const custom = evalNabRunnerOptions({ data: 'd', labels: 'l', profiles: 'p', out: 'o', detector: 'h', config: file, group: 'b' }, env);
+  assert.deepEqual(custom.config, loadConfig(file, env));
+  assert.equal(nabGroup(custom).window.lengthSteps, 24);
+  assert.throws(() => evalNabRunnerOptions({ data: 'd', labels: 'l', profiles: 'p', out: 'o', detector: 'h', config: file, group: 'nope' }, env), /no model group 'nope'/);
+});
+
+test("a file's config differs from the shipped one only where NAB's rules fix it: the probation is the warm-up", () => {
+  const config: HourglassConfig = compileConfig({});
+  const group = config.groups[0]!;
+  const file = nabFileConfig(config, group, 'machine_temp', 300);
+  assert.deepEqual(file.groups, [{ ...group, match: { series: ['machine_temp'] } }]);
+  assert.deepEqual({ ...file.scorer, warmupWindows: config.scorer.warmupWindows }, config.scorer);
+  assert.deepEqual({ ...file.trainer, minWindows: config.trainer.minWindows }, config.trainer);
+  assert.equal(file.trainer.minWindows, 300 - group.window.lengthSteps, 'the first fit happens at the end of probation');
+  for (const key of ['kafka', 'redis', 'ops', 'log', 'ingest'] as const) assert.deepEqual(file[key], config[key]);
 });

@@ -1,49 +1,24 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileConfig, type GroupConfig, type HourglassConfig } from '@hourglass/core';
+import type { GroupConfig, HourglassConfig } from '@hourglass/core';
 import { createLogger, createMetricsRegistry, type Logger } from '@hourglass/runtime';
-import type { RefitPolicy } from '@hourglass/trainer';
 import { EmbeddedPipeline } from '../embedded/pipeline';
 import { parseNabTimestamp } from './nab-results';
 
-/** How the trainer is driven over one file (the cadence a deployment would configure). */
-export interface NabCadence {
-  /** Rows between scoring flushes after the first fit (the scorer's micro-batch, in rows). */
-  readonly batchRows: number;
-  /** Refit after this many new clean windows (`trainer.refitAfterNewWindows`; 0: the first fit only). */
-  readonly refitEveryWindows: number;
-  /** Clean windows kept in the buffer (and read per fit). */
-  readonly bufferMaxWindows: number;
-  /** The trainer's policy; `minWindows` is what the first fit needs. */
-  readonly refit: RefitPolicy;
-}
-
-/** A day of event time: how long a group waits after a refused fit before NAB's runner tries again. */
-const NAB_RETRY_AFTER_MISS_MS = 86_400_000;
-
 /**
- * The embedded config of one file's pipeline: the schema's defaults with the group and the cadence
- * written into the `scorer` and `trainer` sections, which EmbeddedPipeline reads as the services do.
- * The runner refits on new clean windows only (no interval); after a refused fit it waits a day of
- * event time (about 288 rows of a five-minute file), as the trainer waits `retryAfterMissMs`.
+ * The config one file runs under: `config` as `hourglass run` reads it, with the group matching
+ * only this series, and the one thing NAB's rules fix: the probationary period is the warm-up. The
+ * scorer buffers all of it for the first fit (`scorer.warmupWindows`), and the first fit needs
+ * exactly its windows (`trainer.minWindows`): not sooner, and not later on a short file.
  */
-export function nabPipelineConfig(group: GroupConfig, cadence: NabCadence): HourglassConfig {
-  const base = compileConfig({});
-  const r = cadence.refit;
+export function nabFileConfig(config: HourglassConfig, group: GroupConfig, series: string, probation: number): HourglassConfig {
+  const probationWindows = Math.max(1, probation - group.window.lengthSteps);
   return {
-    ...base,
-    groups: [group],
-    ingest: { ...base.ingest, maxLiveSeries: 16 },
-    scorer: { ...base.scorer, bufferMaxWindows: cadence.bufferMaxWindows },
-    trainer: {
-      ...base.trainer,
-      maxWindows: r.maxWindows, minWindows: r.minWindows, holdoutFraction: r.holdoutFraction, maxContamination: r.maxContamination, lockTtlMs: r.lockTtlMs,
-      gateErrorTolerance: r.gate.errorTolerance, gateFalseAlarmBudget: r.gate.falseAlarmBudget, gateFirstModelFalseAlarmBudget: r.gate.firstModelFalseAlarmBudget,
-      refitAfterNewWindows: cadence.refitEveryWindows > 0 ? cadence.refitEveryWindows : Number.MAX_SAFE_INTEGER,
-      refitIntervalMs: Number.MAX_SAFE_INTEGER,
-      retryAfterMissMs: NAB_RETRY_AFTER_MISS_MS,
-    },
+    ...config,
+    groups: [{ ...group, match: { series: [series] } }],
+    scorer: { ...config.scorer, warmupWindows: Math.max(config.scorer.warmupWindows, probation) },
+    trainer: { ...config.trainer, minWindows: probationWindows },
   };
 }
 
@@ -67,32 +42,29 @@ export interface NabScaleRun {
 }
 
 /**
- * Runs one series online through one EmbeddedPipeline (the production windowing, scorer stage,
- * trainer stage and model registry): rows are offered one at a time in order; the first flush
- * happens at the end of the probationary period (so the first fit uses probation rows only, all of
- * them), later flushes every `batchRows` rows, and the pipeline refits from its own clean buffer as
- * the trainer would. A row's score is that of the window ending at it, computed by a model fitted
- * only on windows that ended before that row's batch: nothing after a row can change its score.
+ * Runs one series online through one EmbeddedPipeline, exactly as `hourglass run` would run the
+ * file under `config` (nabFileConfig): rows are offered one at a time in order; the first flush
+ * happens at the end of the probationary period, so the first fit uses all of it and nothing after
+ * it; after that the pipeline flushes every `scorer.batchMaxWindows` windows and refits on the
+ * trainer's schedule, on the file's event time. A row's score is that of the window ending at it,
+ * computed by a model fitted only on windows of earlier batches: nothing after a row can change it.
  */
 export async function runNabScale(
   series: string,
   timestamps: readonly string[],
   values: ArrayLike<number>,
-  group: GroupConfig,
-  cadence: NabCadence,
+  config: HourglassConfig,
   probation: number,
   hooks: { log?: Logger; onProgress?: (rows: number) => void } = {},
 ): Promise<NabScaleRun> {
   const n = timestamps.length;
+  const group = config.groups[0]!;
   const byEnd = new Map<number, { score: number; rawError: number; surprise: number; threshold: number; anomalous: boolean; version: string }>();
   let intervalMs = 0;
   const modelsDir = await mkdtemp(join(tmpdir(), 'hourglass-nab-'));
   const pipeline = new EmbeddedPipeline({
-    config: nabPipelineConfig(group, cadence), modelsDir, registry: createMetricsRegistry('hourglass-eval-nab'), log: hooks.log ?? createLogger({ level: 'silent' }),
+    config, modelsDir, registry: createMetricsRegistry('hourglass-eval-nab'), log: hooks.log ?? createLogger({ level: 'silent' }),
     onEvent: () => undefined,
-    batchWindows: Number.MAX_SAFE_INTEGER, // flushes are driven below, on row counts
-    // The first fit may use the whole probationary period (NAB's rule), not only its first windows.
-    warmupWindows: Math.max(cadence.refit.minWindows, probation),
     onScored: (windows, scores, model) => {
       windows.forEach((w, i) => {
         const s = scores[i]!;
@@ -111,10 +83,8 @@ export async function runNabScale(
       if (!Number.isFinite(t) || !Number.isFinite(v)) pipeline.reject('unparsable');
       else await pipeline.offer({ series, timestampMs: t, channels: ['value'], values: [v] }, t);
       const done = i + 1;
-      if (done === probation || (done > probation && (done - probation) % cadence.batchRows === 0)) {
-        await pipeline.flush();
-        hooks.onProgress?.(done);
-      }
+      if (done === probation) await pipeline.flush();
+      if (done % 256 === 0) hooks.onProgress?.(done);
     }
     await pipeline.finish();
     hooks.onProgress?.(n);
