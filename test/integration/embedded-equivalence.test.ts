@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { Windower, compileConfig, generateDemoStream, parsePoint, type AnomalyEvent, type Window } from '@hourglass/core';
-import { ensureTopics, createKafka } from '@hourglass/kafka';
+import { consumerGroupLag, ensureTopics, createKafka } from '@hourglass/kafka';
 import { fitModel } from '@hourglass/model';
 import { ModelRegistry, createRedis, redisKeys } from '@hourglass/redis';
 import { createLogger } from '@hourglass/runtime';
 import { startIngest } from '@hourglass/ingest';
 import { startScorerService } from '@hourglass/scorer';
+import { startTrainerService } from '@hourglass/trainer';
 import { EmbeddedPipeline } from '@hourglass/cli/dist/embedded/pipeline';
 import { DiskModelStore } from '@hourglass/cli/dist/embedded/disk-model-store';
 import { eventually, integrationInfrastructure, uniqueName, deleteKeys } from '../support/fixtures';
@@ -103,3 +104,79 @@ test('embedded mode and Kafka + Redis give the same episodes for the same input'
   }, 90_000, 500);
   assert.deepEqual(summary(collected.events.filter((e) => Date.parse(e.windowEnd as string) <= lastEnd)), expected);
 });
+
+/**
+ * The `trainer` section drives both paths: with a refit after every 300 new clean windows (a
+ * non-default policy), embedded mode (refitDue on event time, once per micro-batch) and the trainer
+ * service (refitDue on the wall clock, from Redis) both fit a first model from the clean buffer and
+ * then refit it more than once over the same four days of points. With the refit switched off (the
+ * test above) both keep the one installed model. The exact number of refits may differ by one: the
+ * service's buffer keeps growing while a fit runs, the embedded one does not.
+ */
+test('a non-default refit policy changes embedded mode and the trainer service the same way', async (t) => {
+  const infra = await integrationInfrastructure(t);
+  if (!infra) return;
+  const id = uniqueName('equiv-refit');
+  const config = compileConfig({
+    kafka: { brokers: [...infra.kafkaBrokers], clientId: id },
+    redis: { url: infra.redisUrl, keyPrefix: `${id}:` },
+    log: { level: 'silent' },
+    ingest: { groupId: `${id}-ingest`, topics: [`${id}.points`], windowsTopic: `${id}.windows`, deadLetterTopic: `${id}.dlq`, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 },
+    scorer: { groupId: `${id}-scorer`, windowsTopic: `${id}.windows`, anomaliesTopic: `${id}.anomalies`, batchMaxWindows: 128, batchMaxWaitMs: 20, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, modelPollIntervalMs: 500 },
+    trainer: { minWindows: 200, refitAfterNewWindows: 300, refitIntervalMs: 365 * 86_400_000, retryAfterMissMs: 0, checkIntervalMs: 200, gateFirstModelFalseAlarmBudget: 1, gateFalseAlarmBudget: 1, gateErrorTolerance: 100 },
+    groups: [{
+      name: 'web', match: { series: ['web.latency_ms'] }, window: { lengthSteps: 32, intervalMs: 300_000 },
+      episodes: { openAfterWindows: 3, closeAfterWindows: 3, ongoingIntervalMs: 3_600_000 },
+      model: { epochs: 5, batchSize: 128, seed: 11 },
+    }],
+  });
+  const points = generateDemoStream({ days: 4 }).points.filter((p) => p.series === 'web.latency_ms');
+  const messages = points.map((p) => JSON.stringify(p));
+
+  const embedded = new EmbeddedPipeline({ config, modelsDir: mkdtempSync(join(tmpdir(), 'equiv-refit-')), registry: new Registry(), log, onEvent: () => undefined });
+  await embedded.start();
+  for (const text of messages) {
+    const parsed = parsePoint(Buffer.from(text), null, config.ingest.parse);
+    if (parsed.ok) await embedded.offer(parsed.point);
+  }
+  await embedded.finish();
+  const embeddedPromotions = embedded.stats.fits.filter((f) => f.outcome.status === 'promoted').length;
+
+  const kafka = createKafka(config.kafka);
+  await ensureTopics(kafka, [`${id}.points`, `${id}.windows`, `${id}.dlq`, `${id}.anomalies`].map((topic) => ({ topic, numPartitions: 2 })));
+  const redis = createRedis(config.redis.url);
+  const registry = new ModelRegistry(redis, redisKeys(config.redis.keyPrefix));
+  const scorer = await startScorerService(config, log, { requireNative: false });
+  const trainer = await startTrainerService(config, log, { requireNative: false });
+  const ingest = await startIngest({ config, log });
+  t.after(async () => {
+    await ingest.stop();
+    await scorer.stop();
+    await trainer.stop();
+    await deleteKeys(redis, config.redis.keyPrefix);
+    redis.disconnect();
+  });
+  // Paced in four parts, so the trainer sees the buffer grow as it would live.
+  const producer = kafka.producer();
+  await producer.connect();
+  const part = Math.ceil(points.length / 4);
+  for (let k = 0; k < 4; k++) {
+    await producer.send({ topic: `${id}.points`, acks: -1, messages: points.slice(k * part, (k + 1) * part).map((p, i) => ({ key: p.series, value: messages[k * part + i]! })) });
+    await eventually(`part ${k + 1} to be scored`, async () => {
+      const lag = await consumerGroupLag(kafka, config.scorer.groupId, config.scorer.windowsTopic);
+      return lag.size > 0 && [...lag.values()].every((l) => l === 0) ? true : undefined;
+    }, 90_000, 300);
+    await sleep(1500); // a check loop or two of the trainer
+  }
+  await producer.disconnect();
+  const servicePromotions = await eventually('the trainer to refit after the first model', async () => {
+    const versions = await registry.list('web');
+    return versions.length >= 2 ? versions.length : undefined;
+  }, 60_000, 500);
+
+  assert.ok(embeddedPromotions >= 2, `embedded mode refits after its first model (promoted ${embeddedPromotions}): ${JSON.stringify(embedded.stats.fits)}`);
+  assert.ok(servicePromotions >= 2, `the trainer service refits after its first model (versions ${servicePromotions})`);
+  assert.ok(Math.abs(embeddedPromotions - servicePromotions) <= 1, `the same policy gives the same number of fits, give or take one: embedded ${embeddedPromotions}, service ${servicePromotions}`);
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
