@@ -26,3 +26,11 @@ test('when the current model already raises many false alarms (drift), a candida
   const drifted = { meanError: 9, falseAlarmRate: 0.4 };
   assert.equal(judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.02 }, drifted).promote, true);
 });
+
+test('every verdict carries a code beside its sentence, so nothing has to parse the sentence', () => {
+  const current = { meanError: 1, falseAlarmRate: 0.01 };
+  assert.equal(judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.01 }, null).code, 'first_model');
+  assert.equal(judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.5 }, null).code, 'false_alarms');
+  assert.equal(judge(GATE_DEFAULTS, { meanError: 2, falseAlarmRate: 0.01 }, current).code, 'worse_error');
+  assert.equal(judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.01 }, current).code, 'gate_passed');
+});

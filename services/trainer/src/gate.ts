@@ -22,18 +22,28 @@ export interface GatePolicy {
   readonly firstModelFalseAlarmBudget: number;
 }
 
-/** Decides promotion; the reason is written for an operator reading the decision log. */
-export function judge(policy: GatePolicy, candidate: HoldoutMetrics, current: HoldoutMetrics | null): { promote: boolean; reason: string } {
+/** Why the gate decided as it did: a metric label and a code for programs, beside the operator's sentence. */
+export type GateCode = 'first_model' | 'gate_passed' | 'false_alarms' | 'worse_error';
+
+export interface GateVerdict {
+  readonly promote: boolean;
+  readonly code: GateCode;
+  /** Written for an operator reading the decision log; never parsed. */
+  readonly reason: string;
+}
+
+/** Decides promotion. */
+export function judge(policy: GatePolicy, candidate: HoldoutMetrics, current: HoldoutMetrics | null): GateVerdict {
   const farLimit = current === null ? policy.firstModelFalseAlarmBudget : Math.max(current.falseAlarmRate, policy.falseAlarmBudget);
   if (candidate.falseAlarmRate > farLimit) {
-    return { promote: false, reason: `false-alarm rate ${pct(candidate.falseAlarmRate)} on held-out clean windows exceeds ${pct(farLimit)}` };
+    return { promote: false, code: 'false_alarms', reason: `false-alarm rate ${pct(candidate.falseAlarmRate)} on held-out clean windows exceeds ${pct(farLimit)}` };
   }
-  if (current === null) return { promote: true, reason: 'first model of the group' };
+  if (current === null) return { promote: true, code: 'first_model', reason: 'first model of the group' };
   const errorLimit = current.meanError * (1 + policy.errorTolerance);
   if (candidate.meanError > errorLimit) {
-    return { promote: false, reason: `held-out error ${fmt(candidate.meanError)} is worse than the current model's ${fmt(current.meanError)} (+${pct(policy.errorTolerance)} allowed)` };
+    return { promote: false, code: 'worse_error', reason: `held-out error ${fmt(candidate.meanError)} is worse than the current model's ${fmt(current.meanError)} (+${pct(policy.errorTolerance)} allowed)` };
   }
-  return { promote: true, reason: `held-out error ${fmt(candidate.meanError)} vs ${fmt(current.meanError)}, false alarms ${pct(candidate.falseAlarmRate)} vs ${pct(current.falseAlarmRate)}` };
+  return { promote: true, code: 'gate_passed', reason: `held-out error ${fmt(candidate.meanError)} vs ${fmt(current.meanError)}, false alarms ${pct(candidate.falseAlarmRate)} vs ${pct(current.falseAlarmRate)}` };
 }
 
 function pct(x: number): string {

@@ -2,7 +2,7 @@ import { describeError, type ModelConfigInput, type Window } from '@hourglass/co
 import { fitModel, loadModel, type AnomalyModel } from '@hourglass/model';
 import type { Logger } from '@hourglass/runtime';
 import { describeLeftOut, selectChannelSet } from './channel-sets';
-import { judge, type GatePolicy, type HoldoutMetrics } from './gate';
+import { judge, type GateCode, type GatePolicy, type HoldoutMetrics } from './gate';
 import type { CleanWindowSource, ModelStore, TrainLocks } from './ports';
 import type { TrainerMetrics } from './trainer-metrics';
 
@@ -92,7 +92,7 @@ export class TrainerStage {
       if (current) {
         const contamination = flaggedShare(current, windows);
         if (contamination > policy.maxContamination) {
-          return await this.reject(group, `buffer looks contaminated: the current model flags ${(100 * contamination).toFixed(1)}% of it (limit ${(100 * policy.maxContamination).toFixed(1)}%)`, null, null);
+          return await this.reject(group, 'contaminated', `buffer looks contaminated: the current model flags ${(100 * contamination).toFixed(1)}% of it (limit ${(100 * policy.maxContamination).toFixed(1)}%)`, null, null);
         }
       }
       const config = { ...(modelConfig as object), robust: { enabled: true, ...((modelConfig as { robust?: object }).robust ?? {}) } } as ModelConfigInput;
@@ -113,14 +113,14 @@ export class TrainerStage {
       const candidateMetrics = holdoutMetrics(candidate, holdout);
       const currentMetrics = current ? holdoutMetrics(current, holdout) : null;
       const verdict = judge(policy.gate, candidateMetrics, currentMetrics);
-      if (!verdict.promote) return await this.reject(group, verdict.reason, candidateMetrics, currentMetrics);
+      if (!verdict.promote) return await this.reject(group, verdict.code, verdict.reason, candidateMetrics, currentMetrics);
 
       const artifact = candidate.toArtifact();
       const leftOut = selection.leftOut.length > 0 ? { channels: selection.channels, leftOut: selection.leftOut } : {};
       const { version } = await store.putVersion(group, artifact, { ...extraReport, ...leftOut, training: report, gate: { candidate: candidateMetrics, current: currentMetrics }, reason: verdict.reason });
       await store.setCurrent(group, version);
       await store.recordDecision({ group, at: new Date(this.now()).toISOString(), outcome: 'promoted', promoted: true, reason: verdict.reason, candidate: { ...candidateMetrics }, current: currentMetrics ? { ...currentMetrics } : null, version });
-      metrics.fits.inc({ group, outcome: 'promoted', reason: 'gate_passed' });
+      metrics.fits.inc({ group, outcome: 'promoted', reason: verdict.code });
       metrics.lastSuccess.set({ group }, this.now() / 1000);
       metrics.duration.observe({ group }, (Date.now() - started) / 1000);
       metrics.threshold.set({ group }, candidate.threshold.score);
@@ -140,8 +140,7 @@ export class TrainerStage {
     }
   }
 
-  private async reject(group: string, reason: string, candidate: HoldoutMetrics | null, current: HoldoutMetrics | null): Promise<RefitOutcome> {
-    const code = reason.startsWith('buffer looks contaminated') ? 'contaminated' : reason.startsWith('false-alarm') ? 'false_alarms' : 'worse_error';
+  private async reject(group: string, code: 'contaminated' | GateCode, reason: string, candidate: HoldoutMetrics | null, current: HoldoutMetrics | null): Promise<RefitOutcome> {
     this.options.metrics.fits.inc({ group, outcome: 'rejected', reason: code });
     await this.options.store.recordDecision({
       group, at: new Date(this.now()).toISOString(), outcome: 'rejected', promoted: false, reason,
