@@ -2,14 +2,13 @@ import { HourglassError, type ModelConfig, type PotState, fitPot, potQuantile, q
 
 /**
  * The decision threshold of a model, on raw errors (a window is anomalous when its raw error is
- * strictly above `value`). For `spot`, `pot` and `peaks` let a scorer continue the fit with core's Spot.
+ * strictly above `value`). A threshold is fixed for the life of a model version: refits move it,
+ * scorers never do, so every scorer and every replay judges a window alike.
  */
 export interface ThresholdState {
   readonly method: ModelConfig['threshold']['method'];
   readonly value: number;
   readonly pot?: PotState;
-  /** Excesses over the initial POT threshold (spot only), to resume streaming updates. */
-  readonly peaks?: readonly number[];
 }
 
 /** Chooses the threshold from validation errors, as the config's threshold section says. */
@@ -20,11 +19,9 @@ export function chooseThreshold(config: ModelConfig['threshold'], errors: readon
       return { method: 'fixed', value: config.value };
     case 'quantile':
       return { method: 'quantile', value: quantileThreshold(errors, config.quantile) };
-    case 'pot':
-    case 'spot': {
+    case 'pot': {
       const pot = fitPot(errors, config.risk, config.initialQuantile);
-      const peaks = config.method === 'spot' ? errors.filter((e) => e > pot.initialThreshold).map((e) => e - pot.initialThreshold) : undefined;
-      return { method: config.method, value: pot.threshold, pot, ...(peaks ? { peaks } : {}) };
+      return { method: 'pot', value: pot.threshold, pot };
     }
   }
 }
@@ -32,9 +29,9 @@ export function chooseThreshold(config: ModelConfig['threshold'], errors: readon
 /** Problems with a deserialised threshold, empty when usable. */
 export function validateThreshold(t: ThresholdState): string[] {
   const issues: string[] = [];
-  if (!['fixed', 'quantile', 'pot', 'spot'].includes(t.method)) issues.push(`unknown threshold method ${String(t.method)}`);
+  if (!['fixed', 'quantile', 'pot'].includes(t.method)) issues.push(`unknown threshold method ${String(t.method)}`);
   if (typeof t.value !== 'number' || !Number.isFinite(t.value)) issues.push('threshold value must be a finite number');
-  if ((t.method === 'pot' || t.method === 'spot') && t.pot === undefined) issues.push(`threshold method ${t.method} needs its POT state`);
+  if (t.method === 'pot' && t.pot === undefined) issues.push('threshold method pot needs its POT state');
   if (t.pot !== undefined) {
     const p = t.pot;
     const numbers = [p.initialThreshold, p.gpd?.shape, p.gpd?.scale, p.count, p.peakCount, p.risk, p.threshold];
@@ -43,6 +40,5 @@ export function validateThreshold(t: ThresholdState): string[] {
       issues.push('threshold POT state is inconsistent with its threshold');
     } else if (t.value !== p.threshold) issues.push('threshold value is inconsistent with its POT state');
   }
-  if (t.peaks !== undefined && (!Array.isArray(t.peaks) || t.peaks.some((v) => typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)))) issues.push('threshold peaks must be positive finite numbers');
   return issues;
 }

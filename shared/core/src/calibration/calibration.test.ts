@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { calibratedScore, exceedanceProbability, fitCalibration, severityFromExceedance, validateCalibration } from './calibrator';
 import { fitGpd, gpdSurvival } from './gpd';
-import { Spot, fitPot, potQuantile, quantileThreshold } from './threshold';
+import { fitPot, potQuantile, quantileThreshold } from './threshold';
 import { rocAuc } from './auc';
 
 /** Seeded uniform PRNG (mulberry32) so sample-based assertions are reproducible. */
@@ -62,17 +62,8 @@ test('the quantile threshold is the empirical quantile', () => {
   assert.equal(quantileThreshold([...values, NaN, Infinity], 0.5), 50);
 });
 
-test('SPOT learns normal peaks, raises and does not learn alarms', () => {
-  const spot = Spot.fit(exponential(5000, 11), 1e-3, 0.98);
-  const before = spot.current.threshold;
-  assert.equal(spot.update(before * 10), true);
-  assert.equal(spot.current.threshold, before, 'an alarm must not move the threshold');
-  const stream = exponential(5000, 12);
-  const alarms = stream.filter((x) => spot.update(x)).length;
-  assert.ok(alarms < 30, `about q·n = 5 alarms expected on normal data, got ${alarms}`);
-  assert.ok(spot.current.count > 9000 && spot.current.peakCount > 150);
-  assert.ok(Math.abs(spot.current.threshold - -Math.log(1e-3)) / -Math.log(1e-3) < 0.15, `z ${spot.current.threshold}`);
-  assert.ok(potQuantile(1, { shape: 0, scale: 1 }, 0.5, 10, 2) === 1, 'a risk beyond the peaks returns t');
+test('a risk beyond the peaks returns t', () => {
+  assert.ok(potQuantile(1, { shape: 0, scale: 1 }, 0.5, 10, 2) === 1);
 });
 
 const finiteErrors = fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 10, maxLength: 300 });

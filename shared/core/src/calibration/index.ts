@@ -1,6 +1,6 @@
 export { type GpdFit, MIN_EXCESSES, fitGpd, fitGpdMoments, gpdLogLikelihood, gpdSurvival } from './gpd';
 export { quantileSorted, sortedFinite } from './quantile';
-export { type PotState, type ThresholdMethod, Spot, fitGpdOrExponential, fitPot, potQuantile, quantileThreshold } from './threshold';
+export { type PotState, type ThresholdMethod, fitGpdOrExponential, fitPot, potQuantile, quantileThreshold } from './threshold';
 export {
   type CalibrationState,
   MAX_KNOTS,

@@ -2,13 +2,13 @@ import { type GpdFit, MIN_EXCESSES, fitGpd } from './gpd';
 import { quantileSorted, sortedFinite } from './quantile';
 
 /**
- * Thresholds on raw errors: a fixed value, an empirical quantile, and peaks-over-threshold (POT) and
+ * Thresholds on raw errors: a fixed value, an empirical quantile, and peaks-over-threshold (POT)
  * its streaming form SPOT from Siffer, Fouque, Termier and Largouët, "Anomaly Detection in Streams
  * with Extreme Value Theory", KDD 2017. A value strictly above the threshold is an anomaly.
  */
 
-/** How a threshold was chosen; `spot` starts as `pot` and is updated by {@link Spot}. */
-export type ThresholdMethod = 'fixed' | 'quantile' | 'pot' | 'spot';
+/** How a threshold was chosen. */
+export type ThresholdMethod = 'fixed' | 'quantile' | 'pot';
 
 /** A POT fit: initial threshold t, its excesses' GPD, and the sample counts that define the risk. */
 export interface PotState {
@@ -51,51 +51,6 @@ export function fitPot(errors: Iterable<number>, risk: number, initialQuantile =
   const gpd = fitGpdOrExponential(excesses);
   const threshold = potQuantile(t, gpd, risk, sorted.length, Math.max(1, excesses.length));
   return { initialThreshold: t, gpd, count: sorted.length, peakCount: excesses.length, risk, threshold };
-}
-
-/**
- * SPOT: POT kept up to date on a stream. A value above z_q is an alarm and is not learnt (so
- * anomalies do not inflate the tail); a value between t and z_q is a new peak and the GPD is refit;
- * every normal value counts towards n.
- */
-export class Spot {
-  private readonly peaks: number[];
-  private state: PotState;
-
-  /** Starts from a POT fit on calibration errors (`fitPot`); `peaks` are its excesses over t. */
-  constructor(initial: PotState, peaks: readonly number[]) {
-    this.state = initial;
-    this.peaks = [...peaks];
-  }
-
-  /** Builds SPOT directly from calibration errors. */
-  static fit(errors: Iterable<number>, risk: number, initialQuantile = 0.98): Spot {
-    const sorted = sortedFinite(errors);
-    const pot = fitPot(sorted, risk, initialQuantile);
-    return new Spot(pot, sorted.filter((x) => x > pot.initialThreshold).map((x) => x - pot.initialThreshold));
-  }
-
-  /** The current state (threshold z_q and the fit behind it). */
-  get current(): PotState {
-    return this.state;
-  }
-
-  /** Processes one value; returns whether it is an alarm against the threshold before the update. */
-  update(x: number): boolean {
-    if (!Number.isFinite(x)) return true;
-    const s = this.state;
-    if (x > s.threshold) return true;
-    const count = s.count + 1;
-    if (x > s.initialThreshold) {
-      this.peaks.push(x - s.initialThreshold);
-      const gpd = fitGpdOrExponential(this.peaks);
-      const threshold = potQuantile(s.initialThreshold, gpd, s.risk, count, this.peaks.length);
-      this.state = { ...s, gpd, count, peakCount: this.peaks.length, threshold };
-    } else {
-      this.state = { ...s, count, threshold: potQuantile(s.initialThreshold, s.gpd, s.risk, count, Math.max(1, this.peaks.length)) };
-    }
-    return false;
-  }
 }
 
 /** A GPD fit, or an exponential tail with the excesses' mean when there are too few of them. */

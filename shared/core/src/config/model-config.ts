@@ -103,13 +103,13 @@ export const modelConfigSchema = z
     /** How a window is declared anomalous. */
     threshold: z
       .object({
-        /** `fixed` raw error, `quantile` of validation errors, `pot` (Siffer et al. 2017) or `spot` (POT that keeps updating). Default pot. */
-        method: z.enum(['fixed', 'quantile', 'pot', 'spot']).default('pot'),
+        /** `fixed` raw error, `quantile` of validation errors, or `pot` (Siffer et al. 2017), fixed for the life of a model version. Default pot. */
+        method: z.enum(['fixed', 'quantile', 'pot']).default('pot'),
         /** The raw-error threshold of the `fixed` method (required by it). */
         value: z.number().finite().optional(),
         /** Quantile of validation errors for the `quantile` method. Default 0.99. */
         quantile: probability.default(0.99),
-        /** Risk q of pot/spot: the probability of a normal window exceeding the threshold. Default 0.001. */
+        /** Risk q of pot: the probability of a normal window exceeding the threshold. Default 0.001. */
         risk: probability.default(0.001),
         /** Quantile of the initial POT threshold t whose excesses are fitted. Default 0.98. */
         initialQuantile: z.number().min(0.5).max(0.999).default(0.98),
