@@ -1,5 +1,5 @@
-import type { Window } from '@hourglass/core';
-import type { AnomalyModel } from '@hourglass/model';
+import type { Explanation, Window } from '@hourglass/core';
+import type { AnomalyModel, ScoreBatch } from '@hourglass/model';
 import type { ScoringModel, WindowScore } from './ports';
 
 /** Wraps a fitted AnomalyModel as the scorer's ScoringModel for one group and version. */
@@ -13,21 +13,68 @@ export function toScoringModel(model: AnomalyModel, group: string, version: stri
     steps: shape.steps,
     accepts: (w: Window) => w.values.length === shape.steps * shape.channels.length && w.channels.join('\u0000') === channels,
     score(windows: readonly Window[]): WindowScore[] {
-      return model.score(windows).map((s, i) => {
-        const w = windows[i]!;
-        return {
-          rawError: s.rawError,
-          score: s.score,
-          severity: s.severity,
-          surprise: s.surprise,
-          anomalous: s.isAnomaly,
-          explanation: {
-            topSteps: s.explanation.steps.map((x) => ({ step: x.step, ts: w.startMs + x.step * w.intervalMs, share: x.share })),
-            topChannels: s.explanation.channels.map((x) => ({ channel: x.channel, share: x.share })),
-          },
-        };
-      });
+      const batch = new LazyExplanations(model.scoreBatch(windows), windows);
+      const out: WindowScore[] = new Array(windows.length);
+      for (let i = 0; i < windows.length; i += 1) out[i] = new LeanWindowScore(batch, i);
+      return out;
     },
     dispose: () => model.dispose(),
   };
+}
+
+/**
+ * A window's verdict read from its batch's columns; the explanation is computed when first read
+ * (a prototype getter: no closure per window), so windows that emit no event never pay for one.
+ */
+class LeanWindowScore implements WindowScore {
+  readonly rawError: number;
+  readonly score: number;
+  readonly severity: number;
+  readonly surprise: number;
+  readonly anomalous: boolean;
+
+  constructor(private readonly batch: LazyExplanations, private readonly index: number) {
+    const s = batch.scores;
+    this.rawError = s.rawError[index] as number;
+    this.score = s.score[index] as number;
+    this.severity = s.severity[index] as number;
+    this.surprise = s.surprise[index] as number;
+    this.anomalous = s.anomalous[index] === 1;
+  }
+
+  get explanation(): Explanation {
+    return this.batch.get(this.index);
+  }
+}
+
+/**
+ * Explanations of one batch, computed in as few network passes as possible. The first read
+ * explains every anomalous window of the batch at once (open and ongoing events come from those;
+ * ongoing updates are rate-limited, so some go unused, but one pass over a few rows costs about as
+ * much as one row), and later reads of other windows (an episode's closing window is normal) one each.
+ */
+class LazyExplanations {
+  private readonly done = new Map<number, Explanation>();
+  private first = true;
+
+  constructor(readonly scores: ScoreBatch, private readonly windows: readonly Window[]) {}
+
+  get(index: number): Explanation {
+    const known = this.done.get(index);
+    if (known) return known;
+    const rows = [index];
+    if (this.first) {
+      for (let i = 0; i < this.scores.n; i += 1) if (this.scores.anomalous[i] === 1 && i !== index) rows.push(i);
+      this.first = false;
+    }
+    this.scores.explain(rows).forEach((e, k) => {
+      const i = rows[k] as number;
+      const w = this.windows[i] as Window;
+      this.done.set(i, {
+        topSteps: e.steps.map((x) => ({ step: x.step, ts: w.startMs + x.step * w.intervalMs, share: x.share })),
+        topChannels: e.channels.map((x) => ({ channel: x.channel, share: x.share })),
+      });
+    });
+    return this.done.get(index) as Explanation;
+  }
 }

@@ -10,6 +10,10 @@ export interface WindowScore {
   /** log10(1/p) of the calibrated exceedance probability p, in decades; unlike `score`, it does not saturate. */
   readonly surprise: number;
   readonly anomalous: boolean;
+  /**
+   * The steps and channels that carry the error. The real model computes it when first read (lean
+   * scoring), so read it only for windows that need one: those that emit an event.
+   */
   readonly explanation: Explanation;
 }
 

@@ -4,7 +4,7 @@ import {
   type AnomalyEvent, type EpisodePolicy, type ScoredWindow, type SeriesEpisodeState, type Window,
 } from '@hourglass/core';
 import type { Logger } from '@hourglass/runtime';
-import type { CleanWindowSink, EpisodeStateStore, EventSink, ModelProvider, ScoringModel } from './ports';
+import type { CleanWindowSink, EpisodeStateStore, EventSink, ModelProvider, ScoringModel, WindowScore } from './ports';
 import type { ScorerMetrics } from './scorer-metrics';
 import type { SeriesScoreGauges } from './series-gauges';
 
@@ -69,6 +69,7 @@ export class ScorerStage {
     metrics.batchSize.observe(windows.length);
     const byGroup = groupBy(windows, (w) => w.group);
     const events: AnomalyEvent[] = [];
+    const ingestedAtMs: number[] = [];
     const clean = new Map<string, Window[]>();
     const staged = new Map<string, StagedGroup>();
     let coldWindows = 0;
@@ -95,13 +96,14 @@ export class ScorerStage {
       }
       const scored = this.scoreGroup(model, scorable);
       events.push(...scored.events);
+      ingestedAtMs.push(...scored.ingestedAtMs);
       clean.set(group, scored.normal);
       staged.set(group, scored);
     }
 
     if (events.length > 0) {
       await this.options.events.publish(events); // throws on failure: nothing below happens, nothing staged is kept
-      this.recordEventLatency(events, windows);
+      this.recordEventLatency(events, ingestedAtMs);
     }
     for (const [group, scored] of staged) this.apply(group, scored);
     const { appended, dropped } = await this.appendClean(clean);
@@ -109,7 +111,12 @@ export class ScorerStage {
     return { scored: windows.length - coldWindows, events, cleanAppended: appended, cleanDropped: dropped, coldStartGroups: this.coldStartGroups() };
   }
 
-  /** Scores one group's windows and stages what they change; nothing here outlives a failed publish. */
+  /**
+   * Scores one group's windows and stages what they change; nothing here outlives a failed publish.
+   * Per window it does only what the verdict needs: metrics are summed per batch, and the
+   * explanation (computed on first read by the real model) and the event id are taken only for
+   * windows that emit an event.
+   */
   private scoreGroup(model: ScoringModel, windows: readonly Window[]): StagedGroup {
     const { metrics, seriesGauges } = this.options;
     const group = model.group;
@@ -120,25 +127,36 @@ export class ScorerStage {
     timer();
     metrics.windows.inc({ group }, ordered.length);
     const events: AnomalyEvent[] = [];
+    const ingestedAtMs: number[] = [];
     const normal: Window[] = [];
     const states = new Map<string, SeriesEpisodeState>();
-    ordered.forEach((window, i) => {
-      const s = scores[i]!;
-      metrics.scores.observe({ group }, s.score);
-      seriesGauges.observe(window.series, group, s.score);
-      if (s.anomalous) metrics.anomalies.inc({ group, band: String(severityBand(s.severity)) });
+    const anomaliesByBand = [0, 0, 0, 0];
+    const scoreHistogram = metrics.scores.labels({ group });
+    for (let i = 0; i < ordered.length; i += 1) {
+      const window = ordered[i] as Window;
+      const s = scores[i] as WindowScore;
+      scoreHistogram.observe(s.score);
+      // Only a series' newest score is kept by the gauges: the last of its run in this sorted batch.
+      if ((ordered[i + 1] as Window | undefined)?.series !== window.series) seriesGauges.observe(window.series, group, s.score);
+      if (s.anomalous) anomaliesByBand[severityBand(s.severity)] = (anomaliesByBand[severityBand(s.severity)] ?? 0) + 1;
       const before = states.get(window.series) ?? this.states.get(stateKey(group, window.series)) ?? INITIAL_SERIES_STATE;
       const scored: ScoredWindow = {
         series: window.series, group, modelVersion: model.version, startMs: window.startMs, endMs: window.endMs,
-        score: s.score, threshold: model.threshold, severity: s.severity, anomalous: s.anomalous, explanation: s.explanation,
+        score: s.score, threshold: model.threshold, severity: s.severity, anomalous: s.anomalous, explanation: NOT_EXPLAINED,
       };
       const { state, event } = stepEpisode(policy, before, scored);
       states.set(window.series, state);
-      if (event) events.push(toAnomalyEvent(event.id, event.episodeId, event.state, scored, this.now()));
+      if (event) {
+        events.push(toAnomalyEvent(event.id, event.episodeId, event.state, scored, s.explanation, this.now()));
+        ingestedAtMs.push(window.ingestedAtMs);
+      }
       // Anomalous windows, and every window while an episode is open, stay out of the buffer.
       if (!s.anomalous && !inEpisode(state) && !inEpisode(before) && this.sampled(window)) normal.push(window);
+    }
+    anomaliesByBand.forEach((count, band) => {
+      if (count > 0) metrics.anomalies.inc({ group, band: String(band) }, count);
     });
-    return { events, normal, states };
+    return { events, ingestedAtMs, normal, states };
   }
 
   /** Makes a group's staged states current and counts its episode events: only after they were published. */
@@ -224,32 +242,36 @@ export class ScorerStage {
     return digest.readUInt32BE(0) / 0xffffffff < rate;
   }
 
-  private recordEventLatency(events: readonly AnomalyEvent[], windows: readonly Window[]): void {
+  /** Event latency by both clocks; `ingestedAtMs[i]` is when ingest received event i's newest point. */
+  private recordEventLatency(events: readonly AnomalyEvent[], ingestedAtMs: readonly number[]): void {
     const now = this.now();
-    const ingestedAt = new Map(windows.map((w) => [`${w.series}\u0000${w.endMs}`, w.ingestedAtMs]));
-    for (const event of events) {
+    events.forEach((event, i) => {
       const endMs = Date.parse(event.windowEnd);
       this.options.metrics.eventLatency.observe({ from: 'event_time' }, Math.max(0, (now - endMs) / 1000));
-      const ingested = ingestedAt.get(`${event.series}\u0000${endMs}`);
-      if (ingested !== undefined) this.options.metrics.eventLatency.observe({ from: 'ingest_time' }, Math.max(0, (now - ingested) / 1000));
-    }
+      this.options.metrics.eventLatency.observe({ from: 'ingest_time' }, Math.max(0, (now - (ingestedAtMs[i] as number)) / 1000));
+    });
   }
 }
 
 /** What scoring one group's windows would change, held until the batch's events are acknowledged. */
 interface StagedGroup {
   readonly events: readonly AnomalyEvent[];
+  /** When ingest received the newest point of each event's window, in the order of `events`. */
+  readonly ingestedAtMs: readonly number[];
   /** Windows for the clean buffer. */
   readonly normal: Window[];
   /** The new episode state of each series the batch touched. */
   readonly states: ReadonlyMap<string, SeriesEpisodeState>;
 }
 
-function toAnomalyEvent(id: string, episodeId: string, state: AnomalyEvent['state'], w: ScoredWindow, nowMs: number): AnomalyEvent {
+/** The tracker never reads explanations: events take theirs from the model's verdict instead. */
+const NOT_EXPLAINED: ScoredWindow['explanation'] = { topSteps: [], topChannels: [] };
+
+function toAnomalyEvent(id: string, episodeId: string, state: AnomalyEvent['state'], w: ScoredWindow, explanation: AnomalyEvent['explanation'], nowMs: number): AnomalyEvent {
   return {
     id, episodeId, series: w.series, group: w.group, modelVersion: w.modelVersion,
     windowStart: new Date(w.startMs).toISOString(), windowEnd: new Date(w.endMs).toISOString(), detectedAt: new Date(nowMs).toISOString(),
-    score: w.score, threshold: w.threshold, severity: w.severity, state, explanation: w.explanation,
+    score: w.score, threshold: w.threshold, severity: w.severity, state, explanation,
   };
 }
 

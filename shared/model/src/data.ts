@@ -28,6 +28,8 @@ export interface Prepared {
   readonly mask: Float32Array;
   /** Observed values per window. */
   readonly observed: Int32Array;
+  /** True when every value of every window is observed (and finite): scoring then needs no mask. */
+  readonly allObserved: boolean;
 }
 
 /** Smallest scale relative to |median|, and absolute: a constant channel neither divides by 0 nor explodes. */
@@ -107,18 +109,24 @@ export function prepare(windows: readonly Window[], shape: WindowShape, norm: No
   const x = new Float32Array(n * dim);
   const mask = new Float32Array(n * dim);
   const observed = new Int32Array(n);
-  windows.forEach((w, i) => {
+  const center = Float64Array.from(norm.center);
+  const scale = Float64Array.from(norm.scale);
+  let allObserved = true;
+  for (let i = 0; i < n; i += 1) {
+    const w = windows[i] as Window;
     const row = i * dim;
-    for (let k = 0; k < dim; k += 1) {
+    let seen = 0;
+    for (let k = 0, ch = 0; k < dim; k += 1, ch = ch + 1 === c ? 0 : ch + 1) {
       const v = w.values[k] as number;
       if (w.mask[k] !== 1 || !Number.isFinite(v)) continue;
-      const ch = k % c;
-      x[row + k] = (v - (norm.center[ch] as number)) / (norm.scale[ch] as number);
+      x[row + k] = (v - (center[ch] as number)) / (scale[ch] as number);
       mask[row + k] = 1;
-      observed[i] = (observed[i] as number) + 1;
+      seen += 1;
     }
-  });
-  return { n, dim, x, mask, observed };
+    observed[i] = seen;
+    if (seen !== dim) allObserved = false;
+  }
+  return { n, dim, x, mask, observed, allObserved };
 }
 
 /** Rows `indices` of a prepared set, as a new prepared set. */
@@ -131,7 +139,7 @@ export function selectRows(p: Prepared, indices: readonly number[]): Prepared {
     mask.set(p.mask.subarray(r * p.dim, (r + 1) * p.dim), i * p.dim);
     observed[i] = p.observed[r] as number;
   });
-  return { n: indices.length, dim: p.dim, x, mask, observed };
+  return { n: indices.length, dim: p.dim, x, mask, observed, allObserved: indices.every((r) => p.observed[r] === p.dim) };
 }
 
 function standardDeviation(values: readonly number[]): number {

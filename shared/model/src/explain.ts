@@ -15,12 +15,13 @@ export function explain(contributions: Float32Array, steps: number, channels: re
   const perStep = new Float64Array(steps);
   const perChannel = new Float64Array(c);
   let total = 0;
-  for (let k = 0; k < steps * c; k += 1) {
-    const v = Math.max(0, contributions[k] as number);
-    const t = Math.floor(k / c);
-    perStep[t] = (perStep[t] as number) + v;
-    perChannel[k % c] = (perChannel[k % c] as number) + v;
-    total += v;
+  for (let t = 0, k = 0; t < steps; t += 1) {
+    for (let ch = 0; ch < c; ch += 1, k += 1) {
+      const v = Math.max(0, contributions[k] as number);
+      perStep[t] = (perStep[t] as number) + v;
+      perChannel[ch] = (perChannel[ch] as number) + v;
+      total += v;
+    }
   }
   if (!(total > 0)) return { steps: [], channels: [] };
   return {
@@ -29,9 +30,23 @@ export function explain(contributions: Float32Array, steps: number, channels: re
   };
 }
 
-/** Indices of the k largest values, largest first (ties: the earlier index). */
-function top(values: Float64Array, k: number): number[] {
-  return Array.from(values.keys())
-    .sort((a, b) => (values[b] as number) - (values[a] as number) || a - b)
-    .slice(0, Math.min(k, values.length));
+/**
+ * Indices of the k largest values, largest first (ties: the earlier index). A selection, not a
+ * sort: one pass keeping the best k in order, O(n·k) for the small k of explanations.
+ */
+export function top(values: Float64Array, k: number): number[] {
+  const best: number[] = [];
+  const want = Math.min(k, values.length);
+  for (let i = 0; i < values.length; i += 1) {
+    const v = values[i] as number;
+    if (best.length === want && !(v > (values[best[want - 1] as number] as number))) continue;
+    let at = best.length === want ? want - 1 : best.length;
+    // Shift smaller ones down; an equal value stays ahead (it has the earlier index).
+    while (at > 0 && v > (values[best[at - 1] as number] as number)) {
+      best[at] = best[at - 1] as number;
+      at -= 1;
+    }
+    best[at] = i;
+  }
+  return best;
 }

@@ -14,25 +14,59 @@ export interface RawScores {
 export const SCORE_CHUNK = 1024;
 
 /**
+ * Largest batch of the lean pass (raw errors only): no W·C contributions are materialised, so it
+ * can be larger; the VAE's L samples per window still divide it.
+ */
+export const LEAN_SCORE_ROWS = 8192;
+
+/**
  * Runs the network over prepared windows in chunks, each inside tf.tidy, so no tensor outlives a
  * call. A window with no observed value has no reconstruction to judge: its raw error is 0.
+ * Tensors, never typed arrays, leave the tidy: tidy walks what its function returns, and a walk
+ * over 65,536 contributions cost more than the forward pass.
  */
 export function scoreNetwork(tf: Tf, net: Autoencoder, data: Prepared, chunk = SCORE_CHUNK): RawScores {
   const rawError = new Float64Array(data.n);
   const contributions = new Float32Array(data.n * data.dim);
   for (let start = 0; start < data.n; start += chunk) {
-    const rows = Array.from({ length: Math.min(chunk, data.n - start) }, (_, i) => start + i);
-    const [errors, parts] = tf.tidy(() => {
-      const [x, mask] = batchTensors(tf, data, rows);
-      const out = net.evaluate(x, mask);
-      return [out.rawError.dataSync(), out.contributions.dataSync()] as const;
+    const rows = Math.min(chunk, data.n - start);
+    const out = tf.tidy(() => {
+      const [x, mask] = batchTensors(tf, data, rowRange(start, rows));
+      const { rawError: e, contributions: c } = net.evaluate(x, mask);
+      return [e, c] as const;
     });
-    errors.forEach((e, i) => {
-      rawError[start + i] = (data.observed[start + i] as number) === 0 ? 0 : e;
-    });
-    contributions.set(parts, start * data.dim);
+    const errors = out[0].dataSync();
+    contributions.set(out[1].dataSync(), start * data.dim);
+    tf.dispose([...out]);
+    for (let i = 0; i < rows; i += 1) rawError[start + i] = (data.observed[start + i] as number) === 0 ? 0 : (errors[i] as number);
   }
   return { rawError, contributions };
+}
+
+/**
+ * The raw errors alone (the scorer's lean pass): errors are reduced on the backend and only n
+ * floats come back; the mask is neither uploaded nor multiplied when every value is observed.
+ */
+export function networkErrors(tf: Tf, net: Autoencoder, data: Prepared, samples: number): Float64Array {
+  const rawError = new Float64Array(data.n);
+  const chunk = Math.max(SCORE_CHUNK, Math.floor(LEAN_SCORE_ROWS / Math.max(1, samples)));
+  for (let start = 0; start < data.n; start += chunk) {
+    const rows = Math.min(chunk, data.n - start);
+    const errors = tf.tidy(() => {
+      const from = start * data.dim;
+      const x = tf.tensor2d(data.x.subarray(from, from + rows * data.dim), [rows, data.dim]);
+      const mask = data.allObserved ? null : tf.tensor2d(data.mask.subarray(from, from + rows * data.dim), [rows, data.dim]);
+      return net.rawError(x, mask);
+    });
+    const values = errors.dataSync();
+    errors.dispose();
+    for (let i = 0; i < rows; i += 1) rawError[start + i] = (data.observed[start + i] as number) === 0 ? 0 : (values[i] as number);
+  }
+  return rawError;
+}
+
+function rowRange(start: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => start + i);
 }
 
 /** Largest surprise reported, in decades: exceedance probabilities below 1e-300 are all "off the scale". */

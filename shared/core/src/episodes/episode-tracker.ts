@@ -57,7 +57,6 @@ export const INITIAL_SERIES_STATE: SeriesEpisodeState = { anomalousRun: 0, norma
  */
 export function stepEpisode(policy: EpisodePolicy, state: SeriesEpisodeState, window: ScoredWindow): { state: SeriesEpisodeState; event: EpisodeEvent | null } {
   if (state.lastEndMs !== null && window.endMs <= state.lastEndMs) return { state, event: null };
-  const id = anomalyEventId(window.series, window.group, window.endMs, window.modelVersion);
   const band = severityBand(window.severity);
   const base = { ...state, lastEndMs: window.endMs };
 
@@ -65,6 +64,7 @@ export function stepEpisode(policy: EpisodePolicy, state: SeriesEpisodeState, wi
     const anomalousRun = state.anomalousRun + 1;
     if (state.episodeId === null) {
       if (anomalousRun < policy.openAfterWindows) return { state: { ...base, anomalousRun, normalRun: 0 }, event: null };
+      const id = eventIdOf(window);
       return {
         state: { ...base, anomalousRun, normalRun: 0, episodeId: id, lastEmittedEndMs: window.endMs, lastBand: band },
         event: { id, episodeId: id, state: 'open', window },
@@ -75,7 +75,7 @@ export function stepEpisode(policy: EpisodePolicy, state: SeriesEpisodeState, wi
     if (!due) return { state: next, event: null };
     return {
       state: { ...next, lastEmittedEndMs: window.endMs, lastBand: Math.max(band, state.lastBand) },
-      event: { id, episodeId: state.episodeId, state: 'ongoing', window },
+      event: { id: eventIdOf(window), episodeId: state.episodeId, state: 'ongoing', window },
     };
   }
 
@@ -84,8 +84,13 @@ export function stepEpisode(policy: EpisodePolicy, state: SeriesEpisodeState, wi
   if (normalRun < policy.closeAfterWindows) return { state: { ...base, anomalousRun: 0, normalRun }, event: null };
   return {
     state: { ...INITIAL_SERIES_STATE, lastEndMs: window.endMs, normalRun },
-    event: { id, episodeId: state.episodeId, state: 'closed', window },
+    event: { id: eventIdOf(window), episodeId: state.episodeId, state: 'closed', window },
   };
+}
+
+/** The window's deterministic event id (a SHA-256): computed only for a window that emits, as most emit nothing. */
+function eventIdOf(window: ScoredWindow): string {
+  return anomalyEventId(window.series, window.group, window.endMs, window.modelVersion);
 }
 
 /** True while a series is inside an open episode: its windows must not enter the clean buffer. */

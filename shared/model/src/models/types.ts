@@ -26,6 +26,11 @@ export interface Autoencoder {
   objective(x: Tensor2D, mask: Tensor2D, step: TrainStep | null): { perWindow: Tensor1D; penalty: Scalar };
   /** The anomaly score's raw error per window, and non-negative per-value contributions (0 where missing). */
   evaluate(x: Tensor2D, mask: Tensor2D): { rawError: Tensor1D; contributions: Tensor2D };
+  /**
+   * The raw error alone, as evaluate() computes it, without materialising the contributions (the
+   * scorer's hot path). `mask` null: every value is observed, so no mask is uploaded or multiplied.
+   */
+  rawError(x: Tensor2D, mask: Tensor2D | null): Tensor1D;
   /** Frees the variables. */
   dispose(): void;
 }

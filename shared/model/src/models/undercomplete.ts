@@ -1,4 +1,4 @@
-import type { Tensor2D } from '@tensorflow/tfjs';
+import type { Tensor1D, Tensor2D } from '@tensorflow/tfjs';
 import type { ModelConfig } from '@hourglass/core';
 import type { Tf } from '../backend';
 import type { Rng } from '../random';
@@ -54,6 +54,10 @@ export function createDeterministic(tf: Tf, type: DeterministicType, config: Mod
     evaluate(x, mask) {
       const contributions = squaredError(run(x).recon, x, mask);
       return { rawError: maskedRowMean(tf, contributions, mask), contributions };
+    },
+    rawError(x, mask) {
+      const recon = run(x).recon;
+      return mask === null ? (tf.mean(tf.squaredDifference(recon, x), 1) as Tensor1D) : maskedRowMean(tf, squaredError(recon, x, mask), mask);
     },
     dispose() {
       for (const w of weights) w.variable.dispose();

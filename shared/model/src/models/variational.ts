@@ -1,4 +1,4 @@
-import type { Tensor2D, Tensor3D } from '@tensorflow/tfjs';
+import type { Tensor1D, Tensor2D, Tensor3D } from '@tensorflow/tfjs';
 import type { ModelConfig } from '@hourglass/core';
 import type { Tf } from '../backend';
 import type { Rng } from '../random';
@@ -46,6 +46,8 @@ export function createVariational(tf: Tf, config: ModelConfig, dim: number, valu
   const latent = config.latentSize;
   const samples = config.variational.samples;
   const scoreNoise = rng.fork(0x5eed).normals(samples * latent);
+  // Resident like the weights, so scoring uploads only the windows.
+  const scoreEps = tf.tidy(() => tf.reshape(tf.tensor2d(scoreNoise, [samples, latent]), [samples, 1, latent]));
   const act = config.activation;
 
   const hidden = (layers: typeof encHidden, x: Tensor2D): Tensor2D => (layers.length === 0 ? x : (forward(tf, layers, x, act, false).out[layers.length - 1] as Tensor2D));
@@ -64,6 +66,18 @@ export function createVariational(tf: Tf, config: ModelConfig, dim: number, valu
     return { nll: tf.add(surprise, tf.mul(0.5, tf.add(logvar, LOG_2PI))) as Tensor2D, surprise };
   };
 
+  /** The decoder's per-value terms for the L common draws ε_l of every window. */
+  const sampled = (x: Tensor2D) => {
+    const [n, d] = x.shape;
+    const { mu, logvar } = encode(x);
+    // [L, n, latent]: every window uses the same L draws ε_l.
+    const z = tf.add(tf.expandDims(mu, 0), tf.mul(tf.expandDims(tf.exp(tf.mul(0.5, logvar)), 0), scoreEps)) as Tensor3D;
+    const out = decode(tf.reshape(z, [samples * n, latent]));
+    const xs = tf.tile(x, [samples, 1]) as Tensor2D;
+    const meanOverSamples = (t: Tensor2D) => tf.mean(tf.reshape(t, [samples, n, d]), 0) as Tensor2D;
+    return { parts: nll(xs, out.mean, out.logvar), meanOverSamples };
+  };
+
   return {
     type: 'variational',
     weights,
@@ -80,20 +94,18 @@ export function createVariational(tf: Tf, config: ModelConfig, dim: number, valu
       return { perWindow: tf.div(tf.add(recon, tf.mul(kl, beta)), x.shape[1]), penalty: tf.scalar(0) };
     },
     evaluate(x, mask) {
-      const [n, d] = x.shape;
-      const { mu, logvar } = encode(x);
-      // [L, n, latent]: every window uses the same L draws ε_l.
-      const eps = tf.reshape(tf.tensor2d(scoreNoise, [samples, latent]), [samples, 1, latent]);
-      const z = tf.add(tf.expandDims(mu, 0), tf.mul(tf.expandDims(tf.exp(tf.mul(0.5, logvar)), 0), eps)) as Tensor3D;
-      const out = decode(tf.reshape(z, [samples * n, latent]));
-      const xs = tf.tile(x, [samples, 1]) as Tensor2D;
-      const parts = nll(xs, out.mean, out.logvar);
-      const meanOverSamples = (t: Tensor2D) => tf.mean(tf.reshape(t, [samples, n, d]), 0) as Tensor2D;
+      const { parts, meanOverSamples } = sampled(x);
       const perValue = tf.mul(meanOverSamples(parts.nll), mask) as Tensor2D;
       return { rawError: maskedRowMean(tf, perValue, mask), contributions: tf.mul(meanOverSamples(parts.surprise), mask) as Tensor2D };
     },
+    rawError(x, mask) {
+      const { parts, meanOverSamples } = sampled(x);
+      const perValue = meanOverSamples(parts.nll);
+      return mask === null ? (tf.mean(perValue, 1) as Tensor1D) : maskedRowMean(tf, tf.mul(perValue, mask) as Tensor2D, mask);
+    },
     dispose() {
       for (const w of weights) w.variable.dispose();
+      scoreEps.dispose();
     },
   };
 }

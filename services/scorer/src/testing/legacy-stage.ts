@@ -1,0 +1,306 @@
+// ScorerStage and toScoringModel as they were before issue 17 (commit b79623e), frozen: the
+// equality test and bench:scorer run the lean stage against this path on the same stream. The only
+// changes are the names, the imports, and one event-id hash per window (the pre-17 episode tracker
+// hashed every window; the tracker now hashes only when it emits). Test and benchmark support only.
+import { createHash } from 'node:crypto';
+import {
+  anomalyEventId, inEpisode, severityBand, stepEpisode, INITIAL_SERIES_STATE,
+  type AnomalyEvent, type EpisodePolicy, type ScoredWindow, type SeriesEpisodeState, type Window,
+} from '@hourglass/core';
+import type { AnomalyModel } from '@hourglass/model';
+import { legacyScore } from '@hourglass/model/dist/testing/legacy-score';
+import type { Logger } from '@hourglass/runtime';
+import type { CleanWindowSink, EpisodeStateStore, EventSink, ModelProvider, ScoringModel } from '../ports';
+import type { ScorerMetrics } from '../scorer-metrics';
+import type { SeriesScoreGauges } from '../series-gauges';
+
+interface ScorerStageOptions {
+  readonly models: ModelProvider;
+  readonly events: EventSink;
+  readonly clean: CleanWindowSink;
+  readonly episodes: EpisodeStateStore;
+  /** Episode policy of each group (K to open, M to close, update rate). */
+  readonly policyFor: (group: string) => EpisodePolicy;
+  /** Cold start: windows buffered per group for the first fit before buffering pauses. */
+  readonly warmupWindows: number;
+  /** Fraction of normal windows appended to the clean buffer (1 = all), chosen by a hash so replays agree. */
+  readonly cleanSampleRate: number;
+  /** Episode states kept in memory; older ones are reloaded from the store when needed. */
+  readonly maxTrackedSeries: number;
+  readonly metrics: ScorerMetrics;
+  readonly seriesGauges: SeriesScoreGauges;
+  readonly log: Logger;
+  readonly now?: () => number;
+}
+
+/** What one processed batch did, for callers and tests. */
+interface BatchOutcome {
+  readonly scored: number;
+  readonly events: readonly AnomalyEvent[];
+  readonly cleanAppended: number;
+  readonly cleanDropped: number;
+  readonly coldStartGroups: readonly string[];
+}
+
+/**
+ * The scorer's stage, shared by the service (Kafka + Redis) and embedded mode (in-process). It
+ * scores a micro-batch per model group, turns anomalous windows into episode events, publishes
+ * them, and feeds normal windows outside episodes to the clean buffer. It resolves only once the
+ * events are accepted, so the caller may then commit the batch's offsets. Buffer and checkpoint
+ * failures are counted and survived: events matter more than the buffer.
+ *
+ * Episode state moves only after what it caused is durable: a batch's new states are staged while
+ * it is scored and applied (in memory, then to the checkpoint) once its events are acknowledged. A
+ * failed publish drops the staged states, so the redelivered batch starts from the same state and
+ * publishes the same events with the same ids. Applying them before the acknowledgement made the
+ * retry look like a replay (its windows no newer than the remembered state), and the `open` event
+ * of an episode that began in a failed batch was never published.
+ */
+export class LegacyScorerStage {
+  private readonly states = new Map<string, SeriesEpisodeState>();
+  private readonly coldStart = new Set<string>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: ScorerStageOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Groups that have no model yet, for /readyz details. */
+  coldStartGroups(): string[] {
+    return [...this.coldStart];
+  }
+
+  async process(windows: readonly Window[]): Promise<BatchOutcome> {
+    const { metrics } = this.options;
+    metrics.batchSize.observe(windows.length);
+    const byGroup = groupBy(windows, (w) => w.group);
+    const events: AnomalyEvent[] = [];
+    const clean = new Map<string, Window[]>();
+    const staged = new Map<string, StagedGroup>();
+    let coldWindows = 0;
+
+    for (const [group, groupWindows] of byGroup) {
+      if (this.options.models.modelFor(group) === null) {
+        this.coldStart.add(group);
+        metrics.modelLoaded.set({ group }, 0);
+        clean.set(group, await this.coldStartSample(group, groupWindows));
+        coldWindows += groupWindows.length;
+        continue;
+      }
+      await this.ensureStates(group, groupWindows);
+      // Taken after the last await, and used synchronously: a hot swap cannot dispose it mid-batch.
+      const model = this.options.models.modelFor(group);
+      if (model === null) continue;
+      this.coldStart.delete(group);
+      metrics.modelLoaded.set({ group }, 1);
+      metrics.threshold.set({ group }, model.threshold);
+      const scorable = groupWindows.filter((w) => model.accepts(w));
+      if (scorable.length < groupWindows.length) {
+        metrics.unscorable.inc({ group }, groupWindows.length - scorable.length);
+        this.options.log.warn({ group, count: groupWindows.length - scorable.length, model: model.version }, 'windows whose shape differs from the model were not scored');
+      }
+      const scored = this.scoreGroup(model, scorable);
+      events.push(...scored.events);
+      clean.set(group, scored.normal);
+      staged.set(group, scored);
+    }
+
+    if (events.length > 0) {
+      await this.options.events.publish(events); // throws on failure: nothing below happens, nothing staged is kept
+      this.recordEventLatency(events, windows);
+    }
+    for (const [group, scored] of staged) this.apply(group, scored);
+    const { appended, dropped } = await this.appendClean(clean);
+    await this.checkpoint(staged);
+    return { scored: windows.length - coldWindows, events, cleanAppended: appended, cleanDropped: dropped, coldStartGroups: this.coldStartGroups() };
+  }
+
+  /** Scores one group's windows and stages what they change; nothing here outlives a failed publish. */
+  private scoreGroup(model: ScoringModel, windows: readonly Window[]): StagedGroup {
+    const { metrics, seriesGauges } = this.options;
+    const group = model.group;
+    const policy = this.options.policyFor(group);
+    const ordered = [...windows].sort((a, b) => (a.series < b.series ? -1 : a.series > b.series ? 1 : a.endMs - b.endMs));
+    const timer = metrics.inferenceSeconds.startTimer({ group });
+    const scores = model.score(ordered);
+    timer();
+    metrics.windows.inc({ group }, ordered.length);
+    const events: AnomalyEvent[] = [];
+    const normal: Window[] = [];
+    const states = new Map<string, SeriesEpisodeState>();
+    ordered.forEach((window, i) => {
+      const s = scores[i]!;
+      metrics.scores.observe({ group }, s.score);
+      seriesGauges.observe(window.series, group, s.score);
+      if (s.anomalous) metrics.anomalies.inc({ group, band: String(severityBand(s.severity)) });
+      anomalyEventId(window.series, group, window.endMs, model.version); // what the pre-17 tracker computed for every window
+      const before = states.get(window.series) ?? this.states.get(stateKey(group, window.series)) ?? INITIAL_SERIES_STATE;
+      const scored: ScoredWindow = {
+        series: window.series, group, modelVersion: model.version, startMs: window.startMs, endMs: window.endMs,
+        score: s.score, threshold: model.threshold, severity: s.severity, anomalous: s.anomalous, explanation: s.explanation,
+      };
+      const { state, event } = stepEpisode(policy, before, scored);
+      states.set(window.series, state);
+      if (event) events.push(toAnomalyEvent(event.id, event.episodeId, event.state, scored, this.now()));
+      // Anomalous windows, and every window while an episode is open, stay out of the buffer.
+      if (!s.anomalous && !inEpisode(state) && !inEpisode(before) && this.sampled(window)) normal.push(window);
+    });
+    return { events, normal, states };
+  }
+
+  /** Makes a group's staged states current and counts its episode events: only after they were published. */
+  private apply(group: string, { events, states }: StagedGroup): void {
+    const { metrics } = this.options;
+    for (const [series, state] of states) this.remember(stateKey(group, series), state);
+    for (const event of events) {
+      metrics.episodes.inc({ group, state: event.state, band: String(severityBand(event.severity)) });
+      if (event.state === 'open') metrics.openEpisodes.inc({ group });
+      if (event.state === 'closed') metrics.openEpisodes.dec({ group });
+    }
+  }
+
+  private async coldStartSample(group: string, windows: readonly Window[]): Promise<Window[]> {
+    let size: number;
+    try {
+      size = await this.options.clean.size(group);
+    } catch {
+      return []; // Redis down: there is no buffer to warm up now; the next batch tries again
+    }
+    const room = Math.max(0, this.options.warmupWindows - size);
+    const chosen = windows.slice(0, room);
+    this.options.metrics.coldStartWindows.inc({ group }, chosen.length);
+    return chosen;
+  }
+
+  private async appendClean(clean: Map<string, Window[]>): Promise<{ appended: number; dropped: number }> {
+    let appended = 0;
+    let dropped = 0;
+    await Promise.all(
+      [...clean].map(async ([group, windows]) => {
+        if (windows.length === 0) return;
+        try {
+          await this.options.clean.append(group, windows);
+          this.options.metrics.bufferWrites.inc({ group }, windows.length);
+          appended += windows.length;
+        } catch (error) {
+          this.options.metrics.bufferDrops.inc({ group }, windows.length);
+          dropped += windows.length;
+          this.options.log.warn({ group, dropped: windows.length, err: String(error) }, 'clean buffer write failed; windows dropped from the buffer (scoring continues)');
+        }
+      }),
+    );
+    return { appended, dropped };
+  }
+
+  private async ensureStates(group: string, windows: readonly Window[]): Promise<void> {
+    const missing = [...new Set(windows.map((w) => w.series))].filter((s) => !this.states.has(stateKey(group, s)));
+    if (missing.length === 0) return;
+    try {
+      const loaded = await this.options.episodes.load(group, missing);
+      for (const [series, state] of loaded) this.remember(stateKey(group, series), state);
+    } catch (error) {
+      this.options.log.warn({ group, err: String(error) }, 'could not load episode checkpoints; continuing from a fresh state');
+    }
+  }
+
+  private async checkpoint(staged: ReadonlyMap<string, StagedGroup>): Promise<void> {
+    for (const [group, { states }] of staged) {
+      if (states.size === 0) continue;
+      try {
+        await this.options.episodes.save(group, states);
+      } catch (error) {
+        this.options.metrics.checkpointFailures.inc();
+        this.options.log.warn({ group, err: String(error) }, 'episode checkpoint failed; a crash now could split an open episode');
+      }
+    }
+  }
+
+  private remember(key: string, state: SeriesEpisodeState): void {
+    this.states.delete(key);
+    this.states.set(key, state);
+    if (this.states.size > this.options.maxTrackedSeries) {
+      const oldest = this.states.keys().next().value;
+      if (oldest !== undefined) this.states.delete(oldest); // checkpointed already; reloaded on demand
+    }
+  }
+
+  private sampled(window: Window): boolean {
+    const rate = this.options.cleanSampleRate;
+    if (rate >= 1) return true;
+    const digest = createHash('sha1').update(`${window.series}\u0000${window.endMs}`).digest();
+    return digest.readUInt32BE(0) / 0xffffffff < rate;
+  }
+
+  private recordEventLatency(events: readonly AnomalyEvent[], windows: readonly Window[]): void {
+    const now = this.now();
+    const ingestedAt = new Map(windows.map((w) => [`${w.series}\u0000${w.endMs}`, w.ingestedAtMs]));
+    for (const event of events) {
+      const endMs = Date.parse(event.windowEnd);
+      this.options.metrics.eventLatency.observe({ from: 'event_time' }, Math.max(0, (now - endMs) / 1000));
+      const ingested = ingestedAt.get(`${event.series}\u0000${endMs}`);
+      if (ingested !== undefined) this.options.metrics.eventLatency.observe({ from: 'ingest_time' }, Math.max(0, (now - ingested) / 1000));
+    }
+  }
+}
+
+/** What scoring one group's windows would change, held until the batch's events are acknowledged. */
+interface StagedGroup {
+  readonly events: readonly AnomalyEvent[];
+  /** Windows for the clean buffer. */
+  readonly normal: Window[];
+  /** The new episode state of each series the batch touched. */
+  readonly states: ReadonlyMap<string, SeriesEpisodeState>;
+}
+
+function toAnomalyEvent(id: string, episodeId: string, state: AnomalyEvent['state'], w: ScoredWindow, nowMs: number): AnomalyEvent {
+  return {
+    id, episodeId, series: w.series, group: w.group, modelVersion: w.modelVersion,
+    windowStart: new Date(w.startMs).toISOString(), windowEnd: new Date(w.endMs).toISOString(), detectedAt: new Date(nowMs).toISOString(),
+    score: w.score, threshold: w.threshold, severity: w.severity, state, explanation: w.explanation,
+  };
+}
+
+function stateKey(group: string, series: string): string {
+  return `${group}\u0000${series}`;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
+
+/** The pre-17 model adapter: every window's explanation computed and copied, whether an event needs it or not. */
+export function legacyScoringModel(model: AnomalyModel, group: string, version: string): ScoringModel {
+  const { shape } = model.manifest;
+  const channels = shape.channels.join('\u0000');
+  return {
+    group,
+    version,
+    threshold: model.threshold.score,
+    steps: shape.steps,
+    accepts: (w: Window) => w.values.length === shape.steps * shape.channels.length && w.channels.join('\u0000') === channels,
+    score(windows: readonly Window[]) {
+      return legacyScore(model, windows).map((s, i) => {
+        const w = windows[i]!;
+        return {
+          rawError: s.rawError,
+          score: s.score,
+          severity: s.severity,
+          surprise: s.surprise,
+          anomalous: s.isAnomaly,
+          explanation: {
+            topSteps: s.explanation.steps.map((x) => ({ step: x.step, ts: w.startMs + x.step * w.intervalMs, share: x.share })),
+            topChannels: s.explanation.channels.map((x) => ({ channel: x.channel, share: x.share })),
+          },
+        };
+      });
+    },
+    dispose: () => model.dispose(),
+  };
+}

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { markdownTable } from './bench-util';
+
+/**
+ * `node test/dist/bench/profile-shares.js PROFILE.cpuprofile`: where a profiled run of bench:scorer
+ * (`--cpu-profile FILE`) spent its CPU, as shares of the samples in named buckets. A sample belongs to the
+ * innermost frame that names a bucket (so Array.prototype.sort inside explain counts as explain,
+ * and a native TensorFlow call as the op that made it). Idle time is left out.
+ */
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { readonly functionName: string; readonly url: string };
+  readonly children?: readonly number[];
+}
+interface Profile {
+  readonly nodes: readonly ProfileNode[];
+  readonly samples: readonly number[];
+}
+
+/** First match wins: [bucket, test on function name and script url]. */
+const BUCKETS: readonly [string, (fn: string, url: string) => boolean][] = [
+  ['garbage collection', (fn) => fn === '(garbage collector)'],
+  ['tf.tidy walking returned values', (fn, url) => /tfjs-core/.test(url) && /walkTensorContainer|getTensorsInContainer|isIterable|tidy/.test(fn)],
+  ['explanations', (fn, url) => /explain|legacy-score/.test(url) && /xplain|top/.test(fn)],
+  ['normalise into the batch matrix (prepare)', (fn, url) => /model\/dist\/data\.js/.test(url)],
+  ['TensorFlow: forward pass, uploads, downloads', (_, url) => /tfjs-node|tfjs-core|tfjs-backend|\/models\/|scoring\.js|training\.js|legacy-score/.test(url)],
+  ['decode', (_, url) => /window-codec|legacy-decode/.test(url)],
+  ['event ids and sampling hashes (crypto)', (fn, url) => /anomaly-event\.js/.test(url) || /internal\/crypto/.test(url)],
+  ['metrics (prom-client, score gauges)', (_, url) => /prom-client|series-gauges|batch-histogram/.test(url)],
+  ['episode tracking', (_, url) => /episode-tracker/.test(url)],
+  ['calibration', (_, url) => /calibration/.test(url)],
+  ['stage bookkeeping', (_, url) => /scorer-stage|legacy-stage|model-adapter|in-memory/.test(url)],
+  ['benchmark driver', (_, url) => /bench\/scorer\.js/.test(url)],
+];
+
+function bucketOf(node: ProfileNode): string | null {
+  const { functionName, url } = node.callFrame;
+  if (functionName === '(idle)') return 'idle';
+  for (const [name, test] of BUCKETS) if (test(functionName, url)) return name;
+  return null;
+}
+
+function main(file: string): void {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const memo = new Map<number, string>();
+  const resolve = (id: number): string => {
+    const known = memo.get(id);
+    if (known) return known;
+    const own = bucketOf(byId.get(id)!);
+    const up = parent.get(id);
+    const bucket = own ?? (up === undefined ? 'other (Node internals, program)' : resolve(up));
+    memo.set(id, bucket);
+    return bucket;
+  };
+  const counts = new Map<string, number>();
+  for (const id of profile.samples) counts.set(resolve(id), (counts.get(resolve(id)) ?? 0) + 1);
+  counts.delete('idle');
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const rows = [...counts].sort((a, b) => b[1] - a[1]).map(([name, n]) => [`${((100 * n) / total).toFixed(1)} %`, name]);
+  process.stdout.write(`${markdownTable(['share of CPU', 'what'], rows, ['r', 'l'])}\n`);
+}
+
+main(process.argv[2] ?? '');
