@@ -104,7 +104,7 @@ async function bareRate(kafka: Kafka, topic: string): Promise<number> {
 
 /** Points/s from the first batch to the moment every point is counted (windows produced and acknowledged). */
 async function ingestRate(kafka: Kafka, brokers: readonly string[], input: string, windowsTopic: string): Promise<number> {
-  const config = compileConfig({ kafka: { brokers: [...brokers] }, ingest: { groupId: uniqueName('bench-ingest'), topics: [input], windowsTopic, deadLetterTopic: `${windowsTopic}-dlq`, maxWaitTimeMs: 100, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 } });
+  const config = compileConfig({ kafka: { brokers: [...brokers] }, topics: { windows: windowsTopic, deadLetter: `${windowsTopic}-dlq` }, ingest: { groupId: uniqueName('bench-ingest'), topics: [input], maxWaitTimeMs: 100, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 } });
   const windower = new Windower({ groups: config.groups, maxLiveSeries: config.ingest.maxLiveSeries, seriesIdleTimeoutMs: config.ingest.seriesIdleTimeoutMs });
   const metrics = createIngestMetrics(createMetricsRegistry('bench'), () => windower.liveSeries);
   let first = 0;
@@ -113,7 +113,7 @@ async function ingestRate(kafka: Kafka, brokers: readonly string[], input: strin
     if (first === 0) first = t;
     return Date.now();
   };
-  const consumer = new IngestConsumer({ kafka, config: config.ingest, windower, metrics, log: createLogger({ level: 'warn' }), now });
+  const consumer = new IngestConsumer({ kafka, config: config.ingest, topics: config.topics, windower, metrics, log: createLogger({ level: 'warn' }), now });
   await consumer.start();
   let end = 0;
   for (;;) {

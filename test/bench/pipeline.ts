@@ -196,8 +196,9 @@ async function main(): Promise<void> {
     redis: { url: infra.redisUrl, keyPrefix: `${id}:` },
     ops: { port },
     log: { level: process.env.HOURGLASS_BENCH_LOG ?? 'warn' },
-    ingest: { groupId: `${id}-ingest`, topics: [topics.input], windowsTopic: topics.windows, deadLetterTopic: topics.dlq },
-    scorer: { groupId: `${id}-scorer`, windowsTopic: topics.windows, anomaliesTopic: topics.anomalies },
+    topics: { windows: topics.windows, anomalies: topics.anomalies, deadLetter: topics.dlq },
+    ingest: { groupId: `${id}-ingest`, topics: [topics.input] },
+    scorer: { groupId: `${id}-scorer` },
     groups: [group],
   });
   const config = compileConfig(raw(0));

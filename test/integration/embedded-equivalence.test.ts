@@ -32,8 +32,9 @@ test('embedded mode and Kafka + Redis give the same episodes for the same input'
     kafka: { brokers: [...infra.kafkaBrokers], clientId: id },
     redis: { url: infra.redisUrl, keyPrefix: `${id}:` },
     log: { level: 'silent' },
-    ingest: { groupId: `${id}-ingest`, topics: [`${id}.points`], windowsTopic: `${id}.windows`, deadLetterTopic: `${id}.dlq`, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 },
-    scorer: { groupId: `${id}-scorer`, windowsTopic: `${id}.windows`, anomaliesTopic: `${id}.anomalies`, batchMaxWindows: 256, batchMaxWaitMs: 20, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 },
+    topics: { windows: `${id}.windows`, anomalies: `${id}.anomalies`, deadLetter: `${id}.dlq` },
+    ingest: { groupId: `${id}-ingest`, topics: [`${id}.points`], sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 },
+    scorer: { groupId: `${id}-scorer`, batchMaxWindows: 256, batchMaxWaitMs: 20, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 },
     // The installed model stays: neither path refits during the comparison (no trainer runs beside the services).
     trainer: { refitIntervalMs: 365 * 86_400_000, refitAfterNewWindows: 1_000_000 },
     groups: [{
@@ -121,8 +122,9 @@ test('a non-default refit policy changes embedded mode and the trainer service t
     kafka: { brokers: [...infra.kafkaBrokers], clientId: id },
     redis: { url: infra.redisUrl, keyPrefix: `${id}:` },
     log: { level: 'silent' },
-    ingest: { groupId: `${id}-ingest`, topics: [`${id}.points`], windowsTopic: `${id}.windows`, deadLetterTopic: `${id}.dlq`, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 },
-    scorer: { groupId: `${id}-scorer`, windowsTopic: `${id}.windows`, anomaliesTopic: `${id}.anomalies`, batchMaxWindows: 128, batchMaxWaitMs: 20, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, modelPollIntervalMs: 500 },
+    topics: { windows: `${id}.windows`, anomalies: `${id}.anomalies`, deadLetter: `${id}.dlq` },
+    ingest: { groupId: `${id}-ingest`, topics: [`${id}.points`], sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 },
+    scorer: { groupId: `${id}-scorer`, batchMaxWindows: 128, batchMaxWaitMs: 20, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, modelPollIntervalMs: 500 },
     trainer: { minWindows: 200, refitAfterNewWindows: 300, refitIntervalMs: 365 * 86_400_000, retryAfterMissMs: 0, checkIntervalMs: 200, gateFirstModelFalseAlarmBudget: 1, gateFalseAlarmBudget: 1, gateErrorTolerance: 100 },
     groups: [{
       name: 'web', match: { series: ['web.latency_ms'] }, window: { lengthSteps: 32, intervalMs: 300_000 },
@@ -163,7 +165,7 @@ test('a non-default refit policy changes embedded mode and the trainer service t
   for (let k = 0; k < 4; k++) {
     await producer.send({ topic: `${id}.points`, acks: -1, messages: points.slice(k * part, (k + 1) * part).map((p, i) => ({ key: p.series, value: messages[k * part + i]! })) });
     await eventually(`part ${k + 1} to be scored`, async () => {
-      const lag = await consumerGroupLag(kafka, config.scorer.groupId, config.scorer.windowsTopic);
+      const lag = await consumerGroupLag(kafka, config.scorer.groupId, config.topics.windows);
       return lag.size > 0 && [...lag.values()].every((l) => l === 0) ? true : undefined;
     }, 90_000, 300);
     await sleep(1500); // a check loop or two of the trainer

@@ -56,11 +56,10 @@ export function ingestRawConfig(infra: Infrastructure, t: { input: string; windo
     kafka: { brokers: [...infra.kafkaBrokers], clientId: 'ingest-test' },
     ops: { host: '127.0.0.1', port: 0 },
     log: { level: 'warn' },
+    topics: { windows: t.windows, deadLetter: t.dlq },
     ingest: {
       groupId: t.group,
       topics: [t.input],
-      windowsTopic: t.windows,
-      deadLetterTopic: t.dlq,
       sessionTimeoutMs: 6000,
       heartbeatIntervalMs: 500,
       maxWaitTimeMs: 100,

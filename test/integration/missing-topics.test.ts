@@ -42,7 +42,8 @@ test('ingest without createTopics and a missing input topic exits 1 with one err
   const id = uniqueName('absent-ingest');
   const service = startServiceProcess('ingest', {
     kafka: { brokers: infra.kafkaBrokers, clientId: id, topicWaitMs: 3000 },
-    ingest: { groupId: id, topics: [`${id}.points`], windowsTopic: `${id}.windows`, deadLetterTopic: `${id}.dlq` },
+    topics: { windows: `${id}.windows`, deadLetter: `${id}.dlq`, anomalies: `${id}.anomalies` },
+    ingest: { groupId: id, topics: [`${id}.points`] },
   });
   t.after(() => service.kill('SIGKILL'));
   const code = await new Promise<number | null>((resolve) => service.child.once('exit', (c) => resolve(c)));
@@ -68,7 +69,8 @@ test('ingest with createTopics creates its input topics as well as the windows a
   });
   const config = compileConfig({
     kafka: { brokers: infra.kafkaBrokers, clientId: id },
-    ingest: { groupId: id, topics: topics.slice(0, 2), windowsTopic: topics[2], deadLetterTopic: topics[3], createTopics: true, topicPartitions: 2, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 },
+    topics: { windows: topics[2], deadLetter: topics[3], anomalies: `${id}.anomalies` },
+    ingest: { groupId: id, topics: topics.slice(0, 2), createTopics: true, topicPartitions: 2, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 },
   });
   const service = await startIngest({ config, log: createLogger({ level: 'silent' }) });
   await service.stop();

@@ -25,8 +25,9 @@ test('a running pipeline makes every dashboard panel return data through Prometh
     kafka: { brokers: [...infra.kafkaBrokers], clientId: id },
     redis: { url: infra.redisUrl, keyPrefix: `${id}:` },
     log: { level: 'silent' },
-    ingest: { groupId: `${id}-ingest`, topics: [`${id}.points`], windowsTopic: `${id}.windows`, deadLetterTopic: `${id}.dlq`, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 },
-    scorer: { groupId: `${id}-scorer`, windowsTopic: `${id}.windows`, anomaliesTopic: `${id}.anomalies`, batchMaxWaitMs: 20, warmupWindows: 400, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, seriesGaugeTopK: 5 },
+    topics: { windows: `${id}.windows`, anomalies: `${id}.anomalies`, deadLetter: `${id}.dlq` },
+    ingest: { groupId: `${id}-ingest`, topics: [`${id}.points`], sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 },
+    scorer: { groupId: `${id}-scorer`, batchMaxWaitMs: 20, warmupWindows: 400, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, seriesGaugeTopK: 5 },
     trainer: { minWindows: 300, checkIntervalMs: 300, refitAfterNewWindows: 200, retryAfterMissMs: 2000 },
     groups: [{
       name: 'web', match: { series: ['web.latency_ms'] }, window: { lengthSteps: 32, intervalMs: 300_000 },

@@ -46,7 +46,7 @@ test('a scorer killed with SIGKILL mid-stream and replaced leaves no window unsc
 
   const kafka = createKafka(config.kafka);
   await eventually('every window to be committed', async () => {
-    const lag = await consumerGroupLag(kafka, config.scorer.groupId, config.scorer.windowsTopic);
+    const lag = await consumerGroupLag(kafka, config.scorer.groupId, config.topics.windows);
     return [...lag.values()].every((l) => l === 0) ? true : undefined;
   }, 120_000, 500);
 

@@ -51,7 +51,7 @@ test('a publish that fails on the batch that opens an episode publishes that ope
   });
   const topicLimit = (bytes: number) => admin.alterConfigs({
     validateOnly: false,
-    resources: [{ type: ConfigResourceTypes.TOPIC, name: config.scorer.anomaliesTopic, configEntries: [{ name: 'max.message.bytes', value: String(bytes) }] }],
+    resources: [{ type: ConfigResourceTypes.TOPIC, name: config.topics.anomalies, configEntries: [{ name: 'max.message.bytes', value: String(bytes) }] }],
   });
   /** `eventually`, with the scorer's last log lines in the failure. */
   const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, intervalMs: number): Promise<T> =>
@@ -59,7 +59,7 @@ test('a publish that fails on the batch that opens an episode publishes that ope
       throw new Error(`${error.message}\nscorer log:\n${running[0]?.logs().slice(-4000)}`);
     });
   const allCommitted = async (): Promise<true | undefined> => {
-    const lag = await consumerGroupLag(kafka, config.scorer.groupId, config.scorer.windowsTopic);
+    const lag = await consumerGroupLag(kafka, config.scorer.groupId, config.topics.windows);
     return lag.size > 0 && [...lag.values()].every((l) => l === 0) ? true : undefined;
   };
 

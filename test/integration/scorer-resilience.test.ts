@@ -81,7 +81,7 @@ test('a second scorer joining takes partitions over without losing a window', as
   later.push(second);
   await produceWindows(config, series.flatMap((s, i) => sineWindows(s, 200, { from: 200, seed: 40 + i, spikes: [300] })));
   const kafka = createKafka(config.kafka);
-  await eventually('every window committed', async () => ([...(await consumerGroupLag(kafka, config.scorer.groupId, config.scorer.windowsTopic)).values()].every((l) => l === 0) ? true : undefined), 90_000, 500);
+  await eventually('every window committed', async () => ([...(await consumerGroupLag(kafka, config.scorer.groupId, config.topics.windows)).values()].every((l) => l === 0) ? true : undefined), 90_000, 500);
   const scored = async (url: string) => Number(/^hourglass_scorer_windows_total\{group="g"\} (\d+)/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0);
   const [a, b] = [await scored(first.ops.url), await scored(second.ops.url)];
   assert.ok(b > 0, 'the second scorer got partitions');

@@ -123,12 +123,13 @@ test('ingest → scorer with a trainer-fitted model, all over SASL_SSL and Redis
     redis: { ...connection.redis, keyPrefix: `${id}:` },
     ops: { host, port: 0 },
     log: { level: 'debug' }, // as chatty as an operator would make it while debugging a connection
+    topics: { windows: `${id}.windows`, anomalies: `${id}.anomalies`, deadLetter: `${id}.dlq` },
     ingest: {
-      groupId: `${id}-ingest`, topics: [`${id}.points`], windowsTopic: `${id}.windows`, deadLetterTopic: `${id}.dlq`,
+      groupId: `${id}-ingest`, topics: [`${id}.points`],
       sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100,
     },
     scorer: {
-      groupId: `${id}-scorer`, windowsTopic: `${id}.windows`, anomaliesTopic: `${id}.anomalies`, batchMaxWaitMs: 20,
+      groupId: `${id}-scorer`, batchMaxWaitMs: 20,
       warmupWindows: 400, modelPollIntervalMs: 1000, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500,
     },
     trainer: { minWindows: 200, checkIntervalMs: 200, lockTtlMs: 20_000 },

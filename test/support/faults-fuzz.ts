@@ -255,8 +255,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
       kafka: { brokers: [...options.brokers], clientId: id },
       ops: { host: '127.0.0.1', port },
       log: { level: 'warn' },
+      topics: { windows: topics.windows, deadLetter: topics.dlq },
       ingest: {
-        groupId: `${id}-ingest`, topics: [topics.input], windowsTopic: topics.windows, deadLetterTopic: topics.dlq, maxLiveSeries,
+        groupId: `${id}-ingest`, topics: [topics.input], maxLiveSeries,
         parse: { maxMessageBytes: MAX_MESSAGE_BYTES }, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, maxWaitTimeMs: 100,
       },
       groups: [

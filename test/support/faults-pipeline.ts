@@ -261,9 +261,10 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
       redis: { url: redisS.url, keyPrefix: `${id}:` },
       ops: { host: '127.0.0.1', port },
       log: { level: process.env.HOURGLASS_FAULTS_LOG ?? 'warn' },
-      ingest: { groupId: groupIds.ingest, topics: [topics.input], windowsTopic: topics.windows, deadLetterTopic: topics.dlq, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, maxWaitTimeMs: 100 },
+      topics: { windows: topics.windows, anomalies: topics.anomalies, deadLetter: topics.dlq },
+      ingest: { groupId: groupIds.ingest, topics: [topics.input], sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, maxWaitTimeMs: 100 },
       scorer: {
-        groupId: groupIds.scorer, windowsTopic: topics.windows, anomaliesTopic: topics.anomalies, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000,
+        groupId: groupIds.scorer, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000,
         bufferMaxWindows: 5_000_000, modelPollIntervalMs: 5000, warmupWindows: 500,
       },
       trainer: {

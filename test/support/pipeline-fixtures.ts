@@ -27,8 +27,9 @@ export function pipelineTestConfig(infra: Infrastructure, overrides: { scorer?: 
     kafka: { brokers: [...infra.kafkaBrokers], clientId: id },
     redis: { url: infra.redisUrl, keyPrefix: `${id}:` },
     log: { level: process.env.HOURGLASS_TEST_LOG ?? 'silent' },
+    topics: { windows: `${id}.windows`, anomalies: `${id}.anomalies`, deadLetter: `${id}.dlq` },
     scorer: {
-      groupId: `${id}-scorer`, windowsTopic: `${id}.windows`, anomaliesTopic: `${id}.anomalies`, batchMaxWaitMs: 20,
+      groupId: `${id}-scorer`, batchMaxWaitMs: 20,
       warmupWindows: 400, modelPollIntervalMs: 1000, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, ...overrides.scorer,
     },
     trainer: { minWindows: 200, checkIntervalMs: 200, lockTtlMs: 5000, ...overrides.trainer },
@@ -43,7 +44,7 @@ export function pipelineTestConfig(infra: Infrastructure, overrides: { scorer?: 
 /** Creates the config's windows and anomalies topics. */
 export async function createPipelineTopics(config: HourglassConfig, partitions = 3): Promise<void> {
   const kafka = createKafka(config.kafka);
-  await ensureTopics(kafka, [{ topic: config.scorer.windowsTopic, numPartitions: partitions }, { topic: config.scorer.anomaliesTopic, numPartitions: partitions }]);
+  await ensureTopics(kafka, [{ topic: config.topics.windows, numPartitions: partitions }, { topic: config.topics.anomalies, numPartitions: partitions }]);
 }
 
 /** Produces windows to the config's windows topic, keyed by series, in one acknowledged send. */
@@ -51,7 +52,7 @@ export async function produceWindows(config: HourglassConfig, windows: readonly 
   const producer = createKafka(config.kafka).producer();
   await producer.connect();
   try {
-    await producer.send({ topic: config.scorer.windowsTopic, acks: -1, messages: windows.map((w) => ({ key: w.series, value: encodeWindow(w) })) });
+    await producer.send({ topic: config.topics.windows, acks: -1, messages: windows.map((w) => ({ key: w.series, value: encodeWindow(w) })) });
   } finally {
     await producer.disconnect();
   }
@@ -62,7 +63,7 @@ export async function collectAnomalies(config: HourglassConfig): Promise<{ event
   const consumer = createKafka(config.kafka).consumer({ groupId: uniqueName('collector'), sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
   const events: Record<string, unknown>[] = [];
   await consumer.connect();
-  await consumer.subscribe({ topic: config.scorer.anomaliesTopic, fromBeginning: true });
+  await consumer.subscribe({ topic: config.topics.anomalies, fromBeginning: true });
   await consumer.run({ eachMessage: async ({ message }) => void events.push(JSON.parse(message.value!.toString()) as Record<string, unknown>) });
   return { events, stop: () => consumer.disconnect() };
 }

@@ -176,7 +176,7 @@ function buildProgram(): Command {
     .option('-n, --max <n>', 'stop after n events', parsePositiveInt)
     .option('--timeout <seconds>', 'stop after this long; with --max, exit 1 when fewer than n events came', parsePositive)
     .option('--new', 'only events published from now on')
-    .option('-t, --topic <name>', 'topic (default: scorer.anomaliesTopic)')
+    .option('-t, --topic <name>', 'topic (default: topics.anomalies)')
     .option('-c, --config <file>', 'config file (YAML or JSON): Kafka connection and security')
     .action(async (opts: { max?: number; timeout?: number; new?: boolean; topic?: string; config?: string }) => {
       const config = loadConfig(opts.config, process.env);

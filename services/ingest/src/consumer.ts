@@ -1,5 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
-import type { IngestConfig, Windower } from '@hourglass/core';
+import type { IngestConfig, TopicsConfig, Windower } from '@hourglass/core';
 import { retryStartup } from '@hourglass/kafka';
 import type { Logger } from '@hourglass/runtime';
 import { processBatch, SourceIds, type BatchOutput } from './batch';
@@ -9,6 +9,8 @@ import type { IngestMetrics } from './metrics';
 export interface IngestConsumerOptions {
   readonly kafka: Kafka;
   readonly config: IngestConfig;
+  /** Where windows and dead letters go (the config's `topics`). */
+  readonly topics: TopicsConfig;
   readonly windower: Windower;
   readonly metrics: IngestMetrics;
   readonly log: Logger;
@@ -114,8 +116,8 @@ export class IngestConsumer {
 
   /** Sends everything with acks=all, in requests of at most MAX_REQUEST_VALUE_BYTES, one after the other. */
   private async produce(out: BatchOutput): Promise<void> {
-    const { windowsTopic, deadLetterTopic } = this.options.config;
-    const all = [...out.windowMessages.map((m) => [windowsTopic, m] as const), ...out.deadLetterMessages.map((m) => [deadLetterTopic, m] as const)];
+    const { windows, deadLetter } = this.options.topics;
+    const all = [...out.windowMessages.map((m) => [windows, m] as const), ...out.deadLetterMessages.map((m) => [deadLetter, m] as const)];
     if (all.length === 0) return;
     const stopTimer = this.options.metrics.produceSeconds.startTimer();
     let request = new Map<string, Message[]>();

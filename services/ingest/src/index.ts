@@ -33,7 +33,7 @@ export async function startIngest(options: { config: HourglassConfig; log: Logge
   const registry = createMetricsRegistry(SERVICE_NAME);
   const windower = new Windower({ groups: config.groups, maxLiveSeries: ingest.maxLiveSeries, seriesIdleTimeoutMs: ingest.seriesIdleTimeoutMs });
   const metrics = createIngestMetrics(registry, () => windower.liveSeries);
-  const consumer = new IngestConsumer({ kafka, config: ingest, windower, metrics, log: log.child({ component: 'ingest-consumer' }) });
+  const consumer = new IngestConsumer({ kafka, config: ingest, topics: config.topics, windower, metrics, log: log.child({ component: 'ingest-consumer' }) });
   const ops = await startOpsServer({
     registry,
     host: config.ops.host,
@@ -67,7 +67,7 @@ export async function startIngest(options: { config: HourglassConfig; log: Logge
  */
 async function ensureIngestTopics(kafka: ReturnType<typeof createKafka>, config: HourglassConfig, log: Logger): Promise<void> {
   const ingest = config.ingest;
-  const needed = [...ingest.topics, ingest.windowsTopic, ingest.deadLetterTopic];
+  const needed = [...ingest.topics, config.topics.windows, config.topics.deadLetter];
   if (ingest.createTopics) {
     const created = await ensureTopics(kafka, [...new Set(needed)].map((topic) => ({ topic, numPartitions: ingest.topicPartitions })));
     if (created.length > 0) log.info({ topics: created, partitions: ingest.topicPartitions }, 'created topics');

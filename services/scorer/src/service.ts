@@ -51,7 +51,7 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await retryStartup('connecting the producer', () => producer.connect(), log);
   const stage = new ScorerStage({
-    models: provider, events: new KafkaEventSink(producer, sc.anomaliesTopic),
+    models: provider, events: new KafkaEventSink(producer, config.topics.anomalies),
     clean: new RedisWindowBuffer(redis, keys, sc.bufferMaxWindows), episodes: new RedisEpisodeStore(redis, keys),
     policyFor: (group) => groups.find((g) => g.name === group)!.episodes,
     warmupWindows: sc.warmupWindows, cleanSampleRate: sc.cleanSampleRate, maxTrackedSeries: sc.maxTrackedSeries, metrics,
@@ -93,7 +93,7 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
   });
   const failures = new BatchFailureLog(log);
   await retryStartup('connecting the consumer', () => consumer.connect(), log);
-  await retryStartup(`subscribing to ${sc.windowsTopic}`, () => consumer.subscribe({ topic: sc.windowsTopic, fromBeginning: true }), log);
+  await retryStartup(`subscribing to ${config.topics.windows}`, () => consumer.subscribe({ topic: config.topics.windows, fromBeginning: true }), log);
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
@@ -155,7 +155,7 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
  */
 async function ensureScorerTopics(kafka: ReturnType<typeof createKafka>, config: HourglassConfig, log: Logger): Promise<void> {
   const sc = config.scorer;
-  const needed = [...new Set([sc.windowsTopic, sc.anomaliesTopic])];
+  const needed = [...new Set([config.topics.windows, config.topics.anomalies])];
   if (sc.createTopics) {
     const created = await ensureTopics(kafka, needed.map((topic) => ({ topic, numPartitions: sc.topicPartitions })));
     if (created.length > 0) log.info({ topics: created, partitions: sc.topicPartitions }, 'created topics');

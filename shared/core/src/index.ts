@@ -24,5 +24,6 @@ export { seededRng, type Rng } from './random';
 export { generateDemoStream, DEMO_DEFAULTS, type DemoOptions, type DemoPoint, type DemoStream, type InjectedAnomaly, type InjectedKind } from './demo/demo-stream';
 export { detectionQuality, type DetectedEpisode, type DetectionQuality } from './demo/ground-truth';
 export { scorerConfigSchema, trainerConfigSchema, type ScorerConfig, type TrainerConfig } from './config/scorer-config';
+export { topicsConfigSchema, type TopicsConfig } from './config/topics-config';
 export { hourglassConfigSchema } from './config/config';
 export { describeSchema, schemaMarkdown, type ConfigField } from './config/schema-doc';

@@ -3,7 +3,7 @@ import { HourglassError, type HourglassConfig } from '@hourglass/core';
 import { createKafka, resolveKafkaSecurity, waitForTopics } from '@hourglass/kafka';
 
 export interface EventsOptions {
-  /** Default: `scorer.anomaliesTopic`. */
+  /** Default: `topics.anomalies`. */
   readonly topic?: string;
   /** Stop after this many events; undefined runs until stopped. */
   readonly max?: number;
@@ -25,7 +25,7 @@ export interface EventsOptions {
  * afterwards), so it never moves the offsets of anyone else's consumer.
  */
 export async function consumeEvents(config: HourglassConfig, options: EventsOptions): Promise<{ received: number; topic: string }> {
-  const topic = options.topic ?? config.scorer.anomaliesTopic;
+  const topic = options.topic ?? config.topics.anomalies;
   const kafka = createKafka({ ...config.kafka, clientId: `${config.kafka.clientId}-events` }, undefined, resolveKafkaSecurity(config.kafka.security));
   await waitForTopics(kafka, [topic], {
     timeoutMs: config.kafka.topicWaitMs,

@@ -60,3 +60,16 @@ test('ops.servicePorts gives each service its own port on one machine; the other
   const error = captureConfigError({ ops: { servicePorts: { ingest: 9401, trainer: 9401 } } });
   assert.deepEqual(error.issues.map((i) => [i.path, i.message]), [['ops.servicePorts.trainer', "port 9401 is ingest's too; two services cannot listen on one port"]]);
 });
+
+test('each shared topic is named once, in topics; an input that is also an output is refused, and the old fields say where they went', () => {
+  const config = compileConfig({ topics: { windows: 'w' } });
+  assert.deepEqual(config.topics, { windows: 'w', anomalies: 'hourglass.anomalies', deadLetter: 'hourglass.dlq' });
+  const same = captureConfigError({ topics: { windows: 'x', deadLetter: 'x' } });
+  assert.deepEqual(same.issues.map((i) => i.path), ['topics.deadLetter']);
+  const loop = captureConfigError({ ingest: { topics: ['in', 'hourglass.windows'] } });
+  assert.deepEqual(loop.issues.map((i) => i.path), ['ingest.topics.1']);
+  const old = captureConfigError({ ingest: { windowsTopic: 'w', deadLetterTopic: 'd' }, scorer: { anomaliesTopic: 'a' } });
+  assert.match(old.message, /'windowsTopic' moved to topics\.windows/);
+  assert.match(old.message, /'deadLetterTopic' moved to topics\.deadLetter/);
+  assert.match(old.message, /'anomaliesTopic' moved to topics\.anomalies/);
+});

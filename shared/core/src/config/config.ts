@@ -5,6 +5,7 @@ import { tlsSchema } from './tls-config';
 import { ingestConfigSchema, kafkaSecuritySchema } from './ingest-config';
 import { scorerConfigSchema, trainerConfigSchema } from './scorer-config';
 import { closest, knownKeysAt } from './suggest';
+import { MOVED_TOPIC_FIELDS, topicsConfigSchema } from './topics-config';
 
 const opsPortSchema = z.number().int().min(0).max(65535);
 
@@ -83,7 +84,9 @@ export const hourglassConfigSchema = z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
       .strict()
       .default({}),
-    /** The ingest service's Kafka side: topics, group, parsing, limits, security. */
+    /** The topics ingest and the scorers share (windows, anomalies, dead letters), each named once. */
+    topics: topicsConfigSchema.default({}),
+    /** The ingest service's Kafka side: input topics, group, parsing, limits, security. */
     ingest: ingestConfigSchema.default({}),
     /** The scorer service: Kafka side, micro-batching, clean buffer, metric limits. */
     scorer: scorerConfigSchema.default({}),
@@ -101,7 +104,14 @@ export const hourglassConfigSchema = z
         });
       }),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // An input topic that is also an output would feed ingest its own windows or dead letters.
+    for (const [role, name] of Object.entries(c.topics)) {
+      const i = c.ingest.topics.indexOf(name);
+      if (i >= 0) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['ingest', 'topics', i], message: `'${name}' is topics.${role}; ingest cannot read a topic Hourglass writes` });
+    }
+  });
 
 /** The validated, defaulted and frozen configuration that components receive. */
 export type HourglassConfig = Readonly<z.infer<typeof hourglassConfigSchema>>;
@@ -139,6 +149,8 @@ export function compileConfig(raw: unknown, env: Readonly<Record<string, string 
 function toIssue(issue: z.ZodIssue): ConfigIssue {
   const path = issue.path.join('.');
   if (issue.code === 'unrecognized_keys') {
+    const moved = issue.keys.map((k) => [k, MOVED_TOPIC_FIELDS[[...issue.path, k].join('.')]] as const).filter(([, to]) => to !== undefined);
+    if (moved.length === issue.keys.length) return { path, message: moved.map(([k, to]) => `'${k}' moved to ${to} (one name for ingest and the scorers)`).join('; ') };
     const known = knownKeysAt(hourglassConfigSchema, issue.path);
     const described = issue.keys.map((k) => {
       const guess = closest(k, known);

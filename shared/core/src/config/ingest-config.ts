@@ -70,9 +70,7 @@ export const ingestConfigSchema = z
       .default([]),
     /** A new group starts at the earliest offset (true) or only new messages (false). Default true. */
     fromBeginning: z.boolean().default(true),
-    windowsTopic: z.string().min(1).default('hourglass.windows'),
-    deadLetterTopic: z.string().min(1).default('hourglass.dlq'),
-    /** Create the input topics (`topics`; not patterns), the windows and the dead-letter topic at start when missing. Default false (operators own topics). */
+    /** Create the input topics (`topics`; not patterns), `topics.windows` and `topics.deadLetter` at start when missing. Default false (operators own topics). */
     createTopics: z.boolean().default(false),
     /** Partitions for topics that ingest creates. Default 6. */
     topicPartitions: z.number().int().positive().default(6),

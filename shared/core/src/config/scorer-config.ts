@@ -7,8 +7,6 @@ export const scorerConfigSchema = z
     groupId: z.string().min(1).default('hourglass-scorer'),
     /** Kafka client id. Default `hourglass-scorer`. */
     clientId: z.string().min(1).default('hourglass-scorer'),
-    windowsTopic: z.string().min(1).default('hourglass.windows'),
-    anomaliesTopic: z.string().min(1).default('hourglass.anomalies'),
     /** Create the windows and anomalies topics at start when missing. Default false (operators own topics). */
     createTopics: z.boolean().default(false),
     /** Partitions for topics the scorer creates. Default 6. */
