@@ -9,16 +9,18 @@ import { parseNabTimestamp } from './nab-results';
 /**
  * The config one file runs under: `config` as `hourglass run` reads it, with the group matching
  * only this series, and the one thing NAB's rules fix: the probationary period is the warm-up. The
- * scorer buffers all of it for the first fit (`scorer.warmupWindows`), and the first fit needs
- * exactly its windows (`trainer.minWindows`): not sooner, and not later on a short file.
+ * scorer buffers all of it for the first fit (`scorer.warmupWindows`), and the first fit happens at
+ * its end on whatever windows it produced (`trainer.minWindows` 1: a short file, or one with gaps,
+ * would otherwise get its first model only at the next flush, `scorer.batchMaxWindows` windows
+ * later, or never). Nothing flushes before the end of probation as long as `batchMaxWindows` is
+ * larger than the probation (at most 750 rows; the default is 2048).
  */
 export function nabFileConfig(config: HourglassConfig, group: GroupConfig, series: string, probation: number): HourglassConfig {
-  const probationWindows = Math.max(1, probation - group.window.lengthSteps);
   return {
     ...config,
     groups: [{ ...group, match: { series: [series] } }],
     scorer: { ...config.scorer, warmupWindows: Math.max(config.scorer.warmupWindows, probation) },
-    trainer: { ...config.trainer, minWindows: probationWindows },
+    trainer: { ...config.trainer, minWindows: 1 },
   };
 }
 
