@@ -1,4 +1,4 @@
-// NAB benchmark: runs `hourglass eval nab` with its tuned defaults over the NAB development files
+// NAB benchmark: runs `hourglass eval nab` with the shipped defaults (no --config) over the NAB development files
 // (../shared/eval/nab relative to the repository root, or HOURGLASS_NAB_DIR) and prints the three
 // normalised scores and the wall time. A non-blocking CI benchmark (docs/evaluation.md).
 //

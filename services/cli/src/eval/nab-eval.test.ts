@@ -69,6 +69,10 @@ test('no look-ahead: the score of row t does not change when rows after t change
   assert.deepEqual(Array.from(b.anomalyScore.slice(0, cut + 1)), Array.from(a.anomalyScore.slice(0, cut + 1)));
   assert.notDeepEqual(Array.from(b.surprise.slice(cut + 1)), Array.from(a.surprise.slice(cut + 1)), 'the altered future is scored differently');
   for (const s of [...a.anomalyScore, ...b.anomalyScore]) assert.ok(s >= 0 && s <= 1);
+  // A row scores only where the scorer opened an episode: NAB counts pages, not anomalous rows.
+  const opened = a.scales[0]!.opened;
+  assert.ok(opened.some((x) => x === 1), 'the stream opens episodes');
+  for (let i = 0; i < opened.length; i++) if (opened[i] === 0) assert.equal(a.anomalyScore[i], 0, `row ${i} opened nothing`);
 });
 
 test('anomaly_score from surprise: monotone, in [0, 1), and distinct where 1 - p has reached 1', () => {

@@ -50,7 +50,7 @@ export async function runNabFile(task: NabFileTask, onProgress?: (rows: number, 
     scales: run.scales.map((s) => ({
       windowSteps: s.windowSteps, modelChanges: s.modelChanges, fits: s.fits,
       calibrated: Array.from(s.calibrated, round), rawError: Array.from(s.rawError, (x) => (Number.isFinite(x) ? x : null)), surprise: Array.from(s.surprise, round),
-      thresholdSurprise: Array.from(s.thresholdSurprise, orNull), anomalous: Array.from(s.anomalous),
+      thresholdSurprise: Array.from(s.thresholdSurprise, orNull), anomalous: Array.from(s.anomalous), opened: Array.from(s.opened),
     })),
   }));
   return { key: task.file.key, rows: table.length, probation: run.probation, fits: run.fits, rejectedPoints: run.rejectedPoints, seconds: run.seconds, backend: info.name };

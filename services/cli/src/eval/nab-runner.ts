@@ -28,7 +28,11 @@ export interface NabSeriesRun {
   readonly surprise: Float64Array;
   /** The model threshold, on the anomaly_score scale (NaN before a model). */
   readonly threshold: Float64Array;
-  /** NAB's anomaly_score: `surpriseToScore` of the surprise. */
+  /**
+   * NAB's anomaly_score: at a row where the scorer opened an episode, `surpriseToScore` of that
+   * window's surprise; 0 elsewhere. NAB counts what an operator is paged for: episodes (the group's
+   * `episodes` policy: K anomalous windows to open, M normal ones to close), not every anomalous row.
+   */
   readonly anomalyScore: Float64Array;
   /** Rows at which a new model version started scoring, as `W<steps>:<version>`. */
   readonly modelChanges: { row: number; version: string }[];
@@ -56,8 +60,9 @@ export function probationRows(n: number): number {
 }
 
 /**
- * Runs Hourglass over one series online, as `hourglass run` would (runNabScale), and turns each
- * row's surprise into NAB's anomaly_score. Nothing after a row can change its score.
+ * Runs Hourglass over one series online, as `hourglass run` would (runNabScale), and scores each
+ * row where an episode opened with its surprise (NAB's sweep then picks how surprising an opening
+ * must be). Nothing after a row can change its score.
  */
 export async function runNabSeries(
   series: string,
@@ -73,7 +78,7 @@ export async function runNabSeries(
   const scale = await runNabScale(series, timestamps, values, config, probation, hooks);
   const threshold = Float64Array.from(scale.thresholdSurprise, (t) => (Number.isFinite(t) ? surpriseToScore(t) : Number.NaN));
   return {
-    scales: [scale], surprise: scale.surprise, threshold, anomalyScore: scale.surprise.map(surpriseToScore),
+    scales: [scale], surprise: scale.surprise, threshold, anomalyScore: scale.surprise.map((d, i) => (scale.opened[i] === 1 ? surpriseToScore(d) : 0)),
     modelChanges: scale.modelChanges.map((c) => ({ row: c.row, version: `W${scale.windowSteps}:${c.version}` })),
     probation, fits: scale.fits, rejectedPoints: scale.rejectedPoints, seconds: (Date.now() - started) / 1000,
   };

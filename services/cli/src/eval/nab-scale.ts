@@ -37,6 +37,8 @@ export interface NabScaleRun {
   readonly thresholdSurprise: Float64Array;
   /** 1 where the scorer declared the window anomalous. */
   readonly anomalous: Uint8Array;
+  /** 1 where the scorer published an episode's `open` event for the window ending at the row: what pages an operator. */
+  readonly opened: Uint8Array;
   /** Rows at which a new model version started scoring, with its version. */
   readonly modelChanges: { row: number; version: string }[];
   readonly fits: { promoted: number; rejected: number; skipped: number };
@@ -62,11 +64,14 @@ export async function runNabScale(
   const n = timestamps.length;
   const group = config.groups[0]!;
   const byEnd = new Map<number, { score: number; rawError: number; surprise: number; threshold: number; anomalous: boolean; version: string }>();
+  const opens = new Set<number>();
   let intervalMs = 0;
   const modelsDir = await mkdtemp(join(tmpdir(), 'hourglass-nab-'));
   const pipeline = new EmbeddedPipeline({
     config, modelsDir, registry: createMetricsRegistry('hourglass-eval-nab'), log: hooks.log ?? createLogger({ level: 'silent' }),
-    onEvent: () => undefined,
+    onEvent: (event) => {
+      if (event.state === 'open') opens.add(Date.parse(event.windowEnd));
+    },
     onScored: (windows, scores, model) => {
       windows.forEach((w, i) => {
         const s = scores[i]!;
@@ -99,6 +104,7 @@ export async function runNabScale(
   const surprise = new Float64Array(n);
   const thresholdSurprise = new Float64Array(n).fill(Number.NaN);
   const anomalous = new Uint8Array(n);
+  const opened = new Uint8Array(n);
   const modelChanges: { row: number; version: string }[] = [];
   let lastVersion = '';
   for (let i = 0; i < n; i++) {
@@ -114,6 +120,7 @@ export async function runNabScale(
     // The threshold is a calibrated score well below 1 (risk 1e-3 or so), so 1 - score loses nothing.
     thresholdSurprise[i] = -Math.log10(Math.max(Number.MIN_VALUE, 1 - hit.threshold));
     anomalous[i] = hit.anomalous ? 1 : 0;
+    opened[i] = opens.has(step) ? 1 : 0;
     if (hit.version !== lastVersion) {
       modelChanges.push({ row: i, version: hit.version });
       lastVersion = hit.version;
@@ -121,5 +128,5 @@ export async function runNabScale(
   }
   const fits = { promoted: 0, rejected: 0, skipped: 0 };
   for (const f of pipeline.stats.fits) fits[f.outcome.status]++;
-  return { windowSteps: group.window.lengthSteps, calibrated, rawError, surprise, thresholdSurprise, anomalous, modelChanges, fits, rejectedPoints: pipeline.stats.rejected };
+  return { windowSteps: group.window.lengthSteps, calibrated, rawError, surprise, thresholdSurprise, anomalous, opened, modelChanges, fits, rejectedPoints: pipeline.stats.rejected };
 }

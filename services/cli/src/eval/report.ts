@@ -64,7 +64,7 @@ type FileScore = { raw: number; windows: number; detectedWindows: number; fp: nu
 async function fileChart(csv: string, key: string, threshold: number, std: FileScore): Promise<ChartSeries> {
   const table = await readNabResultFile(csv);
   const detailFile = csv.replace(/\.csv$/, '.detail.json');
-  const detail = existsSync(detailFile) ? (JSON.parse(await readFile(detailFile, 'utf8')) as { probation: number; threshold: (number | null)[] }) : null;
+  const detail = existsSync(detailFile) ? (JSON.parse(await readFile(detailFile, 'utf8')) as { probation: number; threshold: (number | null)[]; surprise?: number[] }) : null;
   const probation = detail?.probation ?? Math.min(Math.floor(0.15 * table.length), 750);
   const windows: { from: number; to: number; kind: 'window'; label: string }[] = [];
   (table.columns.get('label') ?? []).forEach((l, i) => {
@@ -88,7 +88,8 @@ async function fileChart(csv: string, key: string, threshold: number, std: FileS
     timesMs,
     values: (table.columns.get('value') ?? []).map(Number),
     valueLabel: 'value',
-    surprise: scores.map(nabScoreToSurprise),
+    // Every scored row's surprise where the detail file has it; the anomaly_score is non-zero only where an episode opened.
+    surprise: detail?.surprise ?? scores.map(nabScoreToSurprise),
     thresholds: [
       ...(nabLine === null ? [] : [{ label: `NAB threshold (standard, ${threshold})`, values: nabLine }]),
       ...(detail ? [{ label: 'model threshold', values: detail.threshold.map((x) => (x === null ? null : nabScoreToSurprise(x))) }] : []),
