@@ -32,6 +32,7 @@ COPY shared/kafka/package.json shared/kafka/
 COPY shared/redis/package.json shared/redis/
 COPY shared/model/package.json shared/model/
 COPY shared/eval/package.json shared/eval/
+COPY shared/pipeline/package.json shared/pipeline/
 COPY services/ingest/package.json services/ingest/
 COPY services/scorer/package.json services/scorer/
 COPY services/trainer/package.json services/trainer/
@@ -62,7 +63,7 @@ RUN set -eu; \
     node -e "const tf = require('@tensorflow/tfjs-node'); if (tf.getBackend() !== 'tensorflow') throw new Error('backend is ' + tf.getBackend()); console.log('native backend: TensorFlow', tf.backend().binding.TF_Version)"; \
     mkdir -p /out; \
     cp -a package.json node_modules /out/; \
-    for ws in shared/core shared/runtime shared/kafka shared/redis shared/model shared/eval \
+    for ws in shared/core shared/runtime shared/kafka shared/redis shared/model shared/eval shared/pipeline \
               services/ingest services/scorer services/trainer services/cli; do \
       mkdir -p "/out/$ws"; \
       cp -a "$ws/package.json" "$ws/dist" "/out/$ws/"; \

@@ -6,7 +6,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMetricsRegistry, startOpsServer } from '@hourglass/runtime';
-import { createScorerMetrics, SeriesScoreGauges } from '@hourglass/scorer';
+import { createScorerMetrics, SeriesScoreGauges } from '@hourglass/pipeline';
 import { addScrapeTarget, eventually, integrationInfrastructure, uniqueName } from '../support/fixtures';
 import type { Infrastructure } from '../support/infrastructure';
 import { alertmanagerAlerts, loadTestRules, routeAlertsToWebhook, startWebhookReceiver, writableMonitoring, type WebhookNotification } from '../support/deploy-alerting';

@@ -5,8 +5,7 @@
 import { test } from 'node:test';
 import type { Registry } from 'prom-client';
 import { createMetricsRegistry, exportBackendInfo, startOpsServer } from '@hourglass/runtime';
-import { createScorerMetrics, SeriesScoreGauges } from '@hourglass/scorer';
-import { createTrainerMetrics } from '@hourglass/trainer';
+import { createScorerMetrics, createTrainerMetrics, SeriesScoreGauges } from '@hourglass/pipeline';
 import { createIngestMetrics } from '@hourglass/ingest';
 import { integrationInfrastructure, uniqueName } from '../support/fixtures';
 import { assertDashboardsReturnData, type PipelineTarget } from '../support/deploy-dashboards';

@@ -4,8 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { createMetricsRegistry, exportBackendInfo } from '@hourglass/runtime';
-import { createScorerMetrics, SeriesScoreGauges } from '@hourglass/scorer';
-import { createTrainerMetrics } from '@hourglass/trainer';
+import { createScorerMetrics, createTrainerMetrics, SeriesScoreGauges } from '@hourglass/pipeline';
 import { createIngestMetrics } from '@hourglass/ingest';
 import { EXTERNAL_METRICS, baseMetricName, dashboardQueries, definedMetricNames, metricSelectors, recordedNames, ruleQueries } from '../support/deploy-dashboards';
 

@@ -12,8 +12,7 @@ import { createLogger } from '@hourglass/runtime';
 import { startIngest } from '@hourglass/ingest';
 import { startScorerService } from '@hourglass/scorer';
 import { startTrainerService } from '@hourglass/trainer';
-import { EmbeddedPipeline } from '@hourglass/cli/dist/embedded/pipeline';
-import { DiskModelStore } from '@hourglass/cli/dist/embedded/disk-model-store';
+import { DiskModelStore, EmbeddedPipeline } from '@hourglass/pipeline';
 import { eventually, integrationInfrastructure, uniqueName, deleteKeys } from '../support/fixtures';
 import { collectAnomalies } from '../support/pipeline-fixtures';
 

@@ -4,7 +4,8 @@ import { anomalyEventId } from '@hourglass/core';
 import { createRedis, redisKeys, ModelRegistry } from '@hourglass/redis';
 import { createLogger } from '@hourglass/runtime';
 import { startScorerService } from '@hourglass/scorer';
-import { createRedisTrainer, refitPolicy } from '@hourglass/trainer';
+import { refitPolicy } from '@hourglass/pipeline';
+import { createRedisTrainer } from '@hourglass/trainer';
 import { eventually, integrationInfrastructure, deleteKeys } from '../support/fixtures';
 import { collectAnomalies, createPipelineTopics, pipelineTestConfig, produceWindows, sineWindows } from '../support/pipeline-fixtures';
 

@@ -2,7 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafka
 import type { IngestConfig, TopicsConfig, Windower } from '@hourglass/core';
 import { retryStartup } from '@hourglass/kafka';
 import type { Logger } from '@hourglass/runtime';
-import { processBatch, SourceIds, type BatchOutput } from './batch';
+import { processBatch, SourceIds, type BatchOutput } from '@hourglass/pipeline';
 import type { IngestMetrics } from './metrics';
 
 /** What the ingest consumer needs; built by startIngest. */

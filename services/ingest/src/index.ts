@@ -4,7 +4,6 @@ import { createMetricsRegistry, startOpsServer, type LifecycleState, type Logger
 import { IngestConsumer } from './consumer';
 import { createIngestMetrics } from './metrics';
 
-export { processBatch, SourceIds, type BatchOutput, type InputBatch } from './batch';
 export { IngestConsumer, type IngestConsumerOptions } from './consumer';
 export { createIngestMetrics, type IngestMetrics } from './metrics';
 

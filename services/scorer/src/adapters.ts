@@ -1,8 +1,7 @@
 import type { Producer } from 'kafkajs';
 import type { AnomalyEvent } from '@hourglass/core';
 import { createRedis, type ModelNotification, type ModelRegistry, type RedisKeys, type RedisTarget } from '@hourglass/redis';
-import type { ModelSource } from './model-provider';
-import type { EventSink } from './ports';
+import type { EventSink, ModelSource } from '@hourglass/pipeline';
 
 /** Publishes anomaly events to Kafka, keyed by series, and resolves once all replicas acknowledged. */
 export class KafkaEventSink implements EventSink {

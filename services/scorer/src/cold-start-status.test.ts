@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { ColdStartStatus, type ColdStartFacts, type TrainerDecision } from './cold-start-status';
-import { createScorerMetrics } from './scorer-metrics';
+import { createScorerMetrics } from '@hourglass/pipeline';
 
 /** Facts a test sets by hand, as Redis would hold them. */
 function facts(): ColdStartFacts & { size: number; oldest: number | null; version: string | null; decision: TrainerDecision | null; fail?: Error } {

@@ -1,5 +1,5 @@
 import { describeError } from '@hourglass/core';
-import type { ScorerMetrics } from './scorer-metrics';
+import type { ScorerMetrics } from '@hourglass/pipeline';
 
 /** Why a group has no model yet; bounded, since it is a metric label. */
 export type ColdStartReason =

@@ -6,10 +6,7 @@ import { MicroBatcher, createMetricsRegistry, exportBackendInfo, startOpsServer,
 import { KafkaEventSink, RegistryModelSource } from './adapters';
 import { BatchFailureLog } from './batch-failure-log';
 import { ColdStartStatus, type TrainerDecision } from './cold-start-status';
-import { HotSwapModelProvider } from './model-provider';
-import { createScorerMetrics } from './scorer-metrics';
-import { ScorerStage } from './scorer-stage';
-import { SeriesScoreGauges } from './series-gauges';
+import { HotSwapModelProvider, ScorerStage, SeriesScoreGauges, createScorerMetrics } from '@hourglass/pipeline';
 
 export const SERVICE_NAME = 'hourglass-scorer';
 

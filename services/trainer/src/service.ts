@@ -2,10 +2,9 @@ import { describeError, opsPort, type GroupConfig, type HourglassConfig } from '
 import { initBackend } from '@hourglass/model';
 import { ModelRegistry, RedisWindowBuffer, createRedis, redisKeys, tryLock, type Redis } from '@hourglass/redis';
 import { createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
-import type { ModelStore, TrainLocks } from './ports';
-import { createTrainerMetrics } from './trainer-metrics';
-import { refitDue, refitScheduleOf, type GroupFitState } from './refit-schedule';
-import { TrainerStage, type RefitOutcome, type RefitPolicy } from './trainer-stage';
+import {
+  TrainerStage, createTrainerMetrics, refitDue, refitPolicy, refitScheduleOf, type GroupFitState, type ModelStore, type RefitOutcome, type TrainLocks,
+} from '@hourglass/pipeline';
 
 export const SERVICE_NAME = 'hourglass-trainer';
 
@@ -30,15 +29,6 @@ export function createRedisTrainer(config: HourglassConfig, redis: Redis, log: L
   const locks: TrainLocks = { tryLock: (group, ttlMs) => tryLock(redis, keys.trainLock(group), ttlMs) };
   const stage = new TrainerStage({ source: buffer, store: registryModelStore(registry), locks, metrics: createTrainerMetrics(metricsRegistry), log });
   return { stage, registry, buffer, metricsRegistry };
-}
-
-/** The refit policy of the config's `trainer` section. */
-export function refitPolicy(config: HourglassConfig): RefitPolicy {
-  const t = config.trainer;
-  return {
-    maxWindows: t.maxWindows, minWindows: t.minWindows, holdoutFraction: t.holdoutFraction, maxContamination: t.maxContamination,
-    gate: { errorTolerance: t.gateErrorTolerance, falseAlarmBudget: t.gateFalseAlarmBudget, firstModelFalseAlarmBudget: t.gateFirstModelFalseAlarmBudget }, lockTtlMs: t.lockTtlMs,
-  };
 }
 
 export interface TrainerService {

@@ -1,7 +1,8 @@
 import { HourglassError, type HourglassConfig } from '@hourglass/core';
 import { createRedis } from '@hourglass/redis';
 import type { Logger } from '@hourglass/runtime';
-import { createRedisTrainer, refitPolicy } from '@hourglass/trainer';
+import { refitPolicy } from '@hourglass/pipeline';
+import { createRedisTrainer } from '@hourglass/trainer';
 
 /** Runs `fn` with the trainer's Redis wiring, and always closes the connection. */
 async function withRegistry<T>(config: HourglassConfig, log: Logger, fn: (t: ReturnType<typeof createRedisTrainer>) => Promise<T>): Promise<T> {

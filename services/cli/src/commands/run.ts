@@ -6,8 +6,7 @@ import {
 } from '@hourglass/core';
 import { initBackend, requireNativeFromEnv } from '@hourglass/model';
 import { createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
-import type { WindowScore } from '@hourglass/scorer';
-import { EmbeddedPipeline } from '../embedded/pipeline';
+import { EmbeddedPipeline, type WindowScore } from '@hourglass/pipeline';
 import { demoRecords, openInput, readInput, type InputRecord } from '../embedded/inputs';
 import { InputRefusals } from '../embedded/refusals';
 import { progressBar } from '../progress';

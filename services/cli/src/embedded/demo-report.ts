@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { AnomalyEvent, DemoStream, Window } from '@hourglass/core';
-import type { WindowScore } from '@hourglass/scorer';
+import type { WindowScore } from '@hourglass/pipeline';
 import { chartPage, esc, surpriseOfScore, type ChartSeries } from '../report/chart-page';
 
 /** Collects what the demo report plots: every scored window's surprise and the model threshold. */

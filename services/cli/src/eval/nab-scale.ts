@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GroupConfig, HourglassConfig } from '@hourglass/core';
 import { createLogger, createMetricsRegistry, type Logger } from '@hourglass/runtime';
-import { EmbeddedPipeline } from '../embedded/pipeline';
+import { EmbeddedPipeline } from '@hourglass/pipeline';
 import { parseNabTimestamp } from './nab-results';
 
 /**

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateDemoStream, type AnomalyEvent, type Window } from '@hourglass/core';
-import type { WindowScore } from '@hourglass/scorer';
+import type { WindowScore } from '@hourglass/pipeline';
 import { DemoScores, demoReportHtml } from '../embedded/demo-report';
 import { DEFAULT_CHROMIUM, openInChromium, type HeadlessPage } from '../report/headless-chromium';
 import { formatResultCsv, resultPath, writeResultFile } from './nab-results';

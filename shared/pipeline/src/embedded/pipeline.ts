@@ -1,13 +1,17 @@
 import { Counter, type Registry } from 'prom-client';
 import { Windower, describeError, type AnomalyEvent, type GroupConfig, type HourglassConfig, type Point, type Window } from '@hourglass/core';
 import type { Logger } from '@hourglass/runtime';
-import {
-  HotSwapModelProvider, InMemoryCleanBuffer, InMemoryEpisodeStore, ScorerStage, SeriesScoreGauges, createScorerMetrics,
-  type ModelProvider, type ScoringModel, type WindowScore,
-} from '@hourglass/scorer';
-import {
-  InMemoryLocks, TrainerStage, createTrainerMetrics, refitDue, refitPolicy, refitScheduleOf, type RefitOutcome, type RefitPolicy, type RefitSchedule,
-} from '@hourglass/trainer';
+import { InMemoryCleanBuffer, InMemoryEpisodeStore } from '../scorer/in-memory';
+import { HotSwapModelProvider } from '../scorer/model-provider';
+import type { ModelProvider, ScoringModel, WindowScore } from '../scorer/ports';
+import { createScorerMetrics } from '../scorer/scorer-metrics';
+import { ScorerStage } from '../scorer/scorer-stage';
+import { SeriesScoreGauges } from '../scorer/series-gauges';
+import { InMemoryLocks } from '../trainer/in-memory';
+import { refitPolicy } from '../trainer/refit-policy';
+import { refitDue, refitScheduleOf, type RefitSchedule } from '../trainer/refit-schedule';
+import { createTrainerMetrics } from '../trainer/trainer-metrics';
+import { TrainerStage, type RefitOutcome, type RefitPolicy } from '../trainer/trainer-stage';
 import { DiskModelStore } from './disk-model-store';
 
 export interface EmbeddedOptions {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileConfig } from '@hourglass/core';
 import { judge } from './gate';
-import { refitPolicy } from './service';
+import { refitPolicy } from './refit-policy';
 
 /** The schema's gate defaults. */
 const GATE_DEFAULTS = refitPolicy(compileConfig({})).gate;

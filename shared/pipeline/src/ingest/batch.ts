@@ -1,10 +1,15 @@
-import type { Message } from 'kafkajs';
 import { buildDeadLetter, encodeWindow, parsePoint, type ParseConfig, type RejectReason, type Windower } from '@hourglass/core';
+
+/** A message to produce: what a Kafka adapter sends as it is (a kafkajs `Message`). */
+export interface OutputMessage {
+  readonly key: Buffer | string | null;
+  readonly value: Buffer | string | null;
+}
 
 /** What one input batch turned into: the messages to produce and the counts for the metrics. */
 export interface BatchOutput {
-  readonly windowMessages: Message[];
-  readonly deadLetterMessages: Message[];
+  readonly windowMessages: OutputMessage[];
+  readonly deadLetterMessages: OutputMessage[];
   accepted: number;
   duplicates: number;
   readonly rejected: Map<RejectReason, number>;

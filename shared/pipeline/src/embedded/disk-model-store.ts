@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HourglassError } from '@hourglass/core';
-import type { ModelSource } from '@hourglass/scorer';
-import type { GateDecision, ModelStore } from '@hourglass/trainer';
+import type { ModelSource } from '../scorer/model-provider';
+import type { GateDecision, ModelStore } from '../trainer/ports';
 
 /**
  * The model registry of embedded mode: a folder per group with one file per version, a

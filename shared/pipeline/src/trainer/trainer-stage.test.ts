@@ -8,7 +8,7 @@ import { InMemoryLocks, InMemoryModelStore } from './in-memory';
 import type { CleanWindowSource } from './ports';
 import { createTrainerMetrics } from './trainer-metrics';
 import { TrainerStage } from './trainer-stage';
-import { refitPolicy } from './service';
+import { refitPolicy } from './refit-policy';
 
 const W = 16;
 function sineWindows(count: number, level = 0, seed = 1): Window[] {

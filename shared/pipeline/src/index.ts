@@ -1,0 +1,26 @@
+/**
+ * The stages of the pipeline, free of Kafka and Redis: ingest (parse, window, dead-letter
+ * decisions), scorer, trainer (with the refit schedule both runners call), the model provider,
+ * and the in-memory and on-disk adapters. The services wire them to Kafka and Redis; embedded
+ * mode wires them to in-process adapters.
+ */
+export { processBatch, SourceIds, type BatchOutput, type InputBatch, type OutputMessage } from './ingest/batch';
+
+export { ScorerStage, type ScorerStageOptions, type BatchOutcome } from './scorer/scorer-stage';
+export { createScorerMetrics, type ScorerMetrics } from './scorer/scorer-metrics';
+export { SeriesScoreGauges } from './scorer/series-gauges';
+export { HotSwapModelProvider, type ModelSource, type HotSwapOptions } from './scorer/model-provider';
+export { toScoringModel } from './scorer/model-adapter';
+export { InMemoryCleanBuffer, InMemoryEpisodeStore, InMemoryEventSink } from './scorer/in-memory';
+export type { CleanWindowSink, EpisodeStateStore, EventSink, ModelProvider, ScoringModel, WindowScore } from './scorer/ports';
+
+export { TrainerStage, type RefitOutcome, type RefitPolicy, type TrainerStageOptions } from './trainer/trainer-stage';
+export { refitPolicy } from './trainer/refit-policy';
+export { createTrainerMetrics, type TrainerMetrics } from './trainer/trainer-metrics';
+export { judge, type GateCode, type GatePolicy, type GateVerdict, type HoldoutMetrics } from './trainer/gate';
+export { InMemoryLocks, InMemoryModelStore } from './trainer/in-memory';
+export type { CleanWindowSource, GateDecision, ModelStore, TrainLocks } from './trainer/ports';
+export { refitDue, refitScheduleOf, type GroupFitState, type RefitDecision, type RefitSchedule } from './trainer/refit-schedule';
+
+export { EmbeddedPipeline, type EmbeddedOptions, type EmbeddedStats } from './embedded/pipeline';
+export { DiskModelStore } from './embedded/disk-model-store';
