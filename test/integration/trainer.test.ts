@@ -60,11 +60,11 @@ test('drift: as the normal level moves, the trainer service refits from the clea
   // At the new level: the first model would flag almost everything; the current one almost nothing.
   const finalWindows = Array.from({ length: 200 }, (_, k) => sineWindows('b', 1, { from: 3000 + k, level: 0.3, seed: 7000 + k })[0]!);
   const firstModel = await loadModel(v1.artifact);
-  const flaggedByFirst = firstModel.score(finalWindows).filter((s) => s.isAnomaly).length;
+  const flaggedByFirst = firstModel.score(finalWindows).filter((s) => s.anomalous).length;
   firstModel.dispose();
   const current = (await trainerView.registry.loadCurrent('g'))!;
   const currentModel = await loadModel(current.artifact);
-  const flaggedByCurrent = currentModel.score(finalWindows).filter((s) => s.isAnomaly).length;
+  const flaggedByCurrent = currentModel.score(finalWindows).filter((s) => s.anomalous).length;
   currentModel.dispose();
   t.diagnostic(`windows at the new level flagged: first model ${flaggedByFirst}/200, ${current.version} ${flaggedByCurrent}/200`);
   assert.ok(flaggedByFirst > 150, `the drift must have caused false alarms under v1 (${flaggedByFirst}/200)`);

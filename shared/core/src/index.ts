@@ -6,6 +6,7 @@ export { windowConfigSchema, type WindowConfig } from './config/window-config';
 export { modelConfigSchema, modelTypes, activations, type ModelConfig, type ModelConfigInput, type ModelType } from './config/model-config';
 export * from './calibration/index';
 export { anomalyEventId, type AnomalyEvent, type EpisodeState, type Explanation } from './contracts/anomaly-event';
+export type { WindowScore } from './contracts/window-score';
 export {
   stepEpisode, inEpisode, severityBand, EPISODE_DEFAULTS, INITIAL_SERIES_STATE,
   type EpisodePolicy, type ScoredWindow, type EpisodeEvent, type SeriesEpisodeState,

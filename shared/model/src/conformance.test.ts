@@ -56,11 +56,11 @@ for (const type of modelTypes) {
       const scored = model.score(probe);
       for (const s of scored) {
         assert.ok(Number.isFinite(s.rawError) && s.score >= 0 && s.score <= 1 && s.severity >= 0 && s.severity <= 100);
-        assert.ok(s.explanation.steps.length === 3 && s.explanation.channels.length === 1);
+        assert.ok(s.explanation.topSteps.length === 3 && s.explanation.topChannels.length === 1);
       }
       const spike = scored[20] as (typeof scored)[number];
-      assert.equal(spike.isAnomaly, true, 'a 3σ-amplitude spike crosses the POT threshold');
-      assert.ok(spike.explanation.steps[0] !== undefined && spike.explanation.steps[0].share > 0.3, 'the spike step carries most of the error');
+      assert.equal(spike.anomalous, true, 'a 3σ-amplitude spike crosses the POT threshold');
+      assert.ok(spike.explanation.topSteps[0] !== undefined && spike.explanation.topSteps[0].share > 0.3, 'the spike step carries most of the error');
 
       // Save → load gives identical scores (the VAE's L draws are part of the model).
       const bytes = model.toArtifact();
@@ -110,9 +110,11 @@ for (const type of modelTypes) {
       model.score(windows);
       assert.equal(tf.memory().numTensors, before, 'scoring leaks no tensors');
       tf.engine().endScope();
-      for (const s of scored.slice(0, -1)) assert.ok(Number.isFinite(s.rawError) && s.observed === W * 3 - 12);
-      assert.deepEqual(scored[scored.length - 1], { rawError: 0, score: 0, severity: 0, surprise: 0, isAnomaly: false, observed: 0, explanation: { steps: [], channels: [] } });
-      assert.equal(new Set(scored[0]?.explanation.channels.map((c) => c.channel)).size, 3);
+      const observed = model.scoreBatch([...gappy, empty]).observed;
+      for (const [i, s] of scored.slice(0, -1).entries()) assert.ok(Number.isFinite(s.rawError) && observed[i] === W * 3 - 12);
+      assert.equal(observed[scored.length - 1], 0);
+      assert.deepEqual(scored[scored.length - 1], { rawError: 0, score: 0, severity: 0, surprise: 0, anomalous: false, explanation: { topSteps: [], topChannels: [] } });
+      assert.equal(new Set(scored[0]?.explanation.topChannels.map((c) => c.channel)).size, 3);
     } finally {
       model.dispose();
     }
@@ -124,7 +126,7 @@ test('denoising with masking corruption learns to ignore missing values', async 
   try {
     const windows = sineWindows(100, W, 1, 22);
     const gappy = windows.map((w) => ({ ...w, mask: w.mask.map((m, k) => (k % 8 === 3 ? 0 : m)) }));
-    const flagged = model.score(gappy).filter((s) => s.isAnomaly).length;
+    const flagged = model.score(gappy).filter((s) => s.anomalous).length;
     assert.ok(flagged <= 5, `${flagged} of 100 normal windows with 12% missing values were flagged`);
     const spikes = model.score(sineWindows(50, W, 1, 23, 'spike').map((w) => ({ ...w, mask: w.mask.map((m, k) => (k % 8 === 3 ? 0 : m)) })));
     const normal = model.score(gappy).map((s) => s.rawError);

@@ -3,14 +3,13 @@
  * contributions summed over channels (per step) and over steps (per channel), with their share.
  */
 
-/** The explanation attached to a scored window. `step` 0 is the oldest step of the window. */
-export interface Explanation {
-  readonly steps: readonly { readonly step: number; readonly share: number }[];
-  readonly channels: readonly { readonly channel: string; readonly share: number }[];
-}
+import type { Explanation, Window } from '@hourglass/core';
 
-/** Explains one window from its contributions (W·C, time-major, non-negative). */
-export function explain(contributions: Float32Array, steps: number, channels: readonly string[], topK: number): Explanation {
+/**
+ * Explains one window from its contributions (W·C, time-major, non-negative), as the anomaly event
+ * carries it: step 0 is the oldest step of the window, `ts` its time.
+ */
+export function explain(contributions: Float32Array, window: Pick<Window, 'startMs' | 'intervalMs'>, steps: number, channels: readonly string[], topK: number): Explanation {
   const c = channels.length;
   const perStep = new Float64Array(steps);
   const perChannel = new Float64Array(c);
@@ -23,10 +22,10 @@ export function explain(contributions: Float32Array, steps: number, channels: re
       total += v;
     }
   }
-  if (!(total > 0)) return { steps: [], channels: [] };
+  if (!(total > 0)) return { topSteps: [], topChannels: [] };
   return {
-    steps: top(perStep, topK).map((i) => ({ step: i, share: (perStep[i] as number) / total })),
-    channels: top(perChannel, topK).map((i) => ({ channel: channels[i] as string, share: (perChannel[i] as number) / total })),
+    topSteps: top(perStep, topK).map((i) => ({ step: i, ts: window.startMs + i * window.intervalMs, share: (perStep[i] as number) / total })),
+    topChannels: top(perChannel, topK).map((i) => ({ channel: channels[i] as string, share: (perChannel[i] as number) / total })),
   };
 }
 

@@ -1,27 +1,10 @@
-import { HourglassError, type Window } from '@hourglass/core';
+import { HourglassError, type Explanation, type Window, type WindowScore } from '@hourglass/core';
 import { type ModelManifest, encodeArtifact } from './artifact';
 import type { Tf } from './backend';
 import { checkShape, prepare, selectRows } from './data';
-import { type Explanation, explain } from './explain';
+import { explain } from './explain';
 import type { Autoencoder } from './models/index';
 import { calibrate, networkErrors, scoreNetwork } from './scoring';
-
-/** The verdict on one window. */
-export interface ScoredWindow {
-  /** The model's raw error (MSE over observed values; for the VAE, mean negative log-likelihood). */
-  readonly rawError: number;
-  /** Calibrated score in [0,1]: the estimated share of normal windows with a smaller raw error. */
-  readonly score: number;
-  /** 0–100 from the score's tail probability (docs/models.md, "Severity"). */
-  readonly severity: number;
-  /** log10(1/p) of the score's tail probability p, in decades (capped at 300); keeps its order where `score` reaches 1. */
-  readonly surprise: number;
-  /** rawError strictly above the model's threshold. */
-  readonly isAnomaly: boolean;
-  /** Values in the window that were observed (the error is averaged over them). */
-  readonly observed: number;
-  readonly explanation: Explanation;
-}
 
 /**
  * The lean verdicts on a batch of windows, column by column (index i is the batch's window i).
@@ -63,7 +46,7 @@ export class AnomalyModel {
   }
 
   /** Scores windows in order; throws MODEL_INPUT_INVALID when a window's shape differs from the model's. */
-  score(windows: readonly Window[]): ScoredWindow[] {
+  score(windows: readonly Window[]): WindowScore[] {
     this.ensureLive();
     if (windows.length === 0) return [];
     const { shape, normalisation, calibration, threshold, config } = this.manifest;
@@ -79,9 +62,8 @@ export class AnomalyModel {
         score,
         severity,
         surprise,
-        isAnomaly: data.observed[i] !== 0 && rawError > threshold.value,
-        observed: data.observed[i] as number,
-        explanation: explain(raw.contributions.subarray(i * data.dim, (i + 1) * data.dim), shape.steps, shape.channels, config.explanation.topK),
+        anomalous: data.observed[i] !== 0 && rawError > threshold.value,
+        explanation: explain(raw.contributions.subarray(i * data.dim, (i + 1) * data.dim), windows[i]!, shape.steps, shape.channels, config.explanation.topK),
       };
     });
   }
@@ -115,7 +97,7 @@ export class AnomalyModel {
       if (rows.length === 0) return [];
       const subset = selectRows(data, rows);
       const { contributions } = scoreNetwork(this.tf, this.net, subset);
-      return rows.map((_, i) => explain(contributions.subarray(i * data.dim, (i + 1) * data.dim), shape.steps, shape.channels, config.explanation.topK));
+      return rows.map((row, i) => explain(contributions.subarray(i * data.dim, (i + 1) * data.dim), windows[row]!, shape.steps, shape.channels, config.explanation.topK));
     };
     return { n, rawError, score, severity, surprise, anomalous, observed: data.observed, explain: explainRows };
   }

@@ -5,7 +5,7 @@ import { EPISODE_DEFAULTS, INITIAL_SERIES_STATE, stepEpisode, type EpisodeEvent,
 
 const windowAt = (i: number, anomalous: boolean, severity = anomalous ? 60 : 5): ScoredWindow => ({
   series: 's1', group: 'g', modelVersion: 'v1', startMs: (i - 9) * 1000, endMs: i * 1000,
-  score: anomalous ? 0.999 : 0.3, threshold: 0.99, severity, anomalous, explanation: { topSteps: [], topChannels: [] },
+  score: anomalous ? 0.999 : 0.3, threshold: 0.99, severity, anomalous
 });
 
 function run(policy: EpisodePolicy, flags: readonly boolean[], from: SeriesEpisodeState = INITIAL_SERIES_STATE, offset = 0) {

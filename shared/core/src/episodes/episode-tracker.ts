@@ -1,4 +1,5 @@
-import { anomalyEventId, type EpisodeState, type Explanation } from '../contracts/anomaly-event';
+import { anomalyEventId, type EpisodeState } from '../contracts/anomaly-event';
+import type { WindowScore } from '../contracts/window-score';
 
 /** How anomalous windows become episodes. Units in the names; defaults in EPISODE_DEFAULTS. */
 export interface EpisodePolicy {
@@ -12,18 +13,15 @@ export interface EpisodePolicy {
 
 export const EPISODE_DEFAULTS: EpisodePolicy = { openAfterWindows: 1, closeAfterWindows: 3, ongoingIntervalMs: 60_000 };
 
-/** One scored window, as the tracker needs it. */
-export interface ScoredWindow {
+/** One scored window as the tracker needs it: which window, and the parts of its WindowScore that decide episodes. */
+export interface ScoredWindow extends Pick<WindowScore, 'score' | 'severity' | 'anomalous'> {
   readonly series: string;
   readonly group: string;
   readonly modelVersion: string;
   readonly startMs: number;
   readonly endMs: number;
-  readonly score: number;
+  /** The model's threshold on the score scale, carried into the event. */
   readonly threshold: number;
-  readonly severity: number;
-  readonly anomalous: boolean;
-  readonly explanation: Explanation;
 }
 
 /** What the tracker decided to publish for a window (at most one per window). */

@@ -1,18 +1,34 @@
 import type { Window } from '@hourglass/core';
 import type { Tf } from '../backend';
 import { type Prepared, checkShape, prepare } from '../data';
-import type { Explanation } from '../explain';
-import type { AnomalyModel, ScoredWindow } from '../model';
+import type { AnomalyModel } from '../model';
 import type { Autoencoder } from '../models/index';
 import { SCORE_CHUNK, calibrate } from '../scoring';
 import { batchTensors } from '../training';
+
+/** The explanation as the model returned it before issue 17 (the adapter added times). */
+export interface LegacyExplanation {
+  readonly steps: readonly { readonly step: number; readonly share: number }[];
+  readonly channels: readonly { readonly channel: string; readonly share: number }[];
+}
+
+/** The per-window verdict as the model returned it before issue 17. */
+export interface LegacyScoredWindow {
+  readonly rawError: number;
+  readonly score: number;
+  readonly severity: number;
+  readonly surprise: number;
+  readonly isAnomaly: boolean;
+  readonly observed: number;
+  readonly explanation: LegacyExplanation;
+}
 
 /**
  * AnomalyModel.score as it was before issue 17, frozen: typed arrays returned out of tf.tidy,
  * every value's contribution downloaded, an explanation (two sorts) for every window. Test and
  * benchmark support only (not exported by index): the lean path is measured and checked against it.
  */
-export function legacyScore(model: AnomalyModel, windows: readonly Window[]): ScoredWindow[] {
+export function legacyScore(model: AnomalyModel, windows: readonly Window[]): LegacyScoredWindow[] {
   // The model's network is private to the package; this frozen copy lives in the package for that reason.
   const { tf, net } = model as unknown as { tf: Tf; net: Autoencoder };
   if (windows.length === 0) return [];
@@ -53,7 +69,7 @@ function legacyScoreNetwork(tf: Tf, net: Autoencoder, data: Prepared, chunk = SC
   return { rawError, contributions };
 }
 
-function legacyExplain(contributions: Float32Array, steps: number, channels: readonly string[], topK: number): Explanation {
+function legacyExplain(contributions: Float32Array, steps: number, channels: readonly string[], topK: number): LegacyExplanation {
   const c = channels.length;
   const perStep = new Float64Array(steps);
   const perChannel = new Float64Array(c);

@@ -13,7 +13,7 @@ export function toScoringModel(model: AnomalyModel, group: string, version: stri
     steps: shape.steps,
     accepts: (w: Window) => w.values.length === shape.steps * shape.channels.length && w.channels.join('\u0000') === channels,
     score(windows: readonly Window[]): WindowScore[] {
-      const batch = new LazyExplanations(model.scoreBatch(windows), windows);
+      const batch = new LazyExplanations(model.scoreBatch(windows));
       const out: WindowScore[] = new Array(windows.length);
       for (let i = 0; i < windows.length; i += 1) out[i] = new LeanWindowScore(batch, i);
       return out;
@@ -57,7 +57,7 @@ class LazyExplanations {
   private readonly done = new Map<number, Explanation>();
   private first = true;
 
-  constructor(readonly scores: ScoreBatch, private readonly windows: readonly Window[]) {}
+  constructor(readonly scores: ScoreBatch) {}
 
   get(index: number): Explanation {
     const known = this.done.get(index);
@@ -67,14 +67,7 @@ class LazyExplanations {
       for (let i = 0; i < this.scores.n; i += 1) if (this.scores.anomalous[i] === 1 && i !== index) rows.push(i);
       this.first = false;
     }
-    this.scores.explain(rows).forEach((e, k) => {
-      const i = rows[k] as number;
-      const w = this.windows[i] as Window;
-      this.done.set(i, {
-        topSteps: e.steps.map((x) => ({ step: x.step, ts: w.startMs + x.step * w.intervalMs, share: x.share })),
-        topChannels: e.channels.map((x) => ({ channel: x.channel, share: x.share })),
-      });
-    });
+    this.scores.explain(rows).forEach((e, k) => this.done.set(rows[k] as number, e));
     return this.done.get(index) as Explanation;
   }
 }

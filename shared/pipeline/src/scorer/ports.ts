@@ -1,21 +1,7 @@
-import type { AnomalyEvent, Explanation, SeriesEpisodeState, Window } from '@hourglass/core';
+import type { AnomalyEvent, SeriesEpisodeState, Window, WindowScore } from '@hourglass/core';
 
-/** What a loaded model says about one window. */
-export interface WindowScore {
-  readonly rawError: number;
-  /** Calibrated score in [0, 1]. */
-  readonly score: number;
-  /** 0 to 100. */
-  readonly severity: number;
-  /** log10(1/p) of the calibrated exceedance probability p, in decades; unlike `score`, it does not saturate. */
-  readonly surprise: number;
-  readonly anomalous: boolean;
-  /**
-   * The steps and channels that carry the error. The real model computes it when first read (lean
-   * scoring), so read it only for windows that need one: those that emit an event.
-   */
-  readonly explanation: Explanation;
-}
+/** What a loaded model says about one window: core's one verdict type, from the model to the event. */
+export type { WindowScore };
 
 /** A model ready to score one group's windows. */
 export interface ScoringModel {

@@ -142,7 +142,7 @@ export class ScorerStage {
       const before = states.get(window.series) ?? this.states.get(stateKey(group, window.series)) ?? INITIAL_SERIES_STATE;
       const scored: ScoredWindow = {
         series: window.series, group, modelVersion: model.version, startMs: window.startMs, endMs: window.endMs,
-        score: s.score, threshold: model.threshold, severity: s.severity, anomalous: s.anomalous, explanation: NOT_EXPLAINED,
+        score: s.score, threshold: model.threshold, severity: s.severity, anomalous: s.anomalous,
       };
       const { state, event } = stepEpisode(policy, before, scored);
       states.set(window.series, state);
@@ -263,9 +263,6 @@ interface StagedGroup {
   /** The new episode state of each series the batch touched. */
   readonly states: ReadonlyMap<string, SeriesEpisodeState>;
 }
-
-/** The tracker never reads explanations: events take theirs from the model's verdict instead. */
-const NOT_EXPLAINED: ScoredWindow['explanation'] = { topSteps: [], topChannels: [] };
 
 function toAnomalyEvent(id: string, episodeId: string, state: AnomalyEvent['state'], w: ScoredWindow, explanation: AnomalyEvent['explanation'], nowMs: number): AnomalyEvent {
   return {

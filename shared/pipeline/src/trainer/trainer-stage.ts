@@ -160,7 +160,7 @@ export class TrainerStage {
 /** Share of windows a model flags as anomalous at its own threshold. */
 function flaggedShare(model: AnomalyModel, windows: readonly Window[]): number {
   if (windows.length === 0) return 0;
-  return model.score(windows).filter((s) => s.isAnomaly).length / windows.length;
+  return model.score(windows).filter((s) => s.anomalous).length / windows.length;
 }
 
 /**
@@ -172,5 +172,5 @@ function holdoutMetrics(model: AnomalyModel, holdout: readonly Window[]): Holdou
   const scale = model.manifest.normalisation.scale;
   const unit = scale.reduce((sum, s) => sum + s * s, 0) / scale.length;
   const meanError = (scores.reduce((sum, s) => sum + s.rawError, 0) / scores.length) * unit;
-  return { meanError, falseAlarmRate: scores.filter((s) => s.isAnomaly).length / scores.length };
+  return { meanError, falseAlarmRate: scores.filter((s) => s.anomalous).length / scores.length };
 }

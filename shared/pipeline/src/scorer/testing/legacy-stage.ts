@@ -137,11 +137,11 @@ export class LegacyScorerStage {
       const before = states.get(window.series) ?? this.states.get(stateKey(group, window.series)) ?? INITIAL_SERIES_STATE;
       const scored: ScoredWindow = {
         series: window.series, group, modelVersion: model.version, startMs: window.startMs, endMs: window.endMs,
-        score: s.score, threshold: model.threshold, severity: s.severity, anomalous: s.anomalous, explanation: s.explanation,
+        score: s.score, threshold: model.threshold, severity: s.severity, anomalous: s.anomalous,
       };
       const { state, event } = stepEpisode(policy, before, scored);
       states.set(window.series, state);
-      if (event) events.push(toAnomalyEvent(event.id, event.episodeId, event.state, scored, this.now()));
+      if (event) events.push(toAnomalyEvent(event.id, event.episodeId, event.state, scored, s.explanation, this.now()));
       // Anomalous windows, and every window while an episode is open, stay out of the buffer.
       if (!s.anomalous && !inEpisode(state) && !inEpisode(before) && this.sampled(window)) normal.push(window);
     });
@@ -252,11 +252,11 @@ interface StagedGroup {
   readonly states: ReadonlyMap<string, SeriesEpisodeState>;
 }
 
-function toAnomalyEvent(id: string, episodeId: string, state: AnomalyEvent['state'], w: ScoredWindow, nowMs: number): AnomalyEvent {
+function toAnomalyEvent(id: string, episodeId: string, state: AnomalyEvent['state'], w: ScoredWindow, explanation: AnomalyEvent['explanation'], nowMs: number): AnomalyEvent {
   return {
     id, episodeId, series: w.series, group: w.group, modelVersion: w.modelVersion,
     windowStart: new Date(w.startMs).toISOString(), windowEnd: new Date(w.endMs).toISOString(), detectedAt: new Date(nowMs).toISOString(),
-    score: w.score, threshold: w.threshold, severity: w.severity, state, explanation: w.explanation,
+    score: w.score, threshold: w.threshold, severity: w.severity, state, explanation,
   };
 }
 
