@@ -55,3 +55,4 @@ export {
   type ScoreDetectorOptions,
   type ThresholdChoice,
 } from './nab-benchmark.js';
+export { falsePerThousandRows, scoreEpisodes, sumEpisodeScores, type EpisodeScore } from './episode-score.js';
