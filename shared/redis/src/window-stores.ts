@@ -14,8 +14,9 @@ export class RedisWindowBuffer {
     this.buffer = new CleanBuffer(redis, keys);
   }
 
-  append(group: string, windows: readonly Window[]): Promise<void> {
-    return this.buffer.append(group, windows.map(encodeWindow), this.maxLen);
+  /** `keepNewest` trims the stream further than its MAXLEN (approximately: `MAXLEN ~`), for the rolling cold-start warm-up. */
+  append(group: string, windows: readonly Window[], keepNewest?: number): Promise<void> {
+    return this.buffer.append(group, windows.map(encodeWindow), Math.min(this.maxLen, keepNewest ?? Infinity));
   }
 
   size(group: string): Promise<number> {

@@ -17,7 +17,7 @@ export const scorerConfigSchema = z
     batchMaxWaitMs: z.number().int().min(0).max(60_000).default(50),
     /** Partitions whose batches are handled at once (they share micro-batches). Default 4. */
     partitionsConsumedConcurrently: z.number().int().min(1).max(64).default(4),
-    /** Cold start: windows buffered per group for the first fit. Default 2000. */
+    /** Cold start: a group without a model buffers its newest this many windows for the first fit, rolling forward until a fit is taken. Default 2000. */
     warmupWindows: z.number().int().min(0).default(2000),
     /**
      * A group without a model for longer than this is stuck in cold start: exported as

@@ -16,11 +16,12 @@ export class InMemoryCleanBuffer implements CleanWindowSink {
   readonly windows = new Map<string, Window[]>();
   private readonly added = new Map<string, number>();
   constructor(private readonly maxLen = Infinity) {}
-  async append(group: string, windows: readonly Window[]): Promise<void> {
+  async append(group: string, windows: readonly Window[], keepNewest?: number): Promise<void> {
     this.added.set(group, (this.added.get(group) ?? 0) + windows.length);
     const list = this.windows.get(group) ?? [];
     list.push(...windows);
-    if (list.length > this.maxLen) list.splice(0, list.length - this.maxLen);
+    const maxLen = Math.min(this.maxLen, keepNewest ?? Infinity);
+    if (list.length > maxLen) list.splice(0, list.length - maxLen);
     this.windows.set(group, list);
   }
   async size(group: string): Promise<number> {

@@ -31,7 +31,8 @@ export interface EventSink {
 
 /** The clean-window buffer the trainer fits from. May fail (Redis down): the scorer carries on. */
 export interface CleanWindowSink {
-  append(group: string, windows: readonly Window[]): Promise<void>;
+  /** Appends; with `keepNewest`, the group's buffer then holds (about) only its newest that many windows. */
+  append(group: string, windows: readonly Window[], keepNewest?: number): Promise<void>;
   size(group: string): Promise<number>;
 }
 

@@ -66,15 +66,17 @@ test('a replayed batch publishes nothing new, in the same stage and in a fresh o
   assert.deepEqual(first.events.events.map((e) => e.state), ['open', 'closed'], 'the restored stage closes the same episode');
 });
 
-test('cold start: no model means no events, and windows are buffered up to the warm-up amount', async () => {
+test('cold start: no model means no events, and the warm-up buffer rolls forward, keeping the newest windows', async () => {
   const { stage: s, events, clean, models } = stage();
   models.clear();
   const outcome = await s.process(values.map((v, i) => windowOf('a', i, v)));
   assert.equal(events.events.length, 0);
-  assert.equal(await clean.size('g'), 5);
+  assert.deepEqual((await clean.recent('g', 100)).map((w) => w.endMs), [3000, 4000, 5000, 6000, 7000], 'the newest warmupWindows (5) of 8');
   assert.deepEqual(outcome.coldStartGroups, ['g']);
-  await s.process([windowOf('a', 20, 1)]);
-  assert.equal(await clean.size('g'), 5, 'buffering pauses at the warm-up amount');
+  await s.process([windowOf('a', 20, 1), windowOf('a', 21, 1)]);
+  // A refused first fit is retried on newer windows, not on the same ones for ever.
+  assert.deepEqual((await clean.recent('g', 100)).map((w) => w.endMs), [5000, 6000, 7000, 20_000, 21_000]);
+  assert.equal(await clean.totalAdded('g'), 10, 'every cold-start window counts as added');
 });
 
 test('when the clean buffer fails, events still flow and the drops are counted', async () => {

@@ -15,7 +15,7 @@ export interface ScorerStageOptions {
   readonly episodes: EpisodeStateStore;
   /** Episode policy of each group (K to open, M to close, update rate). */
   readonly policyFor: (group: string) => EpisodePolicy;
-  /** Cold start: windows buffered per group for the first fit before buffering pauses. */
+  /** Cold start: a group without a model buffers every window and keeps the newest this many (a rolling warm-up). */
   readonly warmupWindows: number;
   /** Fraction of normal windows appended to the clean buffer (1 = all), chosen by a hash so replays agree. */
   readonly cleanSampleRate: number;
@@ -78,7 +78,7 @@ export class ScorerStage {
       if (this.options.models.modelFor(group) === null) {
         this.coldStart.add(group);
         metrics.modelLoaded.set({ group }, 0);
-        clean.set(group, await this.coldStartSample(group, groupWindows));
+        clean.set(group, this.coldStartSample(group, groupWindows));
         coldWindows += groupWindows.length;
         continue;
       }
@@ -106,7 +106,7 @@ export class ScorerStage {
       this.recordEventLatency(events, ingestedAtMs);
     }
     for (const [group, scored] of staged) this.apply(group, scored);
-    const { appended, dropped } = await this.appendClean(clean);
+    const { appended, dropped } = await this.appendClean(clean, this.coldStart);
     await this.checkpoint(staged);
     return { scored: windows.length - coldWindows, events, cleanAppended: appended, cleanDropped: dropped, coldStartGroups: this.coldStartGroups() };
   }
@@ -170,27 +170,25 @@ export class ScorerStage {
     }
   }
 
-  private async coldStartSample(group: string, windows: readonly Window[]): Promise<Window[]> {
-    let size: number;
-    try {
-      size = await this.options.clean.size(group);
-    } catch {
-      return []; // Redis down: there is no buffer to warm up now; the next batch tries again
-    }
-    const room = Math.max(0, this.options.warmupWindows - size);
-    const chosen = windows.slice(0, room);
-    this.options.metrics.coldStartWindows.inc({ group }, chosen.length);
-    return chosen;
+  /**
+   * Cold start: every window of a group without a model goes to its buffer, which then keeps only
+   * the newest `warmupWindows` (appendClean). The warm-up rolls forward: a first fit the gate refused
+   * is retried on newer windows, not on the same ones for ever (which left a series unwatched for its
+   * whole life when the first windows happened to be unlike the rest).
+   */
+  private coldStartSample(group: string, windows: readonly Window[]): Window[] {
+    this.options.metrics.coldStartWindows.inc({ group }, windows.length);
+    return [...windows];
   }
 
-  private async appendClean(clean: Map<string, Window[]>): Promise<{ appended: number; dropped: number }> {
+  private async appendClean(clean: Map<string, Window[]>, coldGroups: ReadonlySet<string>): Promise<{ appended: number; dropped: number }> {
     let appended = 0;
     let dropped = 0;
     await Promise.all(
       [...clean].map(async ([group, windows]) => {
         if (windows.length === 0) return;
         try {
-          await this.options.clean.append(group, windows);
+          await this.options.clean.append(group, windows, coldGroups.has(group) ? this.options.warmupWindows : undefined);
           this.options.metrics.bufferWrites.inc({ group }, windows.length);
           appended += windows.length;
         } catch (error) {
