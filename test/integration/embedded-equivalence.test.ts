@@ -26,22 +26,13 @@ const log = createLogger({ level: 'silent' });
 test('embedded mode and Kafka + Redis give the same episodes for the same input', async (t) => {
   const infra = await integrationInfrastructure(t);
   if (!infra) return;
-  const id = uniqueName('equiv');
-  const config = compileConfig({
-    kafka: { brokers: [...infra.kafkaBrokers], clientId: id },
-    redis: { url: infra.redisUrl, keyPrefix: `${id}:` },
-    log: { level: 'silent' },
-    topics: { windows: `${id}.windows`, anomalies: `${id}.anomalies`, deadLetter: `${id}.dlq` },
-    ingest: { groupId: `${id}-ingest`, topics: [`${id}.points`], sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 },
-    scorer: { groupId: `${id}-scorer`, batchMaxWindows: 256, batchMaxWaitMs: 20, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 },
+  const config = equivalenceConfig(infra, uniqueName('equiv'), {
+    scorer: { batchMaxWindows: 256 },
     // The installed model stays: neither path refits during the comparison (no trainer runs beside the services).
     trainer: { refitIntervalMs: 365 * 86_400_000, refitAfterNewWindows: 1_000_000 },
-    groups: [{
-      name: 'web', match: { series: ['web.latency_ms'] }, window: { lengthSteps: 32, intervalMs: 300_000 },
-      episodes: { openAfterWindows: 3, closeAfterWindows: 3, ongoingIntervalMs: 3_600_000 },
-      model: { epochs: 20, batchSize: 128, seed: 11 },
-    }],
+    epochs: 20,
   });
+  const id = config.kafka.clientId;
   const group = config.groups[0]!;
   const demo = generateDemoStream({ days: 4 });
   const points = demo.points.filter((p) => p.series === 'web.latency_ms');
@@ -116,21 +107,12 @@ test('embedded mode and Kafka + Redis give the same episodes for the same input'
 test('a non-default refit policy changes embedded mode and the trainer service the same way', async (t) => {
   const infra = await integrationInfrastructure(t);
   if (!infra) return;
-  const id = uniqueName('equiv-refit');
-  const config = compileConfig({
-    kafka: { brokers: [...infra.kafkaBrokers], clientId: id },
-    redis: { url: infra.redisUrl, keyPrefix: `${id}:` },
-    log: { level: 'silent' },
-    topics: { windows: `${id}.windows`, anomalies: `${id}.anomalies`, deadLetter: `${id}.dlq` },
-    ingest: { groupId: `${id}-ingest`, topics: [`${id}.points`], sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 },
-    scorer: { groupId: `${id}-scorer`, batchMaxWindows: 128, batchMaxWaitMs: 20, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, modelPollIntervalMs: 500 },
+  const config = equivalenceConfig(infra, uniqueName('equiv-refit'), {
+    scorer: { batchMaxWindows: 128, modelPollIntervalMs: 500 },
     trainer: { minWindows: 200, refitAfterNewWindows: 300, refitIntervalMs: 365 * 86_400_000, retryAfterMissMs: 0, checkIntervalMs: 200, gateFirstModelFalseAlarmBudget: 1, gateFalseAlarmBudget: 1, gateErrorTolerance: 100 },
-    groups: [{
-      name: 'web', match: { series: ['web.latency_ms'] }, window: { lengthSteps: 32, intervalMs: 300_000 },
-      episodes: { openAfterWindows: 3, closeAfterWindows: 3, ongoingIntervalMs: 3_600_000 },
-      model: { epochs: 5, batchSize: 128, seed: 11 },
-    }],
+    epochs: 5,
   });
+  const id = config.kafka.clientId;
   const points = generateDemoStream({ days: 4 }).points.filter((p) => p.series === 'web.latency_ms');
   const messages = points.map((p) => JSON.stringify(p));
 
@@ -181,3 +163,21 @@ test('a non-default refit policy changes embedded mode and the trainer service t
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Both tests' config: their own topics, groups and key prefix, one group for the demo's web latency; scorer and trainer sections as given. */
+function equivalenceConfig(infra: { kafkaBrokers: readonly string[]; redisUrl: string }, id: string, o: { scorer: object; trainer: object; epochs: number }) {
+  return compileConfig({
+    kafka: { brokers: [...infra.kafkaBrokers], clientId: id },
+    redis: { url: infra.redisUrl, keyPrefix: `${id}:` },
+    log: { level: 'silent' },
+    topics: { windows: `${id}.windows`, anomalies: `${id}.anomalies`, deadLetter: `${id}.dlq` },
+    ingest: { groupId: `${id}-ingest`, topics: [`${id}.points`], sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 },
+    scorer: { groupId: `${id}-scorer`, batchMaxWaitMs: 20, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, ...o.scorer },
+    trainer: o.trainer,
+    groups: [{
+      name: 'web', match: { series: ['web.latency_ms'] }, window: { lengthSteps: 32, intervalMs: 300_000 },
+      episodes: { openAfterWindows: 3, closeAfterWindows: 3, ongoingIntervalMs: 3_600_000 },
+      model: { epochs: o.epochs, batchSize: 128, seed: 11 },
+    }],
+  });
+}

@@ -1,5 +1,5 @@
 import { Windower, opsPort, type HourglassConfig } from '@hourglass/core';
-import { createKafka, ensureTopics, resolveKafkaSecurity, waitForTopics } from '@hourglass/kafka';
+import { createKafka, provideTopics, resolveKafkaSecurity } from '@hourglass/kafka';
 import { createMetricsRegistry, startOpsServer, type LifecycleState, type Logger, type OpsServer } from '@hourglass/runtime';
 import { IngestConsumer } from './consumer';
 import { createIngestMetrics } from './metrics';
@@ -66,15 +66,8 @@ export async function startIngest(options: { config: HourglassConfig; log: Logge
  */
 async function ensureIngestTopics(kafka: ReturnType<typeof createKafka>, config: HourglassConfig, log: Logger): Promise<void> {
   const ingest = config.ingest;
-  const needed = [...ingest.topics, config.topics.windows, config.topics.deadLetter];
-  if (ingest.createTopics) {
-    const created = await ensureTopics(kafka, [...new Set(needed)].map((topic) => ({ topic, numPartitions: ingest.topicPartitions })));
-    if (created.length > 0) log.info({ topics: created, partitions: ingest.topicPartitions }, 'created topics');
-    return;
-  }
-  await waitForTopics(kafka, needed, {
-    timeoutMs: config.kafka.topicWaitMs,
+  await provideTopics(kafka, [...ingest.topics, config.topics.windows, config.topics.deadLetter], {
+    create: ingest.createTopics, partitions: ingest.topicPartitions, waitMs: config.kafka.topicWaitMs, setting: 'ingest.createTopics', log,
     howToCreate: 'create them with your Kafka tools, or set ingest.createTopics: true and ingest creates its input, windows and dead-letter topics',
-    onWaiting: (missing) => log.warn({ topics: missing, waitMs: config.kafka.topicWaitMs }, 'waiting for topics to be created (ingest.createTopics is off)'),
   });
 }

@@ -1,5 +1,5 @@
 import { decodeWindow, describeError, opsPort, type HourglassConfig, type Window } from '@hourglass/core';
-import { createKafka, ensureTopics, redeliverable, resolveKafkaSecurity, retryStartup, waitForTopics } from '@hourglass/kafka';
+import { createKafka, provideTopics, redeliverable, resolveKafkaSecurity, retryStartup } from '@hourglass/kafka';
 import { initBackend } from '@hourglass/model';
 import { ModelRegistry, RedisEpisodeStore, RedisWindowBuffer, createRedis, redisKeys } from '@hourglass/redis';
 import { MicroBatcher, createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
@@ -152,16 +152,9 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
  */
 async function ensureScorerTopics(kafka: ReturnType<typeof createKafka>, config: HourglassConfig, log: Logger): Promise<void> {
   const sc = config.scorer;
-  const needed = [...new Set([config.topics.windows, config.topics.anomalies])];
-  if (sc.createTopics) {
-    const created = await ensureTopics(kafka, needed.map((topic) => ({ topic, numPartitions: sc.topicPartitions })));
-    if (created.length > 0) log.info({ topics: created, partitions: sc.topicPartitions }, 'created topics');
-    return;
-  }
-  await waitForTopics(kafka, needed, {
-    timeoutMs: config.kafka.topicWaitMs,
+  await provideTopics(kafka, [config.topics.windows, config.topics.anomalies], {
+    create: sc.createTopics, partitions: sc.topicPartitions, waitMs: config.kafka.topicWaitMs, setting: 'scorer.createTopics', log,
     howToCreate: 'create them with your Kafka tools, or set scorer.createTopics: true and the scorer creates its windows and anomalies topics (ingest.createTopics creates the windows topic too)',
-    onWaiting: (missing) => log.warn({ topics: missing, waitMs: config.kafka.topicWaitMs }, 'waiting for topics to be created (scorer.createTopics is off)'),
   });
 }
 

@@ -72,6 +72,29 @@ export async function waitForTopics(
   }
 }
 
+/**
+ * A service's topics at start: created when its `createTopics` setting is on (logged when any was
+ * missing), else waited for up to `waitMs` and refused with one line that names them and
+ * `howToCreate`. Ingest and the scorer differ only in their topics and their setting's name.
+ */
+export async function provideTopics(
+  kafka: Kafka,
+  topics: readonly string[],
+  o: { create: boolean; partitions: number; waitMs: number; setting: string; howToCreate: string; log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void } },
+): Promise<void> {
+  const needed = [...new Set(topics)];
+  if (o.create) {
+    const created = await ensureTopics(kafka, needed.map((topic) => ({ topic, numPartitions: o.partitions })));
+    if (created.length > 0) o.log.info({ topics: created, partitions: o.partitions }, 'created topics');
+    return;
+  }
+  await waitForTopics(kafka, needed, {
+    timeoutMs: o.waitMs,
+    howToCreate: o.howToCreate,
+    onWaiting: (missing) => o.log.warn({ topics: missing, waitMs: o.waitMs }, `waiting for topics to be created (${o.setting} is off)`),
+  });
+}
+
 /** Per partition of `topic`: the high watermark minus the group's committed offset (all of it when none). */
 export async function consumerGroupLag(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, number>> {
   const admin = kafka.admin();

@@ -70,7 +70,7 @@ export class ScorerStage {
     const byGroup = groupBy(windows, (w) => w.group);
     const events: AnomalyEvent[] = [];
     const ingestedAtMs: number[] = [];
-    const clean = new Map<string, Window[]>();
+    const clean = new Map<string, readonly Window[]>();
     const staged = new Map<string, StagedGroup>();
     let coldWindows = 0;
 
@@ -176,12 +176,12 @@ export class ScorerStage {
    * is retried on newer windows, not on the same ones for ever (which left a series unwatched for its
    * whole life when the first windows happened to be unlike the rest).
    */
-  private coldStartSample(group: string, windows: readonly Window[]): Window[] {
+  private coldStartSample(group: string, windows: readonly Window[]): readonly Window[] {
     this.options.metrics.coldStartWindows.inc({ group }, windows.length);
-    return [...windows];
+    return windows;
   }
 
-  private async appendClean(clean: Map<string, Window[]>, coldGroups: ReadonlySet<string>): Promise<{ appended: number; dropped: number }> {
+  private async appendClean(clean: ReadonlyMap<string, readonly Window[]>, coldGroups: ReadonlySet<string>): Promise<{ appended: number; dropped: number }> {
     let appended = 0;
     let dropped = 0;
     await Promise.all(
