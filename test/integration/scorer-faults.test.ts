@@ -4,10 +4,9 @@ import assert from 'node:assert/strict';
 import { consumerGroupLag, createKafka } from '@hourglass/kafka';
 import { createRedis } from '@hourglass/redis';
 import { createLogger } from '@hourglass/runtime';
-import { refitPolicy } from '@hourglass/pipeline';
 import { createRedisTrainer } from '@hourglass/trainer';
 import { eventually, integrationInfrastructure, deleteKeys } from '../support/fixtures';
-import { collectAnomalies, createPipelineTopics, pipelineTestConfig, produceWindows, sineWindows } from '../support/pipeline-fixtures';
+import { collectAnomalies, createPipelineTopics, installTrainedModel, pipelineTestConfig, produceWindows, sineWindows } from '../support/pipeline-fixtures';
 import { startServiceProcess } from '../support/processes';
 
 const log = createLogger({ level: 'silent' });
@@ -32,10 +31,8 @@ test('a scorer killed with SIGKILL mid-stream and replaced leaves no window unsc
   });
 
   // A model for the group, fitted from another series, then an empty buffer.
+  await installTrainedModel(config, redis);
   const trainer = createRedisTrainer(config, redis, log);
-  await trainer.buffer.append('g', sineWindows('training', 500, { seed: 9 }));
-  assert.equal((await trainer.stage.refit('g', config.groups[0]!.model, refitPolicy(config))).status, 'promoted');
-  await redis.del(`${config.redis.keyPrefix}buffer:g`);
 
   await produceWindows(config, SERIES.flatMap((s, i) => sineWindows(s, PER_SERIES, { seed: 20 + i, spikes: SPIKES })));
   const first = startServiceProcess('scorer', config);

@@ -5,15 +5,11 @@ import { ConfigResourceTypes } from 'kafkajs';
 import { anomalyEventId } from '@hourglass/core';
 import { consumerGroupLag, createKafka } from '@hourglass/kafka';
 import { createRedis } from '@hourglass/redis';
-import { createLogger } from '@hourglass/runtime';
-import { refitPolicy } from '@hourglass/pipeline';
-import { createRedisTrainer } from '@hourglass/trainer';
 import { deleteKeys, eventually, integrationInfrastructure } from '../support/fixtures';
-import { collectAnomalies, createPipelineTopics, pipelineTestConfig, produceWindows, sineWindows } from '../support/pipeline-fixtures';
+import { collectAnomalies, createPipelineTopics, installTrainedModel, pipelineTestConfig, produceWindows, sineWindows } from '../support/pipeline-fixtures';
 import { startServiceProcess } from '../support/processes';
 import { freePort } from '../infra/processes';
 
-const log = createLogger({ level: 'silent' });
 const SERIES = ['s1', 's2'];
 const SPIKE = 150;
 
@@ -64,12 +60,7 @@ test('a publish that fails on the batch that opens an episode publishes that ope
     return lag.size > 0 && [...lag.values()].every((l) => l === 0) ? true : undefined;
   };
 
-  const trainer = createRedisTrainer(config, redis, log);
-  await trainer.buffer.append('g', sineWindows('training', 500, { seed: 9 }));
-  const fitted = await trainer.stage.refit('g', config.groups[0]!.model, refitPolicy(config));
-  assert.equal(fitted.status, 'promoted');
-  const version = fitted.status === 'promoted' ? fitted.version : '';
-  await redis.del(`${config.redis.keyPrefix}buffer:g`);
+  const version = await installTrainedModel(config, redis);
 
   // Normal windows first, scored and committed while the topic accepts writes.
   const scorer = startServiceProcess('scorer', config);

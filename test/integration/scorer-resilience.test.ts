@@ -5,10 +5,8 @@ import { compileConfig } from '@hourglass/core';
 import { createRedis } from '@hourglass/redis';
 import { createLogger } from '@hourglass/runtime';
 import { startScorerService } from '@hourglass/scorer';
-import { refitPolicy } from '@hourglass/pipeline';
-import { createRedisTrainer } from '@hourglass/trainer';
 import { eventually, integrationInfrastructure, deleteKeys } from '../support/fixtures';
-import { collectAnomalies, createPipelineTopics, pipelineTestConfig, produceWindows, sineWindows } from '../support/pipeline-fixtures';
+import { collectAnomalies, createPipelineTopics, installTrainedModel, pipelineTestConfig, produceWindows, sineWindows } from '../support/pipeline-fixtures';
 import { startPrivateRedis } from '../support/processes';
 
 const log = createLogger({ level: 'silent' });
@@ -16,10 +14,7 @@ const fixed = { threshold: { method: 'fixed', value: 1 } };
 
 async function installModel(config: ReturnType<typeof pipelineTestConfig>): Promise<void> {
   const redis = createRedis(config.redis.url);
-  const trainer = createRedisTrainer(config, redis, log);
-  await trainer.buffer.append('g', sineWindows('training', 500, { seed: 9 }));
-  assert.equal((await trainer.stage.refit('g', config.groups[0]!.model, refitPolicy(config))).status, 'promoted');
-  await redis.del(`${config.redis.keyPrefix}buffer:g`);
+  await installTrainedModel(config, redis);
   redis.disconnect();
 }
 

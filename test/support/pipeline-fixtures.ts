@@ -1,5 +1,10 @@
 import { compileConfig, encodeWindow, seededRng, type HourglassConfig, type Window } from '@hourglass/core';
 import { createKafka, ensureTopics } from '@hourglass/kafka';
+import assert from 'node:assert/strict';
+import { refitPolicy } from '@hourglass/pipeline';
+import type { Redis } from '@hourglass/redis';
+import { createLogger } from '@hourglass/runtime';
+import { createRedisTrainer } from '@hourglass/trainer';
 import type { Infrastructure } from './infrastructure';
 import { uniqueName } from './fixtures';
 
@@ -66,4 +71,18 @@ export async function collectAnomalies(config: HourglassConfig): Promise<{ event
   await consumer.subscribe({ topic: config.topics.anomalies, fromBeginning: true });
   await consumer.run({ eachMessage: async ({ message }) => void events.push(JSON.parse(message.value!.toString()) as Record<string, unknown>) });
   return { events, stop: () => consumer.disconnect() };
+}
+
+/**
+ * Installs a model for group `g` as the trainer would (fitted on 500 windows of another series,
+ * promoted through the gate), then empties the clean buffer, so a test starts with a model and
+ * nothing buffered. Returns the promoted version.
+ */
+export async function installTrainedModel(config: HourglassConfig, redis: Redis): Promise<string> {
+  const trainer = createRedisTrainer(config, redis, createLogger({ level: 'silent' }));
+  await trainer.buffer.append('g', sineWindows('training', 500, { seed: 9 }));
+  const fitted = await trainer.stage.refit('g', config.groups[0]!.model, refitPolicy(config));
+  assert.equal(fitted.status, 'promoted', JSON.stringify(fitted));
+  await redis.del(`${config.redis.keyPrefix}buffer:g`);
+  return fitted.status === 'promoted' ? fitted.version : '';
 }
