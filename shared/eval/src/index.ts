@@ -56,3 +56,4 @@ export {
   type ThresholdChoice,
 } from './nab-benchmark.js';
 export { falsePerThousandRows, scoreEpisodes, sumEpisodeScores, type EpisodeScore } from './episode-score.js';
+export { categoryOf, leaveOneCategoryOut, type LocoCandidate, type LocoFold, type LocoResult } from './nab-loco.js';

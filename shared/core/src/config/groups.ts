@@ -27,6 +27,12 @@ export const groupConfigSchema = z
         closeAfterWindows: z.number().int().min(1).max(1000).default(3),
         /** At most one `ongoing` update per this much event time, unless severity rises. Default 60000. */
         ongoingIntervalMs: z.number().int().min(0).default(60_000),
+        /** Severity floor (0-100): anomalous windows below it neither open nor keep an episode. Default 0. */
+        minSeverity: z.number().min(0).max(100).default(0),
+        /** An episode opens only once its anomalous run spans this much event time. Default 0 (at once). */
+        minDurationMs: z.number().int().min(0).default(0),
+        /** After an episode closes, a new one within this much event time opens only above the closed one's peak severity. Default 0 (off). */
+        suppressRepeatsMs: z.number().int().min(0).default(0),
       })
       .strict()
       .default({}),

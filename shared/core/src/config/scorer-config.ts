@@ -31,6 +31,8 @@ export const scorerConfigSchema = z
     bufferMaxWindows: z.number().int().positive().default(50_000),
     /** Registry poll interval, in case a notification is lost. Default 30 s. */
     modelPollIntervalMs: z.number().int().positive().default(30_000),
+    /** How often maintenance periods added at run time (`hourglass maintenance add`, in Redis) are re-read. Default 5 s. */
+    maintenancePollMs: z.number().int().min(100).default(5000),
     /** Episode states kept in memory (the rest are reloaded from Redis). Default 100000. */
     maxTrackedSeries: z.number().int().positive().default(100_000),
     /** Series that always get a per-series score gauge. Default none. */
@@ -72,6 +74,8 @@ export const trainerConfigSchema = z
     gateFalseAlarmBudget: z.number().min(0).max(1).default(0.02),
     /** Gate: false-alarm rate allowed for a group's first model (the alternative is none). Default 0.1. */
     gateFirstModelFalseAlarmBudget: z.number().min(0).max(1).default(0.1),
+    /** A first model over that budget: `take` it with a warning (the next refit can replace it), or `refuse` it and stay in cold start. Default take. */
+    gateFirstModelOverBudget: z.enum(['take', 'refuse']).default('take'),
     /** Training lock lifetime (extended while fitting). Default 60 s. */
     lockTtlMs: z.number().int().min(1000).default(60_000),
     /** Versions kept per group in the registry. Default 10. */

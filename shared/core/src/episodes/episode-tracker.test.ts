@@ -71,7 +71,7 @@ test('a checkpointed state continues the same episode after a restart (property)
 test('every episode that opens closes exactly once, after its open, and events alternate open…closed (property)', () => {
   fc.assert(
     fc.property(fc.array(fc.boolean(), { maxLength: 200 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), (flags, k, m) => {
-      const { events, state } = run({ openAfterWindows: k, closeAfterWindows: m, ongoingIntervalMs: 0 }, flags);
+      const { events, state } = run({ ...EPISODE_DEFAULTS, openAfterWindows: k, closeAfterWindows: m, ongoingIntervalMs: 0 }, flags);
       let open: string | null = null;
       for (const e of events) {
         if (e.state === 'open') {
@@ -85,4 +85,49 @@ test('every episode that opens closes exactly once, after its open, and events a
       assert.equal(open, state.episodeId);
     }),
   );
+});
+
+/** Steps one series through windows given as [anomalous, severity] pairs, one second apart. */
+function runSeverities(policy: EpisodePolicy, windows: readonly (readonly [boolean, number])[]) {
+  let state = INITIAL_SERIES_STATE;
+  const events: EpisodeEvent[] = [];
+  windows.forEach(([flag, severity], i) => {
+    const out = stepEpisode(policy, state, windowAt(i, flag, severity));
+    state = out.state;
+    if (out.event) events.push(out.event);
+  });
+  return events;
+}
+
+test('a severity floor: anomalous windows below it open nothing, and count as normal inside an episode', () => {
+  const policy = { ...EPISODE_DEFAULTS, minSeverity: 50 };
+  assert.equal(runSeverities(policy, [[true, 30], [true, 45], [false, 5]]).length, 0);
+  const events = runSeverities(policy, [[true, 30], [true, 70], [true, 30], [true, 30], [true, 30], [true, 90]]);
+  // Opens on the 70; three windows below the floor close it; the 90 opens a second episode.
+  assert.deepEqual(events.map((e) => [e.state, e.window.endMs]), [['open', 1000], ['closed', 4000], ['open', 5000]]);
+});
+
+test('a minimum duration: a run shorter than it opens nothing, a longer one opens once it has lasted that long', () => {
+  const policy = { ...EPISODE_DEFAULTS, minDurationMs: 3000 };
+  assert.equal(runSeverities(policy, [[true, 60], [true, 60], [true, 60], [false, 5], [true, 60]]).length, 0);
+  const events = runSeverities(policy, [[false, 5], [true, 60], [true, 60], [true, 60], [true, 60], [true, 60]]);
+  // The run starts at 1000 ms; it spans 3000 ms at the window ending at 4000 ms.
+  assert.deepEqual(events.map((e) => [e.state, e.window.endMs]), [['open', 4000]]);
+});
+
+test('repeat suppression: a re-alarm soon after a close pages only when it is worse than the closed peak', () => {
+  const policy = { ...EPISODE_DEFAULTS, closeAfterWindows: 1, suppressRepeatsMs: 10_000 };
+  const flicker = runSeverities(policy, [[true, 60], [true, 80], [false, 5], [true, 70], [false, 5], [true, 75], [false, 5]]);
+  assert.deepEqual(flicker.map((e) => e.state), ['open', 'ongoing', 'closed'], 'two re-alarms below the peak of 80 within 10 s open nothing');
+  const worse = runSeverities(policy, [[true, 60], [false, 5], [true, 90], [false, 5]]);
+  assert.deepEqual(worse.map((e) => [e.state, e.window.endMs]), [['open', 0], ['closed', 1000], ['open', 2000], ['closed', 3000]]);
+  // After the suppression time, an equal re-alarm is a new page.
+  const later = runSeverities(policy, [[true, 60], [false, 5], ...Array.from({ length: 10 }, () => [false, 5] as const), [true, 60]]);
+  assert.deepEqual(later.map((e) => e.state), ['open', 'closed', 'open']);
+});
+
+test('checkpoints written before the noise-control fields existed still step', () => {
+  const old = { anomalousRun: 2, normalRun: 0, episodeId: null, lastEmittedEndMs: 0, lastBand: 0, lastEndMs: 1000 } as SeriesEpisodeState;
+  const out = stepEpisode({ ...EPISODE_DEFAULTS, openAfterWindows: 3, minDurationMs: 0 }, old, windowAt(2, true));
+  assert.equal(out.event?.state, 'open');
 });

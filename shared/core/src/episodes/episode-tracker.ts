@@ -9,9 +9,24 @@ export interface EpisodePolicy {
   readonly closeAfterWindows: number;
   /** At most one `ongoing` update per this much event time, unless the severity band rises. */
   readonly ongoingIntervalMs: number;
+  /**
+   * Severity floor: an anomalous window below it counts as normal for opening and keeping episodes
+   * (it still stays out of the clean buffer, which the model's own threshold decides).
+   */
+  readonly minSeverity: number;
+  /** An episode opens only once its run of anomalous windows spans this much event time (0: at once). */
+  readonly minDurationMs: number;
+  /**
+   * Repeat suppression: within this much event time after an episode closed, a new one opens only
+   * if its severity exceeds the closed episode's peak; a series that re-alarms on the same trouble
+   * pages once, not at every flicker (0: off).
+   */
+  readonly suppressRepeatsMs: number;
 }
 
-export const EPISODE_DEFAULTS: EpisodePolicy = { openAfterWindows: 1, closeAfterWindows: 3, ongoingIntervalMs: 60_000 };
+export const EPISODE_DEFAULTS: EpisodePolicy = {
+  openAfterWindows: 1, closeAfterWindows: 3, ongoingIntervalMs: 60_000, minSeverity: 0, minDurationMs: 0, suppressRepeatsMs: 0,
+};
 
 /** One scored window as the tracker needs it: which window, and the parts of its WindowScore that decide episodes. */
 export interface ScoredWindow extends Pick<WindowScore, 'score' | 'severity' | 'anomalous'> {
@@ -44,6 +59,17 @@ export interface SeriesEpisodeState {
   readonly lastBand: number;
   /** Newest window end seen (null: none yet); older (replayed) windows are ignored. */
   readonly lastEndMs: number | null;
+  /*
+   * The fields below are optional: checkpoints written before they existed lack them, and a missing
+   * one reads as its initial value.
+   */
+  /** End of the first window of the current anomalous run (for minDurationMs). */
+  readonly runStartMs?: number | null;
+  /** Highest severity of the open episode (for repeat suppression once it closes). */
+  readonly peakSeverity?: number;
+  /** When the last episode closed, and its peak severity (repeat suppression). */
+  readonly closedAtMs?: number | null;
+  readonly closedPeak?: number;
 }
 
 export const INITIAL_SERIES_STATE: SeriesEpisodeState = { anomalousRun: 0, normalRun: 0, episodeId: null, lastEmittedEndMs: 0, lastBand: 0, lastEndMs: null };
@@ -57,19 +83,22 @@ export function stepEpisode(policy: EpisodePolicy, state: SeriesEpisodeState, wi
   if (state.lastEndMs !== null && window.endMs <= state.lastEndMs) return { state, event: null };
   const band = severityBand(window.severity);
   const base = { ...state, lastEndMs: window.endMs };
+  const counts = window.anomalous && window.severity >= policy.minSeverity;
 
-  if (window.anomalous) {
+  if (counts) {
     const anomalousRun = state.anomalousRun + 1;
+    const runStartMs = anomalousRun === 1 ? window.endMs : (state.runStartMs ?? window.endMs);
     if (state.episodeId === null) {
-      if (anomalousRun < policy.openAfterWindows) return { state: { ...base, anomalousRun, normalRun: 0 }, event: null };
+      const run = { ...base, anomalousRun, normalRun: 0, runStartMs };
+      if (anomalousRun < policy.openAfterWindows || window.endMs - runStartMs < policy.minDurationMs || suppressedRepeat(policy, state, window)) return { state: run, event: null };
       const id = eventIdOf(window);
       return {
-        state: { ...base, anomalousRun, normalRun: 0, episodeId: id, lastEmittedEndMs: window.endMs, lastBand: band },
+        state: { ...run, episodeId: id, lastEmittedEndMs: window.endMs, lastBand: band, peakSeverity: window.severity },
         event: { id, episodeId: id, state: 'open', window },
       };
     }
     const due = window.endMs - state.lastEmittedEndMs >= policy.ongoingIntervalMs || band > state.lastBand;
-    const next = { ...base, anomalousRun, normalRun: 0 };
+    const next = { ...base, anomalousRun, normalRun: 0, runStartMs, peakSeverity: Math.max(state.peakSeverity ?? 0, window.severity) };
     if (!due) return { state: next, event: null };
     return {
       state: { ...next, lastEmittedEndMs: window.endMs, lastBand: Math.max(band, state.lastBand) },
@@ -78,12 +107,18 @@ export function stepEpisode(policy: EpisodePolicy, state: SeriesEpisodeState, wi
   }
 
   const normalRun = state.normalRun + 1;
-  if (state.episodeId === null) return { state: { ...base, anomalousRun: 0, normalRun }, event: null };
-  if (normalRun < policy.closeAfterWindows) return { state: { ...base, anomalousRun: 0, normalRun }, event: null };
+  if (state.episodeId === null) return { state: { ...base, anomalousRun: 0, normalRun, runStartMs: null }, event: null };
+  if (normalRun < policy.closeAfterWindows) return { state: { ...base, anomalousRun: 0, normalRun, runStartMs: null }, event: null };
   return {
-    state: { ...INITIAL_SERIES_STATE, lastEndMs: window.endMs, normalRun },
+    state: { ...INITIAL_SERIES_STATE, lastEndMs: window.endMs, normalRun, closedAtMs: window.endMs, closedPeak: state.peakSeverity ?? window.severity },
     event: { id: eventIdOf(window), episodeId: state.episodeId, state: 'closed', window },
   };
+}
+
+/** A would-be opening that repeats the episode closed less than suppressRepeatsMs ago, without exceeding its peak. */
+function suppressedRepeat(policy: EpisodePolicy, state: SeriesEpisodeState, window: ScoredWindow): boolean {
+  if (policy.suppressRepeatsMs <= 0 || state.closedAtMs === undefined || state.closedAtMs === null) return false;
+  return window.endMs - state.closedAtMs < policy.suppressRepeatsMs && window.severity <= (state.closedPeak ?? 0);
 }
 
 /** The window's deterministic event id (a SHA-256): computed only for a window that emits, as most emit nothing. */

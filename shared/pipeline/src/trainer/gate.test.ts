@@ -10,9 +10,18 @@ const GATE_DEFAULTS = refitPolicy(compileConfig({})).gate;
 test('the first model is promoted unless it raises too many false alarms on clean data', () => {
   assert.equal(judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.01 }, null).promote, true);
   assert.equal(judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.06 }, null).promote, true, 'a first model gets the looser budget');
-  const refused = judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.3 }, null);
+  const refused = judge({ ...GATE_DEFAULTS, firstModelOverBudget: 'refuse' }, { meanError: 1, falseAlarmRate: 0.3 }, null);
   assert.equal(refused.promote, false);
   assert.match(refused.reason, /false-alarm rate 30.0%/);
+});
+
+test('by default a first model over its budget is taken, with a code that says so (a group without a model detects nothing)', () => {
+  assert.equal(GATE_DEFAULTS.firstModelOverBudget, 'take');
+  const taken = judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.3 }, null);
+  assert.deepEqual([taken.promote, taken.code], [true, 'first_model_over_budget']);
+  assert.match(taken.reason, /30.0%.*exceeds 10.0%/);
+  // Only a first model: a candidate over budget against a current model is still refused.
+  assert.equal(judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.3 }, { meanError: 1, falseAlarmRate: 0.01 }).promote, false);
 });
 
 test('a worse candidate is rejected, an equal or better one promoted', () => {
@@ -30,7 +39,8 @@ test('when the current model already raises many false alarms (drift), a candida
 test('every verdict carries a code beside its sentence, so nothing has to parse the sentence', () => {
   const current = { meanError: 1, falseAlarmRate: 0.01 };
   assert.equal(judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.01 }, null).code, 'first_model');
-  assert.equal(judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.5 }, null).code, 'false_alarms');
+  assert.equal(judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.5 }, null).code, 'first_model_over_budget');
+  assert.equal(judge({ ...GATE_DEFAULTS, firstModelOverBudget: 'refuse' }, { meanError: 1, falseAlarmRate: 0.5 }, null).code, 'false_alarms');
   assert.equal(judge(GATE_DEFAULTS, { meanError: 2, falseAlarmRate: 0.01 }, current).code, 'worse_error');
   assert.equal(judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.01 }, current).code, 'gate_passed');
 });

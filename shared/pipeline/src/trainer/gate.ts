@@ -20,10 +20,16 @@ export interface GatePolicy {
    * and the newest held-out windows of a young buffer often sit a little beyond what it has seen.
    */
   readonly firstModelFalseAlarmBudget: number;
+  /**
+   * What happens to a first model over that budget: `take` it with a warning (a group without a
+   * model detects nothing, and the next refit replaces it as soon as a candidate raises fewer
+   * false alarms), or `refuse` it (the group stays in cold start and rolls its warm-up forward).
+   */
+  readonly firstModelOverBudget: 'take' | 'refuse';
 }
 
 /** Why the gate decided as it did: a metric label and a code for programs, beside the operator's sentence. */
-export type GateCode = 'first_model' | 'gate_passed' | 'false_alarms' | 'worse_error';
+export type GateCode = 'first_model' | 'first_model_over_budget' | 'gate_passed' | 'false_alarms' | 'worse_error';
 
 export interface GateVerdict {
   readonly promote: boolean;
@@ -36,6 +42,12 @@ export interface GateVerdict {
 export function judge(policy: GatePolicy, candidate: HoldoutMetrics, current: HoldoutMetrics | null): GateVerdict {
   const farLimit = current === null ? policy.firstModelFalseAlarmBudget : Math.max(current.falseAlarmRate, policy.falseAlarmBudget);
   if (candidate.falseAlarmRate > farLimit) {
+    if (current === null && policy.firstModelOverBudget === 'take') {
+      return {
+        promote: true, code: 'first_model_over_budget',
+        reason: `first model taken over budget: false-alarm rate ${pct(candidate.falseAlarmRate)} on held-out clean windows exceeds ${pct(farLimit)}, but without a model the group detects nothing; the next refit replaces it once a candidate raises fewer`,
+      };
+    }
     return { promote: false, code: 'false_alarms', reason: `false-alarm rate ${pct(candidate.falseAlarmRate)} on held-out clean windows exceeds ${pct(farLimit)}` };
   }
   if (current === null) return { promote: true, code: 'first_model', reason: 'first model of the group' };

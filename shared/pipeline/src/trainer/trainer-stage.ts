@@ -23,7 +23,7 @@ export interface RefitPolicy {
 
 /** What a refit attempt did. */
 export type RefitOutcome =
-  | { readonly status: 'promoted'; readonly version: string; readonly reason: string }
+  | { readonly status: 'promoted'; readonly version: string; readonly reason: string; readonly code: GateCode }
   | { readonly status: 'rejected'; readonly reason: string }
   | { readonly status: 'skipped'; readonly reason: string };
 
@@ -124,8 +124,9 @@ export class TrainerStage {
       metrics.lastSuccess.set({ group }, this.now() / 1000);
       metrics.duration.observe({ group }, (Date.now() - started) / 1000);
       metrics.threshold.set({ group }, candidate.threshold.score);
-      log.info({ group, version, reason: verdict.reason, windows: training.length }, 'promoted a new model version');
-      return { status: 'promoted', version, reason: verdict.reason };
+      if (verdict.code === 'first_model_over_budget') log.warn({ group, version, reason: verdict.reason, windows: training.length }, 'took a first model over the false-alarm budget; expect noisy episodes until a refit replaces it');
+      else log.info({ group, version, reason: verdict.reason, windows: training.length }, 'promoted a new model version');
+      return { status: 'promoted', version, reason: verdict.reason, code: verdict.code };
     } catch (error) {
       metrics.fits.inc({ group, outcome: 'failed', reason: 'error' });
       // Best effort, so that `models list` and the scorers' /readyz can say why there is no model;
