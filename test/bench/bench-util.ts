@@ -3,6 +3,7 @@
 // here: benches pass their own numbers in.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import os from 'node:os';
 
 export interface TimingOptions {
@@ -190,4 +191,15 @@ export function timeInterleaved<K extends string>(fns: Readonly<Record<K, () => 
     }
   }
   return Object.fromEntries(keys.map((k) => [k, summarise(samples[k], totals[k], o)])) as Record<K, Timing>;
+}
+
+/** Starts V8's sampling profiler in this process; the returned function stops it and gives the profile. */
+export async function startProfiler(): Promise<() => Promise<object>> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  return async () => ((await post('Profiler.stop')) as { profile: object }).profile;
 }

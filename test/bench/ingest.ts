@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { compileConfig, Windower } from '@hourglass/core';
@@ -8,6 +8,7 @@ import { createLogger, createMetricsRegistry } from '@hourglass/runtime';
 import type { Kafka } from 'kafkajs';
 import { infrastructureFromEnv, resolveInfrastructure } from '../support/infrastructure';
 import { uniqueName } from '../support/fixtures';
+import { startProfiler } from './bench-util';
 
 /**
  * `npm run bench:ingest [-- --json] [-- --points N]`: points/s that the ingest consumer sustains
@@ -18,6 +19,8 @@ import { uniqueName } from '../support/fixtures';
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const points = Number(args[args.indexOf('--points') + 1]) || 200_000;
+/** `--cpu-profile FILE`: a V8 CPU profile of the last ingest round only (profile-shares.js --ingest reads it). */
+const profileFile = args.includes('--cpu-profile') ? args[args.indexOf('--cpu-profile') + 1] : undefined;
 const SERIES = 100;
 const PARTITIONS = 4;
 const ROUNDS = 2;
@@ -39,7 +42,9 @@ async function main(): Promise<void> {
     const ingest: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       bare.push(await bareRate(kafka, input));
+      const profiler = profileFile && round === ROUNDS - 1 ? await startProfiler() : undefined;
       ingest.push(await ingestRate(kafka, infra.kafkaBrokers, input, windows));
+      if (profiler && profileFile) writeFileSync(profileFile, JSON.stringify(await profiler()));
     }
     const best = (xs: number[]) => Math.max(...xs);
     const result = {

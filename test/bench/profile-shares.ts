@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { markdownTable } from './bench-util';
 
 /**
- * `node test/dist/bench/profile-shares.js PROFILE.cpuprofile`: where a profiled run of bench:scorer
- * (`--cpu-profile FILE`) spent its CPU, as shares of the samples in named buckets. A sample belongs to the
+ * `node test/dist/bench/profile-shares.js [--ingest] PROFILE.cpuprofile`: where a profiled run of bench:scorer
+ * (`--cpu-profile FILE`; with --ingest: of ingest-core.js or of bench:ingest under `node --cpu-prof`) spent its CPU, as shares of the samples in named buckets. A sample belongs to the
  * innermost frame that names a bucket (so Array.prototype.sort inside explain counts as explain,
  * and a native TensorFlow call as the op that made it). Idle time is left out.
  */
@@ -17,8 +17,10 @@ interface Profile {
   readonly samples: readonly number[];
 }
 
-/** First match wins: [bucket, test on function name and script url]. */
-const BUCKETS: readonly [string, (fn: string, url: string) => boolean][] = [
+type Bucket = readonly [string, (fn: string, url: string) => boolean];
+
+/** Scorer buckets (bench:scorer). First match wins: [bucket, test on function name and script url]. */
+const SCORER_BUCKETS: readonly Bucket[] = [
   ['garbage collection', (fn) => fn === '(garbage collector)'],
   ['tf.tidy walking returned values', (fn, url) => /tfjs-core/.test(url) && /walkTensorContainer|getTensorsInContainer|isIterable|tidy/.test(fn)],
   ['explanations', (fn, url) => /explain|legacy-score/.test(url) && /xplain|top/.test(fn)],
@@ -32,6 +34,23 @@ const BUCKETS: readonly [string, (fn: string, url: string) => boolean][] = [
   ['stage bookkeeping', (_, url) => /scorer-stage|legacy-stage|model-adapter|in-memory/.test(url)],
   ['benchmark driver', (_, url) => /bench\/scorer\.js/.test(url)],
 ];
+
+/** Ingest buckets (ingest-core.js, or bench:ingest under --cpu-prof, where kafkajs' own work shows). */
+const INGEST_BUCKETS: readonly Bucket[] = [
+  ['garbage collection', (fn) => fn === '(garbage collector)'],
+  ['parse JSON points', (fn, url) => /parse-point|timestamp\.js/.test(url) || fn === 'parse'],
+  ['encode windows (codec)', (_, url) => /window-codec|block-codec/.test(url)],
+  ['per-series state and windowing', (_, url) => /series-window|windower|slot-pool|group-matcher|interval\.js/.test(url)],
+  ['kafkajs produce (record encoding, compression, requests)', (_, url) => /kafkajs\/src\/(producer|protocol\/recordBatch|protocol\/messageSet|protocol\/requests\/produce|protocol\/encoder)/.test(url)],
+  ['kafkajs fetch and decode', (_, url) => /kafkajs\/src\/(consumer|protocol\/requests\/fetch|protocol\/decoder)/.test(url)],
+  ['kafkajs other (network, broker, cluster)', (_, url) => /kafkajs/.test(url)],
+  ['dead letters', (_, url) => /dead-letter/.test(url)],
+  ['batch step and consumer bookkeeping', (_, url) => /pipeline\/dist\/ingest|ingest\/dist\/consumer/.test(url)],
+  ['metrics (prom-client)', (_, url) => /prom-client/.test(url)],
+  ['benchmark driver', (_, url) => /bench\/(ingest|ingest-core)\.js/.test(url)],
+];
+
+const BUCKETS = process.argv.includes('--ingest') ? INGEST_BUCKETS : SCORER_BUCKETS;
 
 function bucketOf(node: ProfileNode): string | null {
   const { functionName, url } = node.callFrame;
@@ -63,4 +82,4 @@ function main(file: string): void {
   process.stdout.write(`${markdownTable(['share of CPU', 'what'], rows, ['r', 'l'])}\n`);
 }
 
-main(process.argv[2] ?? '');
+main(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? '');

@@ -1,5 +1,4 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
 import { dirname, join } from 'node:path';
 import { Registry } from 'prom-client';
 import { EPISODE_DEFAULTS, decodeWindow, encodeWindow, type Window } from '@hourglass/core';
@@ -9,7 +8,7 @@ import { InMemoryCleanBuffer, InMemoryEpisodeStore, InMemoryEventSink, ScorerSta
 import { LegacyScorerStage, legacyScoringModel } from '@hourglass/pipeline/dist/scorer/testing/legacy-stage';
 import { repoRoot } from '../infra/paths';
 import { cleanValue, isSpike, trainingWindows, uniformRng, type SpikySine } from '../support/spiky-sine';
-import { environment, markdownTable, nowMs, si } from './bench-util';
+import { environment, markdownTable, nowMs, si, startProfiler } from './bench-util';
 import { legacyDecodeWindow } from './legacy-decode';
 
 /**
@@ -112,17 +111,6 @@ async function main(): Promise<void> {
   );
   if (json) process.stdout.write(`${JSON.stringify({ environment: env, versions, windows: stream.length, batch: BATCH, rows })}\n`);
   model.dispose();
-}
-
-/** Starts V8's sampling profiler in this process; the returned function stops it and gives the profile. */
-async function startProfiler(): Promise<() => Promise<object>> {
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
-  await post('Profiler.enable');
-  await post('Profiler.setSamplingInterval', { interval: 200 });
-  await post('Profiler.start');
-  return async () => ((await post('Profiler.stop')) as { profile: object }).profile;
 }
 
 function packageVersion(name: string): string {
