@@ -77,15 +77,47 @@ test('lock: one holder at a time, only the holder releases, and expiry frees a c
   assert.equal(await second.release(), true);
 });
 
-test('clean buffer: appends in order, reads the newest N oldest-first, and stays capped', async (t) => {
+test('clean buffer: one packed entry per append, read newest N oldest-first, capped in windows', async (t) => {
   const ctx = await redisFor(t);
   if (!ctx) return;
   const buffer = new CleanBuffer(ctx.redis, ctx.keys);
   for (let batch = 0; batch < 20; batch++) {
     await buffer.append('g', Array.from({ length: 100 }, (_, i) => Uint8Array.of(batch, i)), 500);
   }
-  const size = await buffer.size('g');
-  assert.ok(size >= 500 && size < 2000, `approximate trim keeps the stream near its cap, got ${size}`);
-  const recent = await buffer.recent('g', 3);
-  assert.deepEqual(recent.map((b) => [...b]), [[19, 97], [19, 98], [19, 99]]);
+  assert.equal(await ctx.redis.xlen(ctx.keys.buffer('g')), 5, 'one stream entry per append, the oldest dropped while the rest hold the cap');
+  assert.equal(await buffer.size('g'), 500, 'the cap is in windows');
+  assert.equal(await buffer.totalAdded('g'), 2000, 'every appended window counts as added, trimmed ones too');
+  assert.deepEqual((await buffer.recent('g', 3)).map((b) => [...b]), [[19, 97], [19, 98], [19, 99]]);
+  const across = await buffer.recent('g', 250);
+  assert.equal(across.length, 250);
+  assert.deepEqual([...across[0]!], [17, 50], 'a read spans entries and keeps the time order');
+  assert.equal((await buffer.recent('g', 10_000)).length, 500);
+
+  // A batch larger than the cap (the cold-start warm-up) keeps only its newest windows.
+  await buffer.append('g', Array.from({ length: 300 }, (_, i) => Uint8Array.of(99, i)), 200);
+  assert.equal(await buffer.size('g'), 200);
+  assert.deepEqual([...(await buffer.recent('g', 1))[0]!], [99, 299 % 256]);
+
+  // DEL of the stream alone empties the buffer: counts start again with the next append.
+  await ctx.redis.del(ctx.keys.buffer('g'));
+  assert.equal(await buffer.size('g'), 0);
+  assert.equal(await buffer.totalAdded('g'), 0);
+  await buffer.append('g', [Uint8Array.of(1)], 500);
+  assert.equal(await buffer.size('g'), 1);
+});
+
+test('clean buffer: a stream written before packs (one window per entry, field w) is read and counted', async (t) => {
+  const ctx = await redisFor(t);
+  if (!ctx) return;
+  const key = ctx.keys.buffer('old');
+  for (let i = 0; i < 4; i++) await ctx.redis.xadd(key, '*', 'w', Buffer.from([i]));
+  const buffer = new CleanBuffer(ctx.redis, ctx.keys);
+  assert.equal(await buffer.size('old'), 4);
+  assert.equal(await buffer.totalAdded('old'), 4);
+  await buffer.append('old', [Uint8Array.of(10), Uint8Array.of(11)], 5);
+  assert.equal(await buffer.size('old'), 5, 'the oldest single-window entry went to keep the cap');
+  assert.equal(await buffer.totalAdded('old'), 6);
+  assert.deepEqual((await buffer.recent('old', 10)).map((b) => [...b]), [[1], [2], [3], [10], [11]]);
+  await ctx.redis.xadd(key, '*', 'p', Buffer.from('not a pack'), 'n', '3');
+  assert.equal((await buffer.recent('old', 10)).length, 5, 'an entry that does not decode is skipped');
 });

@@ -1,9 +1,60 @@
 import type { Redis } from 'ioredis';
+import { decodeCleanPack, encodeCleanPack } from './clean-pack';
 import type { RedisKeys } from './keys';
 
+// The counts hash beside the stream (`<buffer key>:count`: group names have no ':', so it is never
+// another group's stream) holds `buffered` (windows now in the stream) and `added` (windows ever
+// appended). The stream's own XLEN and entries-added count entries, and an entry is a pack of many
+// windows. Both scripts treat a missing stream as empty (tests and operators empty a buffer with
+// DEL on the stream alone) and a stream without counts as one written before packs (one window
+// per entry), so an upgrade keeps its windows and its count.
+const COUNTS_INIT = `
+local function initCounts()
+  if redis.call('EXISTS', KEYS[1]) == 0 then
+    redis.call('DEL', KEYS[2])
+    return
+  end
+  if redis.call('HEXISTS', KEYS[2], 'buffered') == 1 then return end
+  local info = redis.call('XINFO', 'STREAM', KEYS[1])
+  local added = redis.call('XLEN', KEYS[1])
+  for i = 1, #info, 2 do if info[i] == 'entries-added' then added = info[i + 1] end end
+  redis.call('HSET', KEYS[2], 'buffered', redis.call('XLEN', KEYS[1]), 'added', added)
+end
+`;
+
+/** Appends one pack (ARGV 1, of ARGV 2 windows), then drops the oldest entries while the rest still hold ARGV 3 windows. */
+const APPEND = `${COUNTS_INIT}
+initCounts()
+redis.call('XADD', KEYS[1], '*', 'p', ARGV[1], 'n', ARGV[2])
+redis.call('HINCRBY', KEYS[2], 'added', ARGV[2])
+local buffered = redis.call('HINCRBY', KEYS[2], 'buffered', ARGV[2])
+local max = tonumber(ARGV[3])
+while true do
+  local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+  local n = 1
+  for i = 1, #oldest[2], 2 do if oldest[2][i] == 'n' then n = tonumber(oldest[2][i + 1]) end end
+  if buffered - n < max then break end
+  redis.call('XDEL', KEYS[1], oldest[1])
+  buffered = redis.call('HINCRBY', KEYS[2], 'buffered', -n)
+end
+return buffered
+`;
+
+const COUNTS = `${COUNTS_INIT}
+initCounts()
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end
+return redis.call('HMGET', KEYS[2], 'buffered', 'added')
+`;
+
+/** Stream entries read per XREVRANGE while collecting the newest windows. */
+const READ_PAGE_ENTRIES = 16;
+
 /**
- * The clean-window buffer: one capped Redis Stream per model group. Entries hold the encoded
- * window under field `w`. Trimming is approximate (`MAXLEN ~`), which Redis does cheaply.
+ * The clean-window buffer: one capped Redis Stream per model group. Each entry is one packed batch
+ * of encoded windows (field `p`, see clean-pack.ts, and `n`, its window count); the cap is in
+ * windows: an append drops the oldest entries while the others still hold `maxLen` windows, so a
+ * group holds between maxLen and maxLen plus one batch. Appends and trims are one Lua script, so
+ * several scorers can append to one group.
  */
 export class CleanBuffer {
   constructor(
@@ -11,38 +62,33 @@ export class CleanBuffer {
     private readonly keys: RedisKeys,
   ) {}
 
-  /** Appends encoded windows to a group's stream in one pipeline; resolves when Redis acknowledged all. */
+  /** Appends encoded windows to a group's stream as one entry; resolves when Redis acknowledged it. */
   async append(group: string, encodedWindows: readonly Uint8Array[], maxLen: number): Promise<void> {
     if (encodedWindows.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    const key = this.keys.buffer(group);
-    for (const window of encodedWindows) pipeline.xadd(key, 'MAXLEN', '~', String(maxLen), '*', 'w', Buffer.from(window.buffer, window.byteOffset, window.byteLength));
-    const results = await pipeline.exec();
-    const failed = results?.find(([error]) => error);
-    if (failed?.[0]) throw failed[0];
+    // A batch larger than the cap (a cold-start warm-up) keeps only its newest maxLen windows.
+    const kept = encodedWindows.length > maxLen ? encodedWindows.slice(encodedWindows.length - maxLen) : encodedWindows;
+    await this.redis.eval(APPEND, 2, this.keys.buffer(group), countsKey(this.keys, group), encodeCleanPack(kept), String(kept.length), String(maxLen));
   }
 
   /** The newest `count` windows of a group, oldest first (the order a trainer splits by time). */
   async recent(group: string, count: number): Promise<Buffer[]> {
-    const entries = await this.redis.xrevrangeBuffer(this.keys.buffer(group), '+', '-', 'COUNT', count);
-    const windows: Buffer[] = [];
-    for (const [, fields] of entries) {
-      const at = fields.findIndex((f, i) => i % 2 === 0 && f.toString() === 'w');
-      if (at >= 0 && fields[at + 1]) windows.push(fields[at + 1]!);
+    const newestFirst: Buffer[] = [];
+    let end = '+';
+    while (newestFirst.length < count) {
+      const entries = await this.redis.xrevrangeBuffer(this.keys.buffer(group), end, '-', 'COUNT', READ_PAGE_ENTRIES);
+      for (const [, fields] of entries) {
+        const items = entryWindows(fields);
+        for (let i = items.length - 1; i >= 0 && newestFirst.length < count; i--) newestFirst.push(items[i]!);
+      }
+      if (entries.length < READ_PAGE_ENTRIES) break;
+      end = `(${entries[entries.length - 1]![0].toString()}`;
     }
-    return windows.reverse();
+    return newestFirst.reverse();
   }
 
-  /** Windows ever appended to a group's stream (Redis 7 `entries-added`), trimmed ones included. */
+  /** Windows ever appended to a group's stream, trimmed ones included (0 once the stream is deleted). */
   async totalAdded(group: string): Promise<number> {
-    try {
-      const info = (await this.redis.call('XINFO', 'STREAM', this.keys.buffer(group))) as unknown[];
-      const at = info.findIndex((v) => String(v) === 'entries-added');
-      return at >= 0 ? Number(info[at + 1]) : await this.size(group);
-    } catch (error) {
-      if (String(error).includes('no such key')) return 0;
-      throw error;
-    }
+    return (await this.counts(group)).added;
   }
 
   /** When the oldest entry still in a group's stream was appended (from its stream id), or null when it is empty. */
@@ -52,7 +98,35 @@ export class CleanBuffer {
   }
 
   /** Number of windows buffered for a group. */
-  size(group: string): Promise<number> {
-    return this.redis.xlen(this.keys.buffer(group));
+  async size(group: string): Promise<number> {
+    return (await this.counts(group)).buffered;
   }
+
+  private async counts(group: string): Promise<{ buffered: number; added: number }> {
+    const [buffered, added] = (await this.redis.eval(COUNTS, 2, this.keys.buffer(group), countsKey(this.keys, group))) as [string | number | null, string | number | null];
+    return { buffered: Number(buffered ?? 0), added: Number(added ?? 0) };
+  }
+}
+
+function countsKey(keys: RedisKeys, group: string): string {
+  return `${keys.buffer(group)}:count`;
+}
+
+/**
+ * The windows of one entry: a pack (`p`), or one window (`w`, entries written before packs). A
+ * pack that does not decode yields nothing: a corrupt entry cannot teach the trainer anything.
+ */
+function entryWindows(fields: Buffer[]): Buffer[] {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i]!.toString();
+    if (name === 'p') {
+      try {
+        return decodeCleanPack(fields[i + 1]!);
+      } catch {
+        return [];
+      }
+    }
+    if (name === 'w') return [fields[i + 1]!];
+  }
+  return [];
 }

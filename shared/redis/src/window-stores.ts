@@ -14,7 +14,7 @@ export class RedisWindowBuffer {
     this.buffer = new CleanBuffer(redis, keys);
   }
 
-  /** `keepNewest` trims the stream further than its MAXLEN (approximately: `MAXLEN ~`), for the rolling cold-start warm-up. */
+  /** `keepNewest` caps the buffer lower than its maxLen (in windows), for the rolling cold-start warm-up. One packed stream entry per call. */
   append(group: string, windows: readonly Window[], keepNewest?: number): Promise<void> {
     return this.buffer.append(group, windows.map(encodeWindow), Math.min(this.maxLen, keepNewest ?? Infinity));
   }

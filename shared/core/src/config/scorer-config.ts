@@ -27,7 +27,7 @@ export const scorerConfigSchema = z
     coldStartAlertAfterMs: z.number().int().positive().default(3_600_000),
     /** Share of normal windows sent to the clean buffer (1 = all). Default 1. */
     cleanSampleRate: z.number().gt(0).max(1).default(1),
-    /** MAXLEN of each group's clean buffer stream. Default 50000. */
+    /** Windows each group's clean buffer stream keeps (its cap, counted in windows, not entries). Default 50000. */
     bufferMaxWindows: z.number().int().positive().default(50_000),
     /** Registry poll interval, in case a notification is lost. Default 30 s. */
     modelPollIntervalMs: z.number().int().positive().default(30_000),
