@@ -17,6 +17,7 @@ import { consumeEvents } from './commands/events';
 import { configReference } from './commands/config-docs';
 import { runEvalNab } from './commands/eval-nab';
 import { runReport } from './commands/report';
+import { addMaintenance, formatPeriods, listMaintenance, removeMaintenance } from './commands/maintenance';
 
 /**
  * The `hourglass` command line: the composition root of every command. It is the only module
@@ -221,6 +222,48 @@ function buildProgram(): Command {
     .action(async (opts: { group: string; to: string; config?: string }) => {
       await rollbackModel(loadConfig(opts.config, process.env), createLogger({ level: 'warn' }), opts.group, opts.to);
       process.stdout.write(`${opts.group}: current is now ${opts.to}\n`);
+    });
+
+  const maintenance = program.command('maintenance').description('Maintenance periods: no events and no clean-buffer windows for the series they cover (stored in Redis; scorers re-read them without a restart).');
+  maintenance
+    .command('add')
+    .description('Add a period: once (--from, --to), or recurring (--cron with --duration, or --weekly); for --group and/or --series.')
+    .option('-g, --group <name...>', 'model group(s) covered')
+    .option('-s, --series <glob>', "series covered: a glob over series ids ('db-*')")
+    .option('--from <time>', 'start of a one-off period: ISO-8601 or epoch ms')
+    .option('--to <time>', 'end of a one-off period (exclusive)')
+    .option('--cron <expression>', "recurring: when each period starts ('0 2 * * 6': Saturdays 02:00)")
+    .option('--duration <d>', 'with --cron: how long each lasts (90m, 2h, 1d, or ms)')
+    .option('--weekly <spec>', "recurring: 'sat,sun 02:00-04:00'")
+    .option('--timezone <zone>', 'IANA zone of the times and the cron expression (default UTC)')
+    .option('--reason <text>', 'why (shown by list)')
+    .option('--id <id>', 'its id (default: generated)')
+    .option('-c, --config <file>', 'config file (YAML or JSON)')
+    .option('--json', 'print the stored period as JSON')
+    .action(async (opts: { group?: string[]; series?: string; from?: string; to?: string; cron?: string; duration?: string; weekly?: string; timezone?: string; reason?: string; id?: string; config?: string; json?: boolean }) => {
+      const config = loadConfig(opts.config, process.env);
+      const stored = await addMaintenance(config, { ...opts, by: process.env.USER ?? process.env.LOGNAME ?? 'unknown', now: new Date() });
+      process.stdout.write(opts.json ? `${JSON.stringify(stored)}\n` : `added maintenance period ${stored.id}\n`);
+    });
+  maintenance
+    .command('list')
+    .description('List the config\'s and the run-time periods; * marks those in force now.')
+    .option('-c, --config <file>', 'config file (YAML or JSON)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { config?: string; json?: boolean }) => {
+      const result = await listMaintenance(loadConfig(opts.config, process.env), new Date());
+      process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${formatPeriods(result.periods)}\n`);
+      if (result.invalid.length > 0) process.stderr.write(`stored periods that do not validate (remove them): ${result.invalid.join(', ')}\n`);
+    });
+  maintenance
+    .command('remove')
+    .description('Remove a run-time period by id; scorers drop it within scorer.maintenancePollMs.')
+    .requiredOption('--id <id>', 'the period\'s id (from list)')
+    .option('-c, --config <file>', 'config file (YAML or JSON)')
+    .action(async (opts: { id: string; config?: string }) => {
+      const removed = await removeMaintenance(loadConfig(opts.config, process.env), opts.id);
+      if (!removed) throw new HourglassError('USAGE', `no run-time maintenance period '${opts.id}'`);
+      process.stdout.write(`removed maintenance period ${opts.id}\n`);
     });
 
   program

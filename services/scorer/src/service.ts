@@ -1,12 +1,12 @@
 import { decodeWindow, describeError, opsPort, type HourglassConfig, type Window } from '@hourglass/core';
 import { createKafka, provideTopics, redeliverable, resolveKafkaSecurity, retryStartup } from '@hourglass/kafka';
 import { initBackend } from '@hourglass/model';
-import { ModelRegistry, RedisEpisodeStore, RedisWindowBuffer, createRedis, redisKeys } from '@hourglass/redis';
+import { ModelRegistry, RedisEpisodeStore, RedisMaintenanceStore, RedisWindowBuffer, createRedis, redisKeys } from '@hourglass/redis';
 import { MicroBatcher, createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
 import { KafkaEventSink, RegistryModelSource } from './adapters';
 import { BatchFailureLog } from './batch-failure-log';
 import { ColdStartStatus, type TrainerDecision } from './cold-start-status';
-import { HotSwapModelProvider, ScorerStage, SeriesScoreGauges, createScorerMetrics } from '@hourglass/pipeline';
+import { HotSwapModelProvider, MaintenanceSchedule, ScorerStage, SeriesScoreGauges, createScorerMetrics } from '@hourglass/pipeline';
 
 export const SERVICE_NAME = 'hourglass-scorer';
 
@@ -45,6 +45,11 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
     source: new RegistryModelSource(modelRegistry, keys, config.redis), groups: groups.map((g) => g.name), pollIntervalMs: sc.modelPollIntervalMs,
     expectedSteps: (group) => groups.find((g) => g.name === group)?.window.lengthSteps ?? 0, metrics, log: log.child({ component: 'models' }),
   });
+  // The config's periods plus those added at run time (Redis), re-read every maintenancePollMs.
+  const maintenance = new MaintenanceSchedule({
+    configured: config.maintenance, source: new RedisMaintenanceStore(redis, keys), pollIntervalMs: sc.maintenancePollMs, registry, log: log.child({ component: 'maintenance' }),
+  });
+  await maintenance.start();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await retryStartup('connecting the producer', () => producer.connect(), log);
   const stage = new ScorerStage({
@@ -53,6 +58,7 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
     policyFor: (group) => groups.find((g) => g.name === group)!.episodes,
     warmupWindows: sc.warmupWindows, cleanSampleRate: sc.cleanSampleRate, maxTrackedSeries: sc.maxTrackedSeries, metrics,
     seriesGauges: new SeriesScoreGauges(registry, { allowlist: sc.seriesGaugeAllowlist, topK: sc.seriesGaugeTopK, hardCap: sc.seriesGaugeMax, trackedMax: 10 * sc.seriesGaugeMax + 1000 }),
+    maintenance,
     log: log.child({ component: 'stage' }),
   });
   // Counters start at 0 for every configured group, so "no drops yet" reads 0 and not "no data".
@@ -139,6 +145,7 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
       await producer.disconnect();
       await provider.stop();
       coldStart.stop();
+      maintenance.stop();
       redis.disconnect();
       await ops.close();
     },

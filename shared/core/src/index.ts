@@ -28,3 +28,8 @@ export { scorerConfigSchema, trainerConfigSchema, type ScorerConfig, type Traine
 export { topicsConfigSchema, type TopicsConfig } from './config/topics-config';
 export { hourglassConfigSchema } from './config/config';
 export { describeSchema, schemaMarkdown, type ConfigField } from './config/schema-doc';
+export {
+  maintenancePeriodSchema, maintenanceConfigSchema, instantMs, WEEKDAYS,
+  type MaintenancePeriod, type MaintenancePeriodInput,
+} from './config/maintenance-config';
+export { MaintenanceCalendar, GroupMaintenance, weeklyAsCron, type NamedPeriod, type MaintenanceSource } from './maintenance/calendar';

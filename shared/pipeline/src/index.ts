@@ -9,6 +9,7 @@ export { processBatch, SourceIds, type BatchOutput, type InputBatch, type Output
 export { ScorerStage, type ScorerStageOptions, type BatchOutcome } from './scorer/scorer-stage';
 export { createScorerMetrics, type ScorerMetrics } from './scorer/scorer-metrics';
 export { SeriesScoreGauges } from './scorer/series-gauges';
+export { MaintenanceSchedule, type MaintenanceView, type MaintenancePeriodSource, type MaintenanceScheduleOptions } from './scorer/maintenance';
 export { HotSwapModelProvider, type ModelSource, type HotSwapOptions } from './scorer/model-provider';
 export { toScoringModel } from './scorer/model-adapter';
 export { InMemoryCleanBuffer, InMemoryEpisodeStore, InMemoryEventSink } from './scorer/in-memory';

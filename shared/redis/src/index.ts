@@ -4,4 +4,5 @@ export { ModelRegistry, type ModelPointer, type StoredModel, type ModelNotificat
 export { tryLock, type HeldLock } from './lock';
 export { CleanBuffer } from './clean-buffer';
 export { RedisWindowBuffer, RedisEpisodeStore } from './window-stores';
+export { RedisMaintenanceStore } from './maintenance-store';
 export type { Redis } from 'ioredis';

@@ -21,6 +21,8 @@ export interface RedisKeys {
   trainLock(group: string): string;
   /** Hash of per-series episode state of a group (scorer checkpoints). */
   episodes(group: string): string;
+  /** Hash of the maintenance periods added at run time: field = period id, value = the period as JSON. */
+  maintenance(): string;
 }
 
 export function redisKeys(prefix = 'hourglass:'): RedisKeys {
@@ -35,5 +37,6 @@ export function redisKeys(prefix = 'hourglass:'): RedisKeys {
     modelsChannel: () => `${prefix}models`,
     trainLock: (group) => `${prefix}lock:train:${group}`,
     episodes: (group) => `${prefix}episodes:${group}`,
+    maintenance: () => `${prefix}maintenance`,
   };
 }

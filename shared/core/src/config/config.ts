@@ -4,6 +4,7 @@ import { groupConfigSchema } from './groups';
 import { tlsSchema } from './tls-config';
 import { ingestConfigSchema, kafkaSecuritySchema } from './ingest-config';
 import { scorerConfigSchema, trainerConfigSchema } from './scorer-config';
+import { maintenanceConfigSchema } from './maintenance-config';
 import { closest, knownKeysAt } from './suggest';
 import { MOVED_TOPIC_FIELDS, topicsConfigSchema } from './topics-config';
 
@@ -103,9 +104,17 @@ export const hourglassConfigSchema = z
           seen.add(g.name);
         });
       }),
+    /** Maintenance periods (docs/scorer.md): no events and no clean-buffer windows for the series they cover, while they last. Default none. */
+    maintenance: maintenanceConfigSchema.default([]),
   })
   .strict()
   .superRefine((c, ctx) => {
+    const groupNames = new Set(c.groups.map((g) => g.name));
+    c.maintenance.forEach((p, i) =>
+      p.groups?.forEach((g, j) => {
+        if (!groupNames.has(g)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['maintenance', i, 'groups', j], message: `no model group '${g}' (groups: ${[...groupNames].join(', ')})` });
+      }),
+    );
     // An input topic that is also an output would feed ingest its own windows or dead letters.
     for (const [role, name] of Object.entries(c.topics)) {
       const i = c.ingest.topics.indexOf(name);

@@ -2,6 +2,7 @@ import { Counter, type Registry } from 'prom-client';
 import { Windower, describeError, type AnomalyEvent, type GroupConfig, type HourglassConfig, type Point, type Window } from '@hourglass/core';
 import type { Logger } from '@hourglass/runtime';
 import { InMemoryCleanBuffer, InMemoryEpisodeStore } from '../scorer/in-memory';
+import { MaintenanceSchedule } from '../scorer/maintenance';
 import { HotSwapModelProvider } from '../scorer/model-provider';
 import type { ModelProvider, ScoringModel, WindowScore } from '../scorer/ports';
 import { createScorerMetrics } from '../scorer/scorer-metrics';
@@ -111,6 +112,8 @@ export class EmbeddedPipeline {
       maxTrackedSeries: sc.maxTrackedSeries,
       metrics: scorerMetrics,
       seriesGauges: new SeriesScoreGauges(registry, { allowlist: sc.seriesGaugeAllowlist, topK: sc.seriesGaugeTopK, hardCap: sc.seriesGaugeMax, trackedMax: 10 * sc.seriesGaugeMax + 1000 }),
+      // The config's maintenance periods only: one process over a file has no run-time store.
+      maintenance: new MaintenanceSchedule({ configured: config.maintenance, registry, log: log.child({ component: 'maintenance' }) }),
       log: log.child({ component: 'scorer' }),
     });
     this.trainer = new TrainerStage({

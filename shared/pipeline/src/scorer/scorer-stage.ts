@@ -4,6 +4,7 @@ import {
   type AnomalyEvent, type EpisodePolicy, type ScoredWindow, type SeriesEpisodeState, type Window,
 } from '@hourglass/core';
 import type { Logger } from '@hourglass/runtime';
+import type { MaintenanceView } from './maintenance';
 import type { CleanWindowSink, EpisodeStateStore, EventSink, ModelProvider, ScoringModel, WindowScore } from './ports';
 import type { ScorerMetrics } from './scorer-metrics';
 import type { SeriesScoreGauges } from './series-gauges';
@@ -23,6 +24,8 @@ export interface ScorerStageOptions {
   readonly maxTrackedSeries: number;
   readonly metrics: ScorerMetrics;
   readonly seriesGauges: SeriesScoreGauges;
+  /** Maintenance periods: their windows are scored and exported, but move no episode and skip the buffer. Default none. */
+  readonly maintenance?: MaintenanceView;
   readonly log: Logger;
   readonly now?: () => number;
 }
@@ -132,13 +135,17 @@ export class ScorerStage {
     const states = new Map<string, SeriesEpisodeState>();
     const anomaliesByBand = [0, 0, 0, 0];
     const scoreHistogram = metrics.scores.labels({ group });
+    // null (no per-window work) unless a maintenance period can cover this group.
+    const paused = this.options.maintenance?.mask(group, ordered) ?? null;
     for (let i = 0; i < ordered.length; i += 1) {
       const window = ordered[i] as Window;
       const s = scores[i] as WindowScore;
       scoreHistogram.observe(s.score);
       // Only a series' newest score is kept by the gauges: the last of its run in this sorted batch.
-      if ((ordered[i + 1] as Window | undefined)?.series !== window.series) seriesGauges.observe(window.series, group, s.score);
+      if ((ordered[i + 1] as Window | undefined)?.series !== window.series) seriesGauges.observe(window.series, group, s.score, paused?.[i] === 1);
       if (s.anomalous) anomaliesByBand[severityBand(s.severity)] = (anomaliesByBand[severityBand(s.severity)] ?? 0) + 1;
+      // Maintenance: scored and exported above, but invisible to episodes (no event) and to the buffer.
+      if (paused?.[i] === 1) continue;
       const before = states.get(window.series) ?? this.states.get(stateKey(group, window.series)) ?? INITIAL_SERIES_STATE;
       const scored: ScoredWindow = {
         series: window.series, group, modelVersion: model.version, startMs: window.startMs, endMs: window.endMs,
@@ -178,7 +185,8 @@ export class ScorerStage {
    */
   private coldStartSample(group: string, windows: readonly Window[]): readonly Window[] {
     this.options.metrics.coldStartWindows.inc({ group }, windows.length);
-    return windows;
+    const paused = this.options.maintenance?.mask(group, windows);
+    return paused ? windows.filter((_, i) => paused[i] !== 1) : windows;
   }
 
   private async appendClean(clean: ReadonlyMap<string, readonly Window[]>, coldGroups: ReadonlySet<string>): Promise<{ appended: number; dropped: number }> {

@@ -6,7 +6,7 @@ import { Gauge, type Registry } from 'prom-client';
  * Allowlisted series always get one; the rest of the cap goes to the top scores at scrape time.
  */
 export class SeriesScoreGauges {
-  private readonly latest = new Map<string, { series: string; group: string; score: number }>();
+  private readonly latest = new Map<string, { series: string; group: string; score: number; maintenance: boolean }>();
   private readonly allow: ReadonlySet<string>;
 
   constructor(
@@ -14,7 +14,17 @@ export class SeriesScoreGauges {
     private readonly options: { readonly allowlist: readonly string[]; readonly topK: number; readonly hardCap: number; readonly trackedMax: number },
   ) {
     this.allow = new Set(options.allowlist);
-    const selected = (): { series: string; group: string; score: number }[] => this.selected();
+    const selected = (): { series: string; group: string; score: number; maintenance: boolean }[] => this.selected();
+    new Gauge({
+      name: 'hourglass_series_maintenance',
+      help: '1 while the newest scored window of a series with a score gauge is in a maintenance period (no events; shade the score), else 0.',
+      labelNames: ['series', 'group'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of selected()) this.set({ series: s.series, group: s.group }, s.maintenance ? 1 : 0);
+      },
+    });
     new Gauge({
       name: 'hourglass_series_anomaly_score',
       help: `Latest calibrated score per series, for an allowlist plus the top ${options.topK} (at most ${options.hardCap} series).`,
@@ -27,11 +37,11 @@ export class SeriesScoreGauges {
     });
   }
 
-  /** Records a series' newest score. Memory is bounded by `trackedMax` entries. */
-  observe(series: string, group: string, score: number): void {
+  /** Records a series' newest score (and whether its window is in maintenance). Memory is bounded by `trackedMax` entries. */
+  observe(series: string, group: string, score: number, maintenance = false): void {
     const key = `${group}\u0000${series}`;
     this.latest.delete(key);
-    this.latest.set(key, { series, group, score });
+    this.latest.set(key, { series, group, score, maintenance });
     if (this.latest.size > this.options.trackedMax) {
       // Drop the least recently updated non-allowlisted entry (Map keeps insertion order).
       for (const [k, v] of this.latest) {
@@ -44,7 +54,7 @@ export class SeriesScoreGauges {
   }
 
   /** The series that get a gauge now: allowlisted first, then the highest scores, within the hard cap. */
-  selected(): { series: string; group: string; score: number }[] {
+  selected(): { series: string; group: string; score: number; maintenance: boolean }[] {
     const all = [...this.latest.values()];
     const allowed = all.filter((s) => this.allow.has(s.series));
     const top = all.filter((s) => !this.allow.has(s.series)).sort((a, b) => b.score - a.score).slice(0, this.options.topK);
