@@ -17,7 +17,7 @@ export const WINDOW_FORMAT_VERSION = 1;
 
 const FLAG_MASK = 1;
 /** The wire format is little-endian; on such hosts (nearly all) Float32Array bytes copy as they are. */
-const LITTLE_ENDIAN_HOST = new Uint8Array(Float32Array.of(1).buffer)[3] === 0x3f;
+export const LITTLE_ENDIAN_HOST = new Uint8Array(Float32Array.of(1).buffer)[3] === 0x3f;
 
 /** Bytes that are not a version-1 window: wrong magic or version, truncated, inconsistent, trailing. */
 export class WindowDecodeError extends HourglassError {
@@ -132,8 +132,8 @@ function isAscii(bytes: Uint8Array): boolean {
   return true;
 }
 
-/** A bounds-checked cursor: every read past the end becomes a WindowDecodeError, never a RangeError. */
-class Reader {
+/** A bounds-checked cursor: every read past the end becomes a WindowDecodeError, never a RangeError. Shared with block-codec.ts. */
+export class Reader {
   private at = 0;
   private readonly view: DataView;
 
@@ -153,6 +153,9 @@ class Reader {
   }
   u16(): number {
     return this.view.getUint16(this.take(2), true);
+  }
+  u32(): number {
+    return this.view.getUint32(this.take(4), true);
   }
   f32(): number {
     return this.view.getFloat32(this.take(4), true);

@@ -7,8 +7,11 @@
  * `mask` has the same layout: 1 where the value was observed, 0 where it was missing and filled.
  */
 export interface Window {
-  /** Encoding version of the windows topic; bumped on any incompatible change. */
-  readonly formatVersion: 1;
+  /**
+   * The windows-topic format version the window was decoded from: 1 (one window per message) or 2
+   * (a block of a series' consecutive windows, docs/ingest.md). Windows made in process say 1.
+   */
+  readonly formatVersion: 1 | 2;
   readonly series: string;
   /** The model group whose config produced this window. */
   readonly group: string;

@@ -2,6 +2,7 @@ import type { WindowConfig } from '../config/window-config';
 import type { SourceRef } from '../contracts/point';
 import type { Window } from '../contracts/window';
 import { inferIntervalMs } from './interval';
+import { SCALARS, SlotPools, type SlotChunk } from './slot-pool';
 
 /** What became of one offered point. `too_late` points are refused (dead-lettered by the caller). */
 export type OfferOutcome = 'accepted' | 'duplicate' | 'too_late';
@@ -9,17 +10,19 @@ export type OfferOutcome = 'accepted' | 'duplicate' | 'too_late';
 /** The result of offering one point: its outcome, the windows it completed, and duplicates merged on the way. */
 export interface OfferResult {
   readonly outcome: OfferOutcome;
+  /** The completed windows as objects; empty when the state writes to a WindowSink instead. */
   readonly windows: Window[];
   /** Points merged as duplicates while replaying the interval-inference warm-up (already counted as accepted). */
   readonly mergedDuplicates: number;
 }
 
-interface Slot {
-  readonly step: number;
-  readonly values: readonly number[];
-  readonly observed: boolean;
-  /** The input point this step depends on: itself, or for a filled step the observation before the gap. */
-  readonly ref: SourceRef;
+/**
+ * Where a state reports completed windows instead of cutting Window objects (ingest's block
+ * path): the window ends at `endStep`, and its W steps are readable with `copySteps` until the
+ * state is next offered a point.
+ */
+export interface WindowSink {
+  window(state: SeriesWindow, endStep: number, arrivalMs: number): void;
 }
 
 interface Held {
@@ -28,21 +31,44 @@ interface Held {
   ref: SourceRef;
 }
 
+/** Offset deltas are stored as u32. */
+const U32_LIMIT = 0x1_0000_0000;
+
+// The state's numbers that are not small integers live in its chunk's scalars (unboxed doubles).
+const MAX_STEP = 0;
+const ADVANCED_THROUGH = 1;
+const LAST_OBSERVED_STEP = 2;
+const LAST_OBSERVED_OFFSET = 3;
+const OFFSET_BASE = 4;
+
 /**
  * The event-time state of one series: snaps points to the grid, holds steps open for the allowed
  * lateness, resolves closed steps in order (filling short gaps, restarting after long ones) and
  * cuts W-step windows every S steps. Pure and synchronous; see docs/ingest.md for the semantics.
+ *
+ * The resolved steps (a ring of W), the open steps (by step mod L+1) and the newest observation
+ * live in a SlotPools chunk, not in per-step objects: about 0.7 KB of arrays per series at W = 64,
+ * one channel. The ring holds consecutive steps ending at the newest observation (fills make every
+ * step between two observations resolved), so a slot's step is implied by its position.
  */
 export class SeriesWindow {
   private intervalMs: number | undefined;
   private latenessSteps = 0;
+  private open = 1;
   private warmup: Held[] | undefined;
-  private readonly pending = new Map<number, Held>();
-  private maxStep = Number.NEGATIVE_INFINITY;
-  private lastObserved: Slot | undefined;
-  private readonly ring: (Slot | undefined)[];
+  /** Where the state's arrays are (from setInterval on); `index` is the series' place in the chunk. */
+  private chunk: SlotChunk | undefined;
+  private index = 0;
+  private hasObserved = false;
+  private lastObservedSource = 0;
   private ringNext = 0;
   private run = 0;
+  /** The source of every ring step while the series has seen only one; -1 before any. */
+  private source0 = -1;
+  /** Per ring step source ids, only once a second source appeared (a series keyed to one partition never needs them). */
+  private sources: Uint16Array | undefined;
+  /** Exact ring offsets, only once live offsets spanned more than a u32 delta can hold. */
+  private wideOffsets: Float64Array | undefined;
   private neededCache: Map<number, number> | undefined;
   /** Wall-clock ms of the newest arrival, for idle eviction. */
   lastArrivalMs = 0;
@@ -50,12 +76,24 @@ export class SeriesWindow {
   constructor(
     readonly series: string,
     readonly group: string,
-    private readonly config: WindowConfig,
+    /** The group's window config (W, S, lateness, ...). */
+    readonly config: WindowConfig,
     readonly channels: readonly string[],
+    private readonly pools: SlotPools = new SlotPools(),
+    private readonly sink?: WindowSink,
   ) {
-    this.ring = new Array<Slot | undefined>(config.lengthSteps);
     if (config.intervalMs !== undefined) this.setInterval(config.intervalMs);
     else this.warmup = [];
+  }
+
+  /** The series' sampling interval, once known (configured or inferred). */
+  get interval(): number | undefined {
+    return this.intervalMs;
+  }
+
+  /** Event time of grid step `step`. */
+  stepTimeMs(step: number): number {
+    return this.config.gridOriginMs + step * this.intervalMs!;
   }
 
   /** Offers one point (values in `channels` order) that arrived at wall-clock `arrivalMs`. */
@@ -64,7 +102,74 @@ export class SeriesWindow {
     this.neededCache = undefined;
     const windows: Window[] = [];
     if (this.warmup) return this.offerWarmup({ timestampMs, values, ref }, arrivalMs, windows);
-    return { outcome: this.place({ timestampMs, values, ref }, arrivalMs, windows), windows, mergedDuplicates: 0 };
+    return { outcome: this.place(timestampMs, values, ref, arrivalMs, windows), windows, mergedDuplicates: 0 };
+  }
+
+  /** Returns the state's storage to its pool; the state must not be used afterwards. */
+  release(): void {
+    if (this.chunk) this.pools.release(this.chunk, this.index);
+    this.chunk = undefined;
+  }
+
+  private scalar(which: number): number {
+    return this.chunk!.scalars[this.index * SCALARS + which]!;
+  }
+
+  private setScalar(which: number, value: number): void {
+    this.chunk!.scalars[this.index * SCALARS + which] = value;
+  }
+
+  /** The newest step seen (accepted). */
+  private get maxStep(): number {
+    return this.scalar(MAX_STEP);
+  }
+
+  /** closedThrough() at the last advance: every open step up to it is resolved. */
+  private get advancedThrough(): number {
+    return this.scalar(ADVANCED_THROUGH);
+  }
+
+  private get lastObservedStep(): number {
+    return this.scalar(LAST_OBSERVED_STEP);
+  }
+
+  private get lastObservedOffset(): number {
+    return this.scalar(LAST_OBSERVED_OFFSET);
+  }
+
+  /** Ring offsets are u32 deltas from this (rebased when one would not fit). */
+  private get offsetBase(): number {
+    return this.scalar(OFFSET_BASE);
+  }
+
+  /** The source of ring position `i` (0..W-1). */
+  private sourceAt(i: number): number {
+    return this.sources ? this.sources[i]! : this.source0;
+  }
+
+  /** The offset of ring position `i` (0..W-1). */
+  private offsetAt(i: number): number {
+    return this.wideOffsets ? this.wideOffsets[i]! : this.offsetBase + this.chunk!.offsets[this.index * this.config.lengthSteps + i]!;
+  }
+
+  /**
+   * Copies the `count` resolved steps ending `back` steps before the newest (back = 0: the newest
+   * is the last copied) into `values` (count x C) and `mask` (count x C) at cell `at`.
+   */
+  copySteps(back: number, count: number, values: Float32Array, mask: Uint8Array, at: number): void {
+    const chunk = this.chunk!;
+    const index = this.index;
+    const w = this.config.lengthSteps;
+    const c = this.channels.length;
+    for (let k = 0; k < count; k++) {
+      const i = (this.ringNext - back - count + k + 2 * w) % w;
+      const from = (index * w + i) * c;
+      const observed = chunk.observed[index * w + i]!;
+      for (let ch = 0; ch < c; ch++) {
+        values[at + k * c + ch] = chunk.values[from + ch]!;
+        mask[at + k * c + ch] = observed;
+      }
+    }
   }
 
   /**
@@ -74,14 +179,24 @@ export class SeriesWindow {
   neededOffsets(): ReadonlyMap<number, number> {
     if (this.neededCache) return this.neededCache;
     const needed = new Map<number, number>();
-    const note = (ref: SourceRef): void => {
-      const current = needed.get(ref.source);
-      if (current === undefined || ref.offset < current) needed.set(ref.source, ref.offset);
+    const note = (source: number, offset: number): void => {
+      const current = needed.get(source);
+      if (current === undefined || offset < current) needed.set(source, offset);
     };
-    const keep = Math.min(this.run, this.config.lengthSteps - 1);
-    for (let i = 1; i <= keep; i++) note(this.slotBack(i).ref);
-    for (const held of this.pending.values()) note(held.ref);
-    for (const held of this.warmup ?? []) note(held.ref);
+    const chunk = this.chunk;
+    if (chunk) {
+      const index = this.index;
+      const w = this.config.lengthSteps;
+      const keep = Math.min(this.run, w - 1);
+      for (let back = 1; back <= keep; back++) {
+        const i = (this.ringNext - back + 2 * w) % w;
+        note(this.sourceAt(i), this.offsetAt(i));
+      }
+      for (let p = index * this.open; p < (index + 1) * this.open; p++) {
+        if (!Number.isNaN(chunk.pendingStep[p]!)) note(chunk.pendingSource[p]!, chunk.pendingOffset[p]!);
+      }
+    }
+    for (const held of this.warmup ?? []) note(held.ref.source, held.ref.offset);
     this.neededCache = needed;
     return needed;
   }
@@ -101,7 +216,7 @@ export class SeriesWindow {
     // Replaying in time order means nothing in the warm-up is late; equal steps merge as duplicates.
     let mergedDuplicates = 0;
     for (const held of [...warmup].sort((a, b) => a.timestampMs - b.timestampMs)) {
-      if (this.place(held, arrivalMs, windows) !== 'accepted') mergedDuplicates++;
+      if (this.place(held.timestampMs, held.values, held.ref, arrivalMs, windows) !== 'accepted') mergedDuplicates++;
     }
     return { outcome: 'accepted', windows, mergedDuplicates };
   }
@@ -109,6 +224,14 @@ export class SeriesWindow {
   private setInterval(intervalMs: number): void {
     this.intervalMs = intervalMs;
     this.latenessSteps = Math.min(4096, Math.floor(this.config.allowedLatenessMs / intervalMs));
+    // Open steps are (closedThrough, maxStep]: L + 1 of them, so step mod (L + 1) never collides.
+    this.open = this.latenessSteps + 1;
+    const { chunk, index } = this.pools.take(this.config.lengthSteps, this.channels.length, this.open);
+    this.chunk = chunk;
+    this.index = index;
+    this.setScalar(MAX_STEP, Number.NEGATIVE_INFINITY);
+    this.setScalar(ADVANCED_THROUGH, Number.NEGATIVE_INFINITY);
+    this.setScalar(OFFSET_BASE, Number.NaN);
   }
 
   /** Steps at or below this are closed: resolved or about to be, so a new point there is too late. */
@@ -116,81 +239,186 @@ export class SeriesWindow {
     return this.maxStep - this.latenessSteps - 1;
   }
 
-  private place(point: Held, arrivalMs: number, windows: Window[]): OfferOutcome {
-    const step = Math.round((point.timestampMs - this.config.gridOriginMs) / this.intervalMs!);
+  private place(timestampMs: number, values: readonly number[], ref: SourceRef, arrivalMs: number, windows: Window[]): OfferOutcome {
+    const step = Math.round((timestampMs - this.config.gridOriginMs) / this.intervalMs!);
     if (step <= this.closedThrough()) {
       // A repeat of a step we still hold as observed is a harmless duplicate under keep-first.
       const known = this.config.duplicates === 'keep-first' && this.heldObserved(step);
       return known ? 'duplicate' : 'too_late';
     }
-    const open = this.pending.get(step);
-    if (open) {
-      if (this.config.duplicates === 'keep-last') Object.assign(open, { values: point.values, ref: point.ref });
+    const chunk = this.chunk!;
+    const at = this.index * this.open + this.openIndex(step);
+    if (chunk.pendingStep[at] === step) {
+      if (this.config.duplicates === 'keep-last') this.hold(at, step, values, ref);
       return 'duplicate';
     }
-    this.pending.set(step, point);
     if (step > this.maxStep) {
-      this.maxStep = step;
+      // Resolve what this point closes before it takes its open slot: a closed step may share it.
+      this.setScalar(MAX_STEP, step);
       this.advance(arrivalMs, windows);
     }
+    this.hold(at, step, values, ref);
     return 'accepted';
+  }
+
+  /** Where open step `step` is held: step mod (L + 1), non-negative for steps before the grid origin too. */
+  private openIndex(step: number): number {
+    return ((step % this.open) + this.open) % this.open;
+  }
+
+  private hold(at: number, step: number, values: readonly number[], ref: SourceRef): void {
+    const chunk = this.chunk!;
+    const c = this.channels.length;
+    chunk.pendingStep[at] = step;
+    for (let ch = 0; ch < c; ch++) chunk.pendingValues[at * c + ch] = values[ch]!;
+    chunk.pendingOffset[at] = ref.offset;
+    chunk.pendingSource[at] = ref.source;
   }
 
   /** Resolves closed steps in order; a missing step waits until the observation after its gap is closed too. */
   private advance(arrivalMs: number, windows: Window[]): void {
     const closed = this.closedThrough();
-    for (;;) {
-      if (this.pending.size === 0) return;
-      let next = Number.POSITIVE_INFINITY;
-      for (const step of this.pending.keys()) if (step < next) next = step;
-      if (next > closed) return;
-      const held = this.pending.get(next)!;
-      this.pending.delete(next);
-      const prev = this.lastObserved;
-      if (prev) {
-        const gap = next - prev.step - 1;
-        if (gap > this.config.maxGapFillSteps) this.restart();
-        else for (let s = prev.step + 1; s < next; s++) this.resolve(this.fill(prev, next, held.values, s), arrivalMs, windows);
+    const from = this.advancedThrough;
+    this.setScalar(ADVANCED_THROUGH, closed);
+    if (closed <= from) return;
+    const chunk = this.chunk!;
+    const base = this.index * this.open;
+    if (closed - from <= this.open) {
+      for (let step = from + 1; step <= closed; step++) {
+        const at = base + this.openIndex(step);
+        if (chunk.pendingStep[at] === step) this.resolveHeld(at, step, arrivalMs, windows);
       }
-      const slot: Slot = { step: next, values: held.values, observed: true, ref: held.ref };
-      this.lastObserved = slot;
-      this.resolve(slot, arrivalMs, windows);
+      return;
     }
+    // A jump further than the open range: whatever is held is closed now, in step order.
+    const held: number[] = [];
+    for (let at = base; at < base + this.open; at++) if (chunk.pendingStep[at]! <= closed) held.push(at);
+    held.sort((a, b) => chunk.pendingStep[a]! - chunk.pendingStep[b]!);
+    for (const at of held) this.resolveHeld(at, chunk.pendingStep[at]!, arrivalMs, windows);
   }
 
-  private fill(prev: Slot, nextStep: number, next: readonly number[], step: number): Slot {
-    const f = (step - prev.step) / (nextStep - prev.step);
-    const values = this.config.gapFill === 'carry' ? prev.values : prev.values.map((v, c) => v + (next[c]! - v) * f);
-    return { step, values, observed: false, ref: prev.ref };
+  /** Resolves the held observation at open slot `at` (step `next`), filling or restarting after a gap first. */
+  private resolveHeld(at: number, next: number, arrivalMs: number, windows: Window[]): void {
+    const chunk = this.chunk!;
+    const index = this.index;
+    const c = this.channels.length;
+    chunk.pendingStep[at] = Number.NaN;
+    if (this.hasObserved) {
+      const prev = this.lastObservedStep;
+      const gap = next - prev - 1;
+      if (gap > this.config.maxGapFillSteps) this.restart();
+      else {
+        for (let s = prev + 1; s < next; s++) {
+          const f = (s - prev) / (next - prev);
+          const ring = this.beginStep();
+          for (let ch = 0; ch < c; ch++) {
+            const v = chunk.lastValues[index * c + ch]!;
+            chunk.values[ring * c + ch] = this.config.gapFill === 'carry' ? v : v + (chunk.pendingValues[at * c + ch]! - v) * f;
+          }
+          this.endStep(ring, s, false, this.lastObservedOffset, this.lastObservedSource, arrivalMs, windows);
+        }
+      }
+    }
+    const ring = this.beginStep();
+    for (let ch = 0; ch < c; ch++) {
+      const v = chunk.pendingValues[at * c + ch]!;
+      chunk.lastValues[index * c + ch] = v;
+      chunk.values[ring * c + ch] = v;
+    }
+    this.hasObserved = true;
+    this.setScalar(LAST_OBSERVED_STEP, next);
+    this.setScalar(LAST_OBSERVED_OFFSET, chunk.pendingOffset[at]!);
+    this.lastObservedSource = chunk.pendingSource[at]!;
+    this.endStep(ring, next, true, this.lastObservedOffset, this.lastObservedSource, arrivalMs, windows);
   }
 
   /** A gap too long to fill: windows start again after it (no window spans a restart). */
   private restart(): void {
     this.run = 0;
-    this.lastObserved = undefined;
-    this.ring.fill(undefined);
+    this.hasObserved = false;
   }
 
-  private resolve(slot: Slot, arrivalMs: number, windows: Window[]): void {
-    this.ring[this.ringNext] = slot;
-    this.ringNext = (this.ringNext + 1) % this.ring.length;
+  /** The chunk-wide ring index (series base + position) the next resolved step is written to. */
+  private beginStep(): number {
+    return this.index * this.config.lengthSteps + this.ringNext;
+  }
+
+  private endStep(ring: number, step: number, observed: boolean, offset: number, source: number, arrivalMs: number, windows: Window[]): void {
+    this.chunk!.observed[ring] = observed ? 1 : 0;
+    this.recordSource(source);
+    this.recordOffset(offset);
+    this.ringNext = (this.ringNext + 1) % this.config.lengthSteps;
     this.run++;
     const { lengthSteps: w, strideSteps: s } = this.config;
-    if (this.run >= w && ((slot.step % s) + s) % s === 0) windows.push(this.cut(slot.step, arrivalMs));
+    if (this.run >= w && ((step % s) + s) % s === 0) {
+      if (this.sink) this.sink.window(this, step, arrivalMs);
+      else windows.push(this.cut(step, arrivalMs));
+    }
   }
 
-  /** The i-th most recent resolved slot (1 = newest). */
-  private slotBack(i: number): Slot {
-    return this.ring[(this.ringNext - i + this.ring.length * 2) % this.ring.length]!;
+  /** Notes the source of the step at ringNext; per-step ids exist only once a second source appears. */
+  private recordSource(source: number): void {
+    if (this.sources) {
+      this.sources[this.ringNext] = source;
+      return;
+    }
+    if (this.source0 === -1) this.source0 = source;
+    if (source === this.source0) return;
+    this.sources = new Uint16Array(this.config.lengthSteps).fill(this.source0);
+    this.sources[this.ringNext] = source;
+  }
+
+  /**
+   * Notes the offset of the step at ringNext. Offsets are u32 deltas from a per-series base: a
+   * series' live steps span a short stretch of its partition. When one does not fit, the base moves
+   * to the lowest live offset; when the live offsets still span more than a u32 (a slow series in a
+   * partition with billions of messages between its points, or two sources), the series keeps
+   * exact f64 offsets from then on.
+   */
+  private recordOffset(offset: number): void {
+    const w = this.config.lengthSteps;
+    const at = this.ringNext;
+    if (this.wideOffsets) {
+      this.wideOffsets[at] = offset;
+      return;
+    }
+    const chunk = this.chunk!;
+    const row = this.index * w;
+    const delta = offset - this.offsetBase;
+    if (delta >= 0 && delta < U32_LIMIT) {
+      chunk.offsets[row + at] = delta;
+      return;
+    }
+    // The step being written is the oldest and leaves the ring now: it is not live.
+    const live = Math.min(this.run, w - 1);
+    let low = offset;
+    let high = offset;
+    for (let back = 1; back <= live; back++) {
+      const value = this.offsetAt((at - back + 2 * w) % w);
+      low = Math.min(low, value);
+      high = Math.max(high, value);
+    }
+    if (high - low >= U32_LIMIT) {
+      const wide = new Float64Array(w);
+      for (let back = 1; back <= live; back++) wide[(at - back + 2 * w) % w] = this.offsetAt((at - back + 2 * w) % w);
+      wide[at] = offset;
+      this.wideOffsets = wide;
+      return;
+    }
+    for (let back = 1; back <= live; back++) {
+      const i = (at - back + 2 * w) % w;
+      chunk.offsets[row + i] = this.offsetAt(i) - low;
+    }
+    this.setScalar(OFFSET_BASE, low);
+    chunk.offsets[row + at] = offset - low;
   }
 
   private heldObserved(step: number): boolean {
-    const newest = this.lastObserved?.step;
-    if (newest === undefined || step > newest) return false;
-    const back = newest - step + 1;
-    if (back > Math.min(this.run, this.ring.length)) return false;
-    const slot = this.slotBack(back);
-    return slot.step === step && slot.observed;
+    if (!this.hasObserved || step > this.lastObservedStep) return false;
+    const back = this.lastObservedStep - step + 1;
+    const w = this.config.lengthSteps;
+    if (back > Math.min(this.run, w)) return false;
+    return this.chunk!.observed[this.index * w + ((this.ringNext - back + 2 * w) % w)] === 1;
   }
 
   private cut(endStep: number, arrivalMs: number): Window {
@@ -198,15 +426,9 @@ export class SeriesWindow {
     const c = this.channels.length;
     const values = new Float32Array(w * c);
     const mask = new Uint8Array(w * c);
-    for (let t = 0; t < w; t++) {
-      const slot = this.slotBack(w - t);
-      for (let k = 0; k < c; k++) {
-        values[t * c + k] = slot.values[k]!;
-        mask[t * c + k] = slot.observed ? 1 : 0;
-      }
-    }
+    this.copySteps(0, w, values, mask, 0);
     const interval = this.intervalMs!;
-    const endMs = this.config.gridOriginMs + endStep * interval;
+    const endMs = this.stepTimeMs(endStep);
     return {
       formatVersion: 1,
       series: this.series,

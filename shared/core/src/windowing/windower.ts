@@ -4,6 +4,8 @@ import type { Point, SourceRef } from '../contracts/point';
 import type { Window } from '../contracts/window';
 import { compileGroupMatcher, type GroupMatcher } from './group-matcher';
 import { SeriesWindow } from './series-window';
+import { SlotPools } from './slot-pool';
+import { BlockCollector, type WindowBlock } from './window-blocks';
 
 /** Limits of the windower's memory. */
 export interface WindowerOptions {
@@ -13,6 +15,11 @@ export interface WindowerOptions {
   readonly maxLiveSeries: number;
   /** evictIdle() drops series that received nothing for this long (wall clock). */
   readonly seriesIdleTimeoutMs: number;
+  /**
+   * Collect completed windows as blocks (takeBlocks(), the windows topic's format 2) instead of
+   * returning Window objects from offer(): ingest's path, with no per-window allocation. Default false.
+   */
+  readonly blocks?: boolean;
 }
 
 /** The outcome of one point: accepted, merged as a duplicate, or rejected with a dead-letter reason. */
@@ -28,6 +35,8 @@ export interface WindowerResult {
 }
 
 const NO_WINDOWS: readonly Window[] = [];
+/** Distinct channel lists shared between series; beyond it a series keeps its own (bounded memory whatever the input). */
+const MAX_INTERNED_CHANNEL_LISTS = 1024;
 
 /**
  * Sliding windows for many series at once: routes each point to its model group and series state,
@@ -37,11 +46,20 @@ const NO_WINDOWS: readonly Window[] = [];
 export class Windower {
   private readonly series = new Map<string, SeriesWindow>();
   private readonly match: GroupMatcher;
+  private pools = new SlotPools();
+  private readonly collector: BlockCollector | undefined;
+  private readonly channelLists = new Map<string, readonly string[]>();
   /** Series evicted so far (cap or idleness); their open points never make a window. */
   evictions = 0;
 
   constructor(private readonly options: WindowerOptions) {
     this.match = compileGroupMatcher(options.groups);
+    this.collector = options.blocks ? new BlockCollector() : undefined;
+  }
+
+  /** With `blocks`: the blocks of the windows completed since the last call (one per series run). */
+  takeBlocks(): WindowBlock[] {
+    return this.collector?.take() ?? [];
   }
 
   /** Number of series with live state. */
@@ -62,7 +80,7 @@ export class Windower {
         const unknown = point.channels.find((c) => !fixed.includes(c));
         if (unknown !== undefined) return rejected('unknown_channel', `channel '${unknown.slice(0, 64)}' is not in group '${group.name}'`);
       }
-      state = new SeriesWindow(point.series, group.name, group.window, fixed ?? point.channels);
+      state = new SeriesWindow(point.series, group.name, group.window, fixed ?? this.internChannels(point.channels), this.pools, this.collector);
       this.evictOverCap();
     }
     this.series.set(point.series, state);
@@ -79,6 +97,7 @@ export class Windower {
     for (const [id, state] of this.series) {
       if (state.lastArrivalMs > nowMs - this.options.seriesIdleTimeoutMs) break; // LRU order: the rest are newer
       this.series.delete(id);
+      state.release();
       evicted++;
     }
     this.evictions += evicted;
@@ -103,11 +122,23 @@ export class Windower {
   /** Drops every series' state (on a rebalance, or after a failed produce): consumption restarts from the replay offsets. */
   forgetAll(): void {
     this.series.clear();
+    this.pools = new SlotPools();
+    this.collector?.clear();
+  }
+
+  /** One shared array per channel list, so 100k univariate series hold one ['value'], not 100k. */
+  private internChannels(channels: readonly string[]): readonly string[] {
+    const key = channels.join('\u0000');
+    const known = this.channelLists.get(key);
+    if (known) return known;
+    if (this.channelLists.size < MAX_INTERNED_CHANNEL_LISTS) this.channelLists.set(key, channels);
+    return channels;
   }
 
   private evictOverCap(): void {
     while (this.series.size >= this.options.maxLiveSeries) {
       const oldest = this.series.keys().next().value as string;
+      this.series.get(oldest)!.release();
       this.series.delete(oldest);
       this.evictions++;
     }
