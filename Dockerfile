@@ -36,6 +36,7 @@ COPY shared/pipeline/package.json shared/pipeline/
 COPY services/ingest/package.json services/ingest/
 COPY services/scorer/package.json services/scorer/
 COPY services/trainer/package.json services/trainer/
+COPY services/incidents/package.json services/incidents/
 COPY services/cli/package.json services/cli/
 COPY test/package.json test/
 RUN npm ci --no-audit --no-fund
@@ -64,7 +65,7 @@ RUN set -eu; \
     mkdir -p /out; \
     cp -a package.json node_modules /out/; \
     for ws in shared/core shared/runtime shared/kafka shared/redis shared/model shared/eval shared/pipeline \
-              services/ingest services/scorer services/trainer services/cli; do \
+              services/ingest services/scorer services/trainer services/incidents services/cli; do \
       mkdir -p "/out/$ws"; \
       cp -a "$ws/package.json" "$ws/dist" "/out/$ws/"; \
       for extra in node_modules bin; do if [ -e "$ws/$extra" ]; then cp -a "$ws/$extra" "/out/$ws/"; fi; done; \

@@ -6,7 +6,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMetricsRegistry, startOpsServer } from '@hourglass/runtime';
-import { createScorerMetrics, SeriesScoreGauges } from '@hourglass/pipeline';
+import { createIncidentsMetrics, createScorerMetrics, SeriesScoreGauges } from '@hourglass/pipeline';
 import { addScrapeTarget, eventually, integrationInfrastructure, uniqueName } from '../support/fixtures';
 import type { Infrastructure } from '../support/infrastructure';
 import { alertmanagerAlerts, loadTestRules, routeAlertsToWebhook, startWebhookReceiver, writableMonitoring, type WebhookNotification } from '../support/deploy-alerting';
@@ -129,4 +129,34 @@ test('the alert for a stopped scorer fires: HourglassInstanceDown reaches the we
   assert.equal(hit!.alert.labels.test, name);
   assert.equal(hit!.notification.groupLabels.instance, instance, 'availability alerts are grouped by service and instance');
   assert.match(hit!.alert.annotations.summary ?? '', /scorer instance 127\.0\.0\.1:\d+ is down/);
+});
+
+test('with the incidents service running, an incident pages and mutes the episode alerts of its group', { timeout: 120_000 }, async (t) => {
+  const live = await liveAlerting(t);
+  if (!live) return;
+  const group = uniqueName('grp');
+  // A scorer that opened four severe episodes, and the incidents service that grouped them into one incident.
+  const scorerRegistry = createMetricsRegistry('scorer');
+  createScorerMetrics(scorerRegistry).episodes.inc({ group, state: 'open', band: '3' }, 4);
+  const incidentsRegistry = createMetricsRegistry('incidents');
+  const incidents = createIncidentsMetrics(incidentsRegistry);
+  incidents.messages.inc({ group, state: 'open', band: '3' });
+  incidents.messages.inc({ group, state: 'updated', band: '3' }, 3);
+  for (const [registry, service] of [[scorerRegistry, 'scorer'], [incidentsRegistry, 'incidents']] as const) {
+    const server = await startOpsServer({ registry, host: '127.0.0.1', port: 0, readiness: () => ({ ready: true, details: {} }) });
+    t.after(() => server.close());
+    t.after(live.target(`${live.run}-${service}`, `127.0.0.1:${server.port}`, service));
+  }
+  const [hit] = await eventually('HourglassSevereIncidentOpened at the webhook', async () => {
+    const found = delivered(live.received, 'HourglassSevereIncidentOpened', { group });
+    return found.length > 0 ? found : undefined;
+  }, 90_000, 500);
+  assert.equal(hit!.alert.labels.severity, 'critical');
+  assert.match(hit!.alert.annotations.runbook_url ?? '', /docs\/runbook\.md#hourglasssevereincidentopened$/);
+  const muted = await eventually('the episode alert held by Alertmanager, inhibited by the incident', async () => {
+    const held = await alertmanagerAlerts(live.infra, ['alertname="HourglassSevereAnomalyEpisodeOpened"', `group="${group}"`]);
+    return held.length === 1 && held[0]!.status.state === 'suppressed' && held[0]!.status.inhibitedBy.length > 0 ? held : undefined;
+  }, 60_000, 500);
+  assert.equal(muted[0]!.labels.band, '3');
+  assert.equal(delivered(live.received, 'HourglassSevereAnomalyEpisodeOpened', { group }).length, 0, 'the episode alert was delivered beside its incident');
 });

@@ -39,7 +39,8 @@ interface ComposeService {
 test('the compose stack has every component, health checks on /readyz, and mounts files that exist', () => {
   const compose = parseYaml(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
   const s = compose.services;
-  for (const name of ['kafka', 'redis', 'ingest', 'scorer', 'trainer', 'producer', 'prometheus', 'alertmanager', 'grafana']) assert.ok(s[name], `no ${name} service`);
+  for (const name of ['kafka', 'redis', 'ingest', 'scorer', 'trainer', 'incidents', 'producer', 'prometheus', 'alertmanager', 'grafana']) assert.ok(s[name], `no ${name} service`);
+  assert.deepEqual(s.incidents!.command?.slice(0, 2), ['incidents', 'serve']);
   assert.equal(s.kafka!.image, 'apache/kafka:3.9.1');
   for (const name of ['ingest', 'scorer', 'trainer']) {
     const svc = s[name]!;
@@ -69,8 +70,8 @@ test('the Hourglass config files of compose and Kubernetes pass the real config 
   // The README's one-machine config: three services from one file, so three ports, all on loopback.
   const local = compileConfig(parseYaml(readFileSync(join(root, 'deploy', 'config', 'local.yaml'), 'utf8')), {}, 'deploy/config/local.yaml');
   assert.equal(local.ops.host, '127.0.0.1');
-  assert.equal(new Set((['ingest', 'scorer', 'trainer'] as const).map((s) => opsPort(local, s))).size, 3);
-  assert.ok(local.ingest.createTopics && local.scorer.createTopics);
+  assert.equal(new Set((['ingest', 'scorer', 'trainer', 'incidents'] as const).map((s) => opsPort(local, s))).size, 4);
+  assert.ok(local.ingest.createTopics && local.scorer.createTopics && local.incidents.createTopics);
 });
 
 test('Kubernetes: many ingest and scorer replicas, two trainers, probes, resources and a metrics Service each', () => {
@@ -82,9 +83,10 @@ test('Kubernetes: many ingest and scorer replicas, two trainers, probes, resourc
   assert.ok(deployment('ingest')!.spec.replicas >= 3);
   assert.ok(deployment('scorer')!.spec.replicas >= 3);
   assert.equal(deployment('trainer')!.spec.replicas, 2);
-  for (const c of ['ingest', 'scorer', 'trainer']) {
+  assert.equal(deployment('incidents')!.spec.replicas, 2, 'an owner and a standby');
+  for (const c of ['ingest', 'scorer', 'trainer', 'incidents']) {
     const container = deployment(c)!.spec.template.spec.containers[0];
-    assert.deepEqual(container.args.slice(0, 1), [c]);
+    assert.deepEqual(container.args.slice(0, c === 'incidents' ? 2 : 1), c === 'incidents' ? ['incidents', 'serve'] : [c]);
     assert.equal(container.livenessProbe.httpGet.path, '/healthz');
     assert.equal(container.readinessProbe.httpGet.path, '/readyz');
     assert.ok(container.resources.requests.cpu && container.resources.requests.memory && container.resources.limits.memory);

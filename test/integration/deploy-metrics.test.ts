@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { createMetricsRegistry, exportBackendInfo } from '@hourglass/runtime';
-import { createScorerMetrics, createTrainerMetrics, SeriesScoreGauges } from '@hourglass/pipeline';
+import { createIncidentsMetrics, createScorerMetrics, createTrainerMetrics, SeriesScoreGauges } from '@hourglass/pipeline';
 import { createIngestMetrics } from '@hourglass/ingest';
 import { EXTERNAL_METRICS, baseMetricName, dashboardQueries, definedMetricNames, metricSelectors, recordedNames, ruleQueries } from '../support/deploy-dashboards';
 
@@ -19,7 +19,9 @@ async function realLabelNames(): Promise<Map<string, Set<string>>> {
   createTrainerMetrics(trainer);
   const ingest = new Registry();
   createIngestMetrics(ingest, () => 0);
-  registries.push(scorer, trainer, ingest);
+  const incidents = new Registry();
+  createIncidentsMetrics(incidents);
+  registries.push(scorer, trainer, ingest, incidents);
   const out = new Map<string, Set<string>>();
   for (const registry of registries) {
     for (const metric of registry.getMetricsAsArray()) {

@@ -2,7 +2,7 @@
 // (no infrastructure needed), and held to the conventions every alert must follow.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { repoRoot } from '../infra/paths';
@@ -45,7 +45,7 @@ test('every alert has severity, scope, summary, description and a runbook_url to
 test('every alert is covered by a promtool unit test that expects it to fire', () => {
   const dir = join(repoRoot(), 'deploy', 'prometheus', 'tests');
   const fired = new Set<string>();
-  for (const file of ['anomalies.test.yml', 'models.test.yml', 'pipeline.test.yml']) {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.test.yml'))) {
     const parsed = parseYaml(readFileSync(join(dir, file), 'utf8')) as { tests: { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[] };
     for (const unit of parsed.tests) for (const c of unit.alert_rule_test ?? []) if (c.exp_alerts.length > 0) fired.add(c.alertname);
   }

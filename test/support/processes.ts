@@ -24,7 +24,8 @@ export function startServiceProcess(command: string, config: unknown, env: NodeJ
   const dir = mkdtempSync(join(tmpdir(), 'hourglass-svc-'));
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify(config));
-  const child = spawn(process.execPath, [join(repoRoot(), 'services', 'cli', 'dist', 'main.js'), command, '--config', file, ...extraArgs], {
+  // A command may have words (`incidents serve`).
+  const child = spawn(process.execPath, [join(repoRoot(), 'services', 'cli', 'dist', 'main.js'), ...command.split(' '), '--config', file, ...extraArgs], {
     env: { ...process.env, KAFKA_BROKERS: '', REDIS_URL: '', PROMETHEUS_URL: '', ...env }, stdio: ['ignore', 'ignore', 'pipe'],
   });
   let logs = '';

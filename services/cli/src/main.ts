@@ -17,6 +17,8 @@ import { consumeEvents } from './commands/events';
 import { configReference } from './commands/config-docs';
 import { runEvalNab } from './commands/eval-nab';
 import { runReport } from './commands/report';
+import { formatIncident, formatIncidents, listIncidents, showIncident } from './commands/incidents';
+import { startIncidentsService } from '@hourglass/incidents';
 import { addMaintenance, formatPeriods, listMaintenance, removeMaintenance } from './commands/maintenance';
 
 /**
@@ -224,6 +226,46 @@ function buildProgram(): Command {
       process.stdout.write(`${opts.group}: current is now ${opts.to}\n`);
     });
 
+  const incidents = program.command('incidents').description('Incidents: the episodes of related series grouped into one (docs/incidents.md).');
+  incidents
+    .command('serve')
+    .description('Start the incidents service: anomaly events in, incidents out (serves /metrics, /healthz, /readyz; stops gracefully on SIGTERM).')
+    .option('-c, --config <file>', 'config file (YAML or JSON)')
+    .action(async (opts: { config?: string }) => {
+      const config = loadConfig(opts.config, process.env);
+      const log = createLogger({ level: config.log.level, name: 'hourglass-incidents' });
+      let service: { stop(): Promise<void> };
+      try {
+        service = await startIncidentsService(config, log);
+      } catch (error) {
+        log.error({ code: error instanceof HourglassError ? error.code : undefined }, `hourglass incidents serve did not start: ${describeError(error)}`);
+        process.exit(1);
+      }
+      onShutdownSignal(log, () => service.stop());
+    });
+  incidents
+    .command('list')
+    .description('List the newest incidents (by start): id, state, members, severity, key, first series.')
+    .option('-n, --max <n>', 'at most this many', parsePositiveInt, 20)
+    .option('--state-dir <dir>', "read embedded mode's folder (what `hourglass run --state-dir DIR` wrote) instead of Redis")
+    .option('-c, --config <file>', 'config file (YAML or JSON): Redis and incidents.groupId')
+    .option('--json', 'print one JSON array')
+    .action(async (opts: { max: number; stateDir?: string; config?: string; json?: boolean }) => {
+      const found = await listIncidents(loadConfig(opts.config, process.env), { ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) }, opts.max);
+      process.stdout.write(opts.json ? `${JSON.stringify(found)}\n` : `${formatIncidents(found)}\n`);
+    });
+  incidents
+    .command('show')
+    .description('Show one incident (its newest message) with its members.')
+    .argument('<id>', 'incident id')
+    .option('--state-dir <dir>', "read embedded mode's folder instead of Redis")
+    .option('-c, --config <file>', 'config file (YAML or JSON): Redis and incidents.groupId')
+    .option('--json', 'print the incident as JSON')
+    .action(async (id: string, opts: { stateDir?: string; config?: string; json?: boolean }) => {
+      const found = await showIncident(loadConfig(opts.config, process.env), { ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) }, id);
+      process.stdout.write(opts.json ? `${JSON.stringify(found, null, 2)}\n` : `${formatIncident(found)}\n`);
+    });
+
   const maintenance = program.command('maintenance').description('Maintenance periods: no events and no clean-buffer windows for the series they cover (stored in Redis; scorers re-read them without a restart).');
   maintenance
     .command('add')
@@ -290,7 +332,7 @@ function formatRunSummary(s: RunSummary): string {
   const lines = [
     '',
     `Hourglass processed ${s.points} points from ${s.series} series into ${s.windows} windows in ${s.seconds}s (backend: ${s.backend}).`,
-    `Models fitted: ${s.modelsFitted}; anomaly events: ${s.events} in ${s.episodes} episodes; refused points: ${s.rejected}.`,
+    `Models fitted: ${s.modelsFitted}; anomaly events: ${s.events} in ${s.episodes} episodes, grouped into ${s.incidents} incidents (${s.incidentsFile}); refused points: ${s.rejected}.`,
   ];
   const refused = s.fits.filter((f) => f.status !== 'promoted');
   if (refused.length > 0) {

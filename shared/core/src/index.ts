@@ -28,6 +28,13 @@ export { scorerConfigSchema, trainerConfigSchema, type ScorerConfig, type Traine
 export { topicsConfigSchema, type TopicsConfig } from './config/topics-config';
 export { hourglassConfigSchema } from './config/config';
 export { describeSchema, schemaMarkdown, type ConfigField } from './config/schema-doc';
+export { incidentId, type Incident, type IncidentGrouping, type IncidentMember, type IncidentState } from './contracts/incident';
+export { incidentsConfigSchema, type IncidentsConfig } from './config/incidents-config';
+export { compileIncidentKey, type IncidentKeyOf } from './incidents/incident-key';
+export {
+  IncidentGrouper, toIncident, sortEvents, EVENT_OUTCOMES,
+  type EventOutcome, type GroupingPolicy, type IncidentChange, type MemberState, type OpenIncident, type StagedIncidents,
+} from './incidents/incident-grouper';
 export {
   maintenancePeriodSchema, maintenanceConfigSchema, instantMs, WEEKDAYS,
   type MaintenancePeriod, type MaintenancePeriodInput,

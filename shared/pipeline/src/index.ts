@@ -23,5 +23,10 @@ export { InMemoryLocks, InMemoryModelStore } from './trainer/in-memory';
 export type { CleanWindowSource, GateDecision, ModelStore, TrainLocks } from './trainer/ports';
 export { refitDue, refitScheduleOf, type GroupFitState, type RefitDecision, type RefitSchedule } from './trainer/refit-schedule';
 
+export { IncidentsStage, type IncidentsOutcome, type IncidentsStageOptions } from './incidents/incidents-stage';
+export { createIncidentsMetrics, type IncidentsMetrics } from './incidents/incidents-metrics';
+export { InMemoryIncidentSink, InMemoryIncidentStore, newestFirst } from './incidents/in-memory';
+export type { IncidentChanges, IncidentReader, IncidentSink, IncidentStore } from './incidents/ports';
+
 export { EmbeddedPipeline, type EmbeddedOptions, type EmbeddedStats } from './embedded/pipeline';
 export { DiskModelStore } from './embedded/disk-model-store';

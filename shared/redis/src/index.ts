@@ -4,5 +4,6 @@ export { ModelRegistry, type ModelPointer, type StoredModel, type ModelNotificat
 export { tryLock, type HeldLock } from './lock';
 export { CleanBuffer } from './clean-buffer';
 export { RedisWindowBuffer, RedisEpisodeStore } from './window-stores';
+export { RedisIncidentStore, type IncidentWrites, type RedisIncidentStoreOptions } from './incident-store';
 export { RedisMaintenanceStore } from './maintenance-store';
 export type { Redis } from 'ioredis';

@@ -21,6 +21,14 @@ export interface RedisKeys {
   trainLock(group: string): string;
   /** Hash of per-series episode state of a group (scorer checkpoints). */
   episodes(group: string): string;
+  /** Hash of the open incidents of an incidents consumer group `ns` (field = incident id, value = its state as JSON). */
+  incidentsOpen(ns: string): string;
+  /** The incident an episode belongs to (a string with a TTL of `incidents.retentionMs`). */
+  incidentOfEpisode(ns: string, episodeId: string): string;
+  /** The newest message of an incident, as JSON (a string with the same TTL). */
+  incident(ns: string, id: string): string;
+  /** Sorted set of incident ids by start (epoch ms), capped at `incidents.keepIncidents`. */
+  incidentsIndex(ns: string): string;
   /** Hash of the maintenance periods added at run time: field = period id, value = the period as JSON. */
   maintenance(): string;
 }
@@ -37,6 +45,10 @@ export function redisKeys(prefix = 'hourglass:'): RedisKeys {
     modelsChannel: () => `${prefix}models`,
     trainLock: (group) => `${prefix}lock:train:${group}`,
     episodes: (group) => `${prefix}episodes:${group}`,
+    incidentsOpen: (ns) => `${prefix}incidents:${ns}:open`,
+    incidentOfEpisode: (ns, episodeId) => `${prefix}incidents:${ns}:episode:${episodeId}`,
+    incident: (ns, id) => `${prefix}incidents:${ns}:doc:${id}`,
+    incidentsIndex: (ns) => `${prefix}incidents:${ns}:index`,
     maintenance: () => `${prefix}maintenance`,
   };
 }

@@ -1,4 +1,5 @@
-import { createWriteStream, statSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, statSync, type WriteStream } from 'node:fs';
+import { incidentLogPath } from './incidents';
 import { join } from 'node:path';
 import {
   DEMO_DEFAULTS, HourglassError, detectionQuality, generateDemoStream,
@@ -35,6 +36,9 @@ export interface RunSummary {
   readonly windows: number;
   readonly events: number;
   readonly episodes: number;
+  /** Incidents (episodes of related series grouped; docs/incidents.md), and the file holding their messages. */
+  readonly incidents: number;
+  readonly incidentsFile: string;
   readonly modelsFitted: number;
   readonly models: Record<string, string | null>;
   readonly fits: readonly { readonly group: string; readonly status: string; readonly reason: string; readonly atWindow: number }[];
@@ -66,8 +70,16 @@ export async function runEmbedded(config: HourglassConfig, options: RunOptions, 
   const events: AnomalyEvent[] = [];
   const demoScores = demo ? new DemoScores() : undefined;
   const out: WriteStream | NodeJS.WriteStream = options.events ? createWriteStream(options.events) : process.stdout;
+  mkdirSync(options.stateDir, { recursive: true });
+  const incidentsFile = incidentLogPath(options.stateDir);
+  const incidentLog = createWriteStream(incidentsFile, { flags: 'a' });
+  const incidentIds = new Set<string>();
   const pipeline = new EmbeddedPipeline({
     config: effective, modelsDir: join(options.stateDir, 'models'), registry, log,
+    onIncident: (incident) => {
+      incidentIds.add(incident.id);
+      incidentLog.write(`${JSON.stringify(incident)}\n`);
+    },
     onEvent: (event) => {
       events.push(event);
       out.write(`${JSON.stringify(event)}\n`);
@@ -106,6 +118,7 @@ export async function runEmbedded(config: HourglassConfig, options: RunOptions, 
   } finally {
     progress.done();
     if (out !== process.stdout) await new Promise<void>((resolve) => (out as WriteStream).end(resolve));
+    await new Promise<void>((resolve) => incidentLog.end(resolve));
     await ops?.close();
   }
   const episodes = toEpisodes(events);
@@ -113,7 +126,7 @@ export async function runEmbedded(config: HourglassConfig, options: RunOptions, 
   const summary: RunSummary = {
     backend: info.name, series: demo ? demo.series.length : pipeline.stats.series,
     points: pipeline.stats.points, rejected: pipeline.stats.rejected, windows: pipeline.stats.windows, events: events.length,
-    episodes: episodes.length, modelsFitted: pipeline.stats.fits.filter((f) => f.outcome.status === 'promoted').length,
+    episodes: episodes.length, incidents: incidentIds.size, incidentsFile, modelsFitted: pipeline.stats.fits.filter((f) => f.outcome.status === 'promoted').length,
     models,
     fits: pipeline.stats.fits.map((f) => ({ group: f.group, status: f.outcome.status, reason: f.outcome.reason, atWindow: f.atWindow })),
     ...(quality ? { precision: round(quality.precision), recall: round(quality.recall), missed: quality.missed } : {}),

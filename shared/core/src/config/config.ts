@@ -7,6 +7,7 @@ import { scorerConfigSchema, trainerConfigSchema } from './scorer-config';
 import { maintenanceConfigSchema } from './maintenance-config';
 import { closest, knownKeysAt } from './suggest';
 import { MOVED_TOPIC_FIELDS, topicsConfigSchema } from './topics-config';
+import { incidentsConfigSchema } from './incidents-config';
 
 const opsPortSchema = z.number().int().min(0).max(65535);
 
@@ -66,7 +67,7 @@ export const hourglassConfigSchema = z
          * config file on one machine (deploy/config/local.yaml). Default none.
          */
         servicePorts: z
-          .object({ ingest: opsPortSchema.optional(), scorer: opsPortSchema.optional(), trainer: opsPortSchema.optional() })
+          .object({ ingest: opsPortSchema.optional(), scorer: opsPortSchema.optional(), trainer: opsPortSchema.optional(), incidents: opsPortSchema.optional() })
           .strict()
           .default({})
           .superRefine((ports, ctx) => {
@@ -93,6 +94,8 @@ export const hourglassConfigSchema = z
     scorer: scorerConfigSchema.default({}),
     /** The trainer service: refit schedule, gate and registry. */
     trainer: trainerConfigSchema.default({}),
+    /** The incidents stage: which episodes form one incident, and the incidents service's Kafka side (docs/incidents.md). */
+    incidents: incidentsConfigSchema.default({}),
     /** Model groups, matched in order: a series belongs to the first group that matches it. */
     groups: z
       .array(groupConfigSchema)
@@ -126,7 +129,7 @@ export const hourglassConfigSchema = z
 export type HourglassConfig = Readonly<z.infer<typeof hourglassConfigSchema>>;
 
 /** The port a service serves its ops endpoints on: its entry in `ops.servicePorts`, else `ops.port`. */
-export function opsPort(config: HourglassConfig, service: 'ingest' | 'scorer' | 'trainer'): number {
+export function opsPort(config: HourglassConfig, service: 'ingest' | 'scorer' | 'trainer' | 'incidents'): number {
   return config.ops.servicePorts[service] ?? config.ops.port;
 }
 

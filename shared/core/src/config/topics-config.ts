@@ -16,6 +16,8 @@ export const topicsConfigSchema = z
     anomalies: topicName.default('hourglass.anomalies'),
     /** Refused input, with its reason (docs/ingest.md). Default `hourglass.dlq`. */
     deadLetter: topicName.default('hourglass.dlq'),
+    /** Incidents, from the incidents stage (JSON, docs/incidents.md). Default `hourglass.incidents`. */
+    incidents: topicName.default('hourglass.incidents'),
   })
   .strict()
   .superRefine((t, ctx) => {

@@ -1,5 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
-import { Windower, describeError, type AnomalyEvent, type GroupConfig, type HourglassConfig, type Point, type Window } from '@hourglass/core';
+import { Windower, describeError, type AnomalyEvent, type GroupConfig, type HourglassConfig, type Incident, type Point, type Window } from '@hourglass/core';
 import type { Logger } from '@hourglass/runtime';
 import { InMemoryCleanBuffer, InMemoryEpisodeStore } from '../scorer/in-memory';
 import { MaintenanceSchedule } from '../scorer/maintenance';
@@ -14,6 +14,9 @@ import { refitDue, refitScheduleOf, type RefitSchedule } from '../trainer/refit-
 import { createTrainerMetrics } from '../trainer/trainer-metrics';
 import { TrainerStage, type RefitOutcome, type RefitPolicy } from '../trainer/trainer-stage';
 import { DiskModelStore } from './disk-model-store';
+import { InMemoryIncidentStore } from '../incidents/in-memory';
+import { createIncidentsMetrics } from '../incidents/incidents-metrics';
+import { IncidentsStage } from '../incidents/incidents-stage';
 
 export interface EmbeddedOptions {
   /**
@@ -30,6 +33,8 @@ export interface EmbeddedOptions {
   readonly log: Logger;
   /** Called for every published anomaly event, in order. */
   readonly onEvent: (event: AnomalyEvent) => void;
+  /** Called for every incident message (the incidents stage after the scorer, `incidents` config), in order. */
+  readonly onIncident?: (incident: Incident) => void;
   /**
    * Windows a group without a model buffers for its first fit, instead of `scorer.warmupWindows`
    * (`hourglass eval nab` sets NAB's probationary period here, which NAB's rules fix).
@@ -55,6 +60,8 @@ export interface EmbeddedStats {
   rejected: number;
   windows: number;
   events: number;
+  /** Incident messages published. */
+  incidents: number;
   fits: { group: string; outcome: RefitOutcome; atWindow: number }[];
 }
 
@@ -64,13 +71,14 @@ export interface EmbeddedStats {
  * Redis. Only these adapters differ from the distributed path.
  */
 export class EmbeddedPipeline {
-  readonly stats: EmbeddedStats = { points: 0, series: 0, rejected: 0, windows: 0, events: 0, fits: [] };
+  readonly stats: EmbeddedStats = { points: 0, series: 0, rejected: 0, windows: 0, events: 0, incidents: 0, fits: [] };
   private readonly windower: Windower;
   private readonly buffer: InMemoryCleanBuffer;
   private readonly store: DiskModelStore;
   private readonly provider: HotSwapModelProvider;
   private readonly scorer: ScorerStage;
   private readonly trainer: TrainerStage;
+  private readonly incidents: IncidentsStage;
   private readonly rejections: Counter;
   private readonly groups: readonly GroupConfig[];
   private readonly schedule: RefitSchedule;
@@ -103,7 +111,13 @@ export class EmbeddedPipeline {
     });
     this.scorer = new ScorerStage({
       models: options.onScored ? observeScores(this.provider, options.onScored) : this.provider,
-      events: { publish: async (events) => events.forEach((e) => options.onEvent(e)) },
+      // The incidents stage takes the scorer's events as its consumer would, once they are "published".
+      events: {
+        publish: async (events) => {
+          events.forEach((e) => options.onEvent(e));
+          await this.incidents.process(events);
+        },
+      },
       clean: this.buffer,
       episodes: new InMemoryEpisodeStore(),
       policyFor: (group) => this.groups.find((g) => g.name === group)!.episodes,
@@ -118,6 +132,15 @@ export class EmbeddedPipeline {
     });
     this.trainer = new TrainerStage({
       source: this.buffer, store: this.store, locks: new InMemoryLocks(), metrics: createTrainerMetrics(registry), log: log.child({ component: 'trainer' }),
+    });
+    this.incidents = new IncidentsStage({
+      config: config.incidents, store: new InMemoryIncidentStore(), metrics: createIncidentsMetrics(registry), log: log.child({ component: 'incidents' }),
+      sink: {
+        publish: async (incidents) => {
+          this.stats.incidents += incidents.length;
+          incidents.forEach((i) => options.onIncident?.(i));
+        },
+      },
     });
     this.rejections = new Counter({ name: 'hourglass_embedded_rejected_points_total', help: 'Points refused by windowing, by reason.', labelNames: ['reason'], registers: [registry] });
   }
