@@ -2,6 +2,7 @@ import type { GroupConfig } from '../config/groups';
 import type { RejectReason } from '../contracts/dead-letter';
 import type { Point, SourceRef } from '../contracts/point';
 import type { Window } from '../contracts/window';
+import { encodeWindowBlock } from '../contracts/block-codec';
 import { compileGroupMatcher, type GroupMatcher } from './group-matcher';
 import { SeriesWindow } from './series-window';
 import { SlotPools } from './slot-pool';
@@ -60,6 +61,20 @@ export class Windower {
   /** With `blocks`: the blocks of the windows completed since the last call (one per series run). */
   takeBlocks(): WindowBlock[] {
     return this.collector?.take() ?? [];
+  }
+
+  /**
+   * With `blocks`: takeBlocks() as windows-topic messages (format version 2, keyed by series), with
+   * the number of windows they carry. Without `blocks`: nothing (offer() returned the windows).
+   */
+  takeBlockMessages(): { messages: { key: string; value: Buffer }[]; windows: number } {
+    const blocks = this.takeBlocks();
+    let windows = 0;
+    const messages = blocks.map((block) => {
+      windows += block.windows;
+      return { key: block.series, value: encodeWindowBlock(block) };
+    });
+    return { messages, windows };
   }
 
   /** Number of series with live state. */
