@@ -40,6 +40,22 @@ const overview = [
     ['max by (series) (hourglass_series_anomaly_score{series="$series"})', 'score {{series}}'],
     ['max by (group) (hourglass_scorer_threshold) and on (group) max by (group) (hourglass_series_anomaly_score{series="$series"})', 'threshold ({{group}})'],
   ], { unit: 'none', min: 0, max: 1 }],
+  // The expected-value band (docs/scorer.md): actual inside the band the model expected, with its maintenance periods shaded.
+  ['timeseries', 'Actual vs expected band: $series', 24, 10, [
+    ['max by (series, channel) (hourglass_actual_value{series="$series"})', 'actual {{channel}}'],
+    ['max by (series, channel) (hourglass_expected_value{series="$series"})', 'expected {{channel}}'],
+    ['max by (series, channel) (hourglass_expected_lower{series="$series"})', 'lower {{channel}}'],
+    ['max by (series, channel) (hourglass_expected_upper{series="$series"})', 'upper {{channel}}'],
+    ['max by (series) (hourglass_series_maintenance{series="$series"})', 'maintenance'],
+  ], {
+    unit: 'short',
+    overrides: [
+      { matcher: { id: 'byName', options: 'upper value' }, properties: [{ id: 'custom.fillBelowTo', value: 'lower value' }, { id: 'custom.lineWidth', value: 0 }, { id: 'custom.fillOpacity', value: 20 }] },
+      { matcher: { id: 'byName', options: 'lower value' }, properties: [{ id: 'custom.lineWidth', value: 0 }] },
+      { matcher: { id: 'byName', options: 'expected value' }, properties: [{ id: 'custom.lineStyle', value: { fill: 'dash', dash: [6, 4] } }] },
+      { matcher: { id: 'byName', options: 'maintenance' }, properties: [{ id: 'custom.axisPlacement', value: 'hidden' }, { id: 'custom.drawStyle', value: 'bars' }, { id: 'custom.fillOpacity', value: 15 }, { id: 'min', value: 0 }, { id: 'max', value: 1 }, { id: 'unit', value: 'bool' }] },
+    ],
+  }],
   ['timeseries', 'Score quantiles by group', 12, 8, [
     [`histogram_quantile(0.5, sum by (le, group) (rate(hourglass_scorer_score_bucket{${G}}[$__rate_interval])))`, 'p50 {{group}}'],
     [`histogram_quantile(0.99, sum by (le, group) (rate(hourglass_scorer_score_bucket{${G}}[$__rate_interval])))`, 'p99 {{group}}'],
@@ -149,7 +165,7 @@ function build(uid, title, description, panels, variables) {
           ...(opts.max !== undefined ? { max: opts.max } : {}),
           ...(type === 'timeseries' ? { custom: { drawStyle: opts.bars ? 'bars' : 'line', fillOpacity: opts.bars ? 80 : 10, showPoints: 'never' } } : {}),
         },
-        overrides: [],
+        overrides: opts.overrides ?? [],
       },
       options: type === 'table' ? { showHeader: true } : type === 'stat' ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'area' } : { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi' } },
       ...(type === 'table' ? { transformations: [{ id: 'organize', options: { excludeByName: { Time: true } } }] } : {}),

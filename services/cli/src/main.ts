@@ -80,7 +80,8 @@ function buildProgram(): Command {
     .option('-d, --delimiter <char>', "CSV field delimiter: one character, or 'tab' (default: ',', a tab for .tsv)", parseDelimiter)
     .option('--timezone <zone>', 'IANA time zone of zone-less timestamps such as 2014-07-01 00:00:00 (default: ingest.parse.timezone, UTC)', parseTimeZone)
     .option('--json', 'print the summary as one JSON object on the last line of stdout')
-    .action(async (opts: { input?: string; demo?: boolean; events?: string; config?: string; stateDir: string; metricsPort?: number; series: string; delimiter?: string; timezone?: string; json?: boolean }) => {
+    .option('--band', 'also write each scored window\'s expected value and band (scorer.bandCoverage) to the events output, as "type": "band" lines')
+    .action(async (opts: { input?: string; demo?: boolean; events?: string; config?: string; stateDir: string; metricsPort?: number; series: string; delimiter?: string; timezone?: string; json?: boolean; band?: boolean }) => {
       const config = loadConfig(opts.config, process.env);
       const log = createLogger({ level: opts.json ? 'warn' : config.log.level, name: 'hourglass-run' });
       // With --json the summary must be the last stdout line, so events go to a file or nowhere.

@@ -6,7 +6,7 @@ import { MicroBatcher, createMetricsRegistry, exportBackendInfo, startOpsServer,
 import { KafkaEventSink, RegistryModelSource } from './adapters';
 import { BatchFailureLog } from './batch-failure-log';
 import { ColdStartStatus, type TrainerDecision } from './cold-start-status';
-import { HotSwapModelProvider, MaintenanceSchedule, ScorerStage, SeriesScoreGauges, createScorerMetrics } from '@hourglass/pipeline';
+import { ExpectedBands, HotSwapModelProvider, MaintenanceSchedule, ScorerStage, SeriesScoreGauges, createScorerMetrics } from '@hourglass/pipeline';
 
 export const SERVICE_NAME = 'hourglass-scorer';
 
@@ -52,12 +52,14 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
   await maintenance.start();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await retryStartup('connecting the producer', () => producer.connect(), log);
+  const seriesGauges = new SeriesScoreGauges(registry, { allowlist: sc.seriesGaugeAllowlist, topK: sc.seriesGaugeTopK, hardCap: sc.seriesGaugeMax, trackedMax: 10 * sc.seriesGaugeMax + 1000 });
   const stage = new ScorerStage({
     models: provider, events: new KafkaEventSink(producer, config.topics.anomalies),
     clean: new RedisWindowBuffer(redis, keys, sc.bufferMaxWindows), episodes: new RedisEpisodeStore(redis, keys),
     policyFor: (group) => groups.find((g) => g.name === group)!.episodes,
     warmupWindows: sc.warmupWindows, cleanSampleRate: sc.cleanSampleRate, maxTrackedSeries: sc.maxTrackedSeries, metrics,
-    seriesGauges: new SeriesScoreGauges(registry, { allowlist: sc.seriesGaugeAllowlist, topK: sc.seriesGaugeTopK, hardCap: sc.seriesGaugeMax, trackedMax: 10 * sc.seriesGaugeMax + 1000 }),
+    seriesGauges,
+    bands: new ExpectedBands({ coverage: sc.bandCoverage, gauges: sc.bandGauges, scoreGauges: seriesGauges, registry, log: log.child({ component: 'bands' }) }),
     maintenance,
     log: log.child({ component: 'stage' }),
   });

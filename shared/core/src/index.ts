@@ -40,3 +40,4 @@ export {
   type MaintenancePeriod, type MaintenancePeriodInput,
 } from './config/maintenance-config';
 export { MaintenanceCalendar, GroupMaintenance, weeklyAsCron, type NamedPeriod, type MaintenanceSource } from './maintenance/calendar';
+export type { ExpectedBand, BandValue, StepValue } from './contracts/expected-band';

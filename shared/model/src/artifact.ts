@@ -1,4 +1,5 @@
 import { type CalibrationState, HourglassError, type ModelConfig, type ModelType, modelConfigSchema, validateCalibration } from '@hourglass/core';
+import { type BandCalibration, validateBand } from './band';
 import type { Normalisation, WindowShape } from './data';
 import type { WeightSpec } from './models/index';
 import { weightSpecs } from './models/index';
@@ -36,6 +37,8 @@ export interface ModelManifest {
   readonly normalisation: Normalisation;
   readonly calibration: CalibrationState;
   readonly threshold: ThresholdState;
+  /** The expected-value band's calibration (band.ts); absent in models fitted before it existed. */
+  readonly band?: BandCalibration;
   readonly training: TrainingReport;
   readonly weights: readonly WeightSpec[];
 }
@@ -134,6 +137,10 @@ function validateManifest(m: ModelManifest): void {
 }
 
 function invalid(reason: string, cause?: unknown): HourglassError {
+  if (m.band !== undefined) {
+    const bandIssues = typeof m.band === 'object' && m.band !== null ? validateBand(m.band, c) : ['band must be an object'];
+    if (bandIssues.length > 0) throw invalid(bandIssues.join('; '));
+  }
   return new HourglassError('MODEL_ARTIFACT_INVALID', `invalid model artifact: ${reason}`, cause === undefined ? {} : { cause });
 }
 

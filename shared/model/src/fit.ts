@@ -1,11 +1,12 @@
 import { ConfigError, HourglassError, type ModelConfig, type ModelConfigInput, type Window, fitCalibration, modelConfigSchema } from '@hourglass/core';
 import { ARTIFACT_FORMAT_VERSION, DEFAULT_MAX_ARTIFACT_BYTES, decodeArtifact } from './artifact';
-import { type BackendOptions, initBackend } from './backend';
-import { checkFinite, checkShape, fitNormalisation, prepare, selectRows } from './data';
+import { type BackendOptions, type Tf, initBackend } from './backend';
+import { type BandCalibration, fitBand } from './band';
+import { type Prepared, checkFinite, checkShape, fitNormalisation, prepare, selectRows } from './data';
 import { AnomalyModel } from './model';
-import { createNetwork } from './models/index';
+import { type Autoencoder, createNetwork } from './models/index';
 import { createRng, permutation } from './random';
-import { scoreNetwork } from './scoring';
+import { networkReconstruction, scoreNetwork } from './scoring';
 import { chooseThreshold } from './thresholds';
 import { type TrainOptions, trainNetwork } from './training';
 
@@ -49,12 +50,27 @@ export async function fitModel(configInput: ModelConfigInput, windows: readonly 
     if (!weightsFinite || !errors.every(Number.isFinite)) throw new HourglassError('MODEL_TRAINING_DIVERGED', 'training produced non-finite weights or errors; lower learningRate or check the data');
     const calibration = fitCalibration(errors, config.calibration.tailQuantile);
     const threshold = chooseThreshold(config.threshold, errors);
+    const band = newestStepBand(tf, net, validation, shape.channels.length);
     const weights = net.weights.map((w) => ({ name: w.name, shape: w.variable.shape }));
-    return new AnomalyModel(tf, net, { formatVersion: ARTIFACT_FORMAT_VERSION, type: config.type, config, shape, normalisation, calibration, threshold, training, weights });
+    return new AnomalyModel(tf, net, { formatVersion: ARTIFACT_FORMAT_VERSION, type: config.type, config, shape, normalisation, calibration, threshold, band, training, weights });
   } catch (error) {
     net.dispose();
     throw error;
   }
+}
+
+/** The band's calibration: the newest step's errors (observed minus reconstructed) on the validation windows, per channel. */
+function newestStepBand(tf: Tf, net: Autoencoder, validation: Prepared, channels: number): BandCalibration {
+  const recon = networkReconstruction(tf, net, validation);
+  const errors: number[][] = Array.from({ length: channels }, () => []);
+  const newest = validation.dim - channels;
+  for (let i = 0; i < validation.n; i += 1) {
+    for (let c = 0; c < channels; c += 1) {
+      const k = i * validation.dim + newest + c;
+      if (validation.mask[k] === 1) (errors[c] as number[]).push((validation.x[k] as number) - (recon[k] as number));
+    }
+  }
+  return fitBand(errors, validation.n);
 }
 
 /** Options of loadModel. */

@@ -5,3 +5,4 @@ export { type TrainProgress, type TrainingReport } from './training';
 export { type ThresholdState } from './thresholds';
 export { type ModelManifest, ARTIFACT_FORMAT_VERSION, DEFAULT_MAX_ARTIFACT_BYTES } from './artifact';
 export { type Normalisation, type WindowShape } from './data';
+export { type BandCalibration, BAND_PROBABILITIES } from './band';

@@ -1,10 +1,11 @@
-import { HourglassError, type Explanation, type Window, type WindowScore } from '@hourglass/core';
+import { HourglassError, type ExpectedBand, type Explanation, type Window, type WindowScore } from '@hourglass/core';
+import { bandOffsets } from './band';
 import { type ModelManifest, encodeArtifact } from './artifact';
 import type { Tf } from './backend';
 import { checkShape, prepare, selectRows } from './data';
 import { explain } from './explain';
 import type { Autoencoder } from './models/index';
-import { calibrate, networkErrors, scoreNetwork } from './scoring';
+import { calibrate, networkErrors, networkReconstruction, scoreNetwork } from './scoring';
 
 /**
  * The lean verdicts on a batch of windows, column by column (index i is the batch's window i).
@@ -97,11 +98,59 @@ export class AnomalyModel {
       if (rows.length === 0) return [];
       const subset = selectRows(data, rows);
       const { contributions } = scoreNetwork(this.tf, this.net, subset);
-      return rows.map((row, i) => explain(contributions.subarray(i * data.dim, (i + 1) * data.dim), windows[row]!, shape.steps, shape.channels, config.explanation.topK));
+      // The expected values at the top steps: one more pass, over these few rows only.
+      const recon = networkReconstruction(this.tf, this.net, subset);
+      return rows.map((row, i) => {
+        const e = explain(contributions.subarray(i * data.dim, (i + 1) * data.dim), windows[row]!, shape.steps, shape.channels, config.explanation.topK);
+        const window = windows[row]!;
+        const expected = recon.subarray(i * data.dim, (i + 1) * data.dim);
+        return { ...e, topSteps: e.topSteps.map((step) => ({ ...step, values: shape.channels.map((channel, c) => this.stepValue(window, expected, step.step, c, channel)) })) };
+      });
     };
     return { n, rawError, score, severity, surprise, anomalous, observed: data.observed, explain: explainRows };
   }
 
+  /**
+   * The expected-value band at each window's newest step (docs/scorer.md): the reconstruction in
+   * data units, and around it the interval that held `coverage` of the validation windows'
+   * newest-step errors. One network pass over just these windows: the scorer asks only for series
+   * with a gauge and for windows that emit an event. A model fitted before bands existed gives
+   * the expected value with null bounds.
+   */
+  bands(windows: readonly Window[], coverage: number): ExpectedBand[] {
+    this.ensureLive();
+    if (windows.length === 0) return [];
+    const { shape, normalisation, band } = this.manifest;
+    checkShape(windows, shape);
+    const data = prepare(windows, shape, normalisation);
+    const recon = networkReconstruction(this.tf, this.net, data);
+    const newest = shape.steps - 1;
+    const offsets = shape.channels.map((_, c) => (band ? bandOffsets(band, c, coverage) : null));
+    return windows.map((window, i) => {
+      const expected = recon.subarray(i * data.dim, (i + 1) * data.dim);
+      return {
+        ts: window.endMs,
+        coverage,
+        channels: shape.channels.map((channel, c) => {
+          const value = this.stepValue(window, expected, newest, c, channel);
+          const k = newest * shape.channels.length + c;
+          const off = offsets[c];
+          const denorm = (v: number) => v * (normalisation.scale[c] as number) + (normalisation.center[c] as number);
+          return { ...value, lower: off ? denorm((expected[k] as number) + off.lower) : null, upper: off ? denorm((expected[k] as number) + off.upper) : null };
+        }),
+      };
+    });
+  }
+
+  /** A window's actual and expected value of channel c at step t, in data units. */
+  private stepValue(window: Window, expected: Float32Array, t: number, c: number, channel: string): { channel: string; actual: number | null; expected: number } {
+    const { normalisation, shape } = this.manifest;
+    const k = t * shape.channels.length + c;
+    const v = window.values[k] as number;
+    return { channel, actual: window.mask[k] === 1 && Number.isFinite(v) ? v : null, expected: (expected[k] as number) * (normalisation.scale[c] as number) + (normalisation.center[c] as number) };
+  }
+
+  /**
   /** The model as one self-contained artifact (loadModel reads it back). */
   toArtifact(): Uint8Array {
     this.ensureLive();

@@ -65,6 +65,21 @@ export function networkErrors(tf: Tf, net: Autoencoder, data: Prepared, samples:
   return rawError;
 }
 
+/** The network's reconstruction of prepared windows (n × D, normalised units), in tidy chunks; for the few rows that need a band or values. */
+export function networkReconstruction(tf: Tf, net: Autoencoder, data: Prepared, chunk = SCORE_CHUNK): Float32Array {
+  const out = new Float32Array(data.n * data.dim);
+  for (let start = 0; start < data.n; start += chunk) {
+    const rows = Math.min(chunk, data.n - start);
+    const recon = tf.tidy(() => {
+      const from = start * data.dim;
+      return net.reconstruct(tf.tensor2d(data.x.subarray(from, from + rows * data.dim), [rows, data.dim]));
+    });
+    out.set(recon.dataSync() as Float32Array, start * data.dim);
+    recon.dispose();
+  }
+  return out;
+}
+
 function rowRange(start: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => start + i);
 }

@@ -10,6 +10,7 @@ export { ScorerStage, type ScorerStageOptions, type BatchOutcome } from './score
 export { createScorerMetrics, type ScorerMetrics } from './scorer/scorer-metrics';
 export { SeriesScoreGauges } from './scorer/series-gauges';
 export { MaintenanceSchedule, type MaintenanceView, type MaintenancePeriodSource, type MaintenanceScheduleOptions } from './scorer/maintenance';
+export { ExpectedBands, observeBands, type ExpectedBandsOptions } from './scorer/expected-bands';
 export { HotSwapModelProvider, type ModelSource, type HotSwapOptions } from './scorer/model-provider';
 export { toScoringModel } from './scorer/model-adapter';
 export { InMemoryCleanBuffer, InMemoryEpisodeStore, InMemoryEventSink } from './scorer/in-memory';

@@ -3,7 +3,7 @@ import { incidentLogPath } from './incidents';
 import { join } from 'node:path';
 import {
   DEMO_DEFAULTS, HourglassError, detectionQuality, generateDemoStream,
-  type AnomalyEvent, type DetectedEpisode, type HourglassConfig, type InjectedAnomaly, type Window,
+  type AnomalyEvent, type DetectedEpisode, type ExpectedBand, type HourglassConfig, type InjectedAnomaly, type Window,
 } from '@hourglass/core';
 import { initBackend, requireNativeFromEnv } from '@hourglass/model';
 import { createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
@@ -25,6 +25,8 @@ export interface RunOptions {
   readonly delimiter?: string;
   /** IANA zone for zone-less timestamps; overrides `ingest.parse.timezone`. */
   readonly timezone?: string;
+  /** Also write every scored window's expected-value band to the events output, as `"type": "band"` lines (docs/scorer.md). */
+  readonly band?: boolean;
 }
 
 /** What `hourglass run` reports at the end (and as JSON with --json). */
@@ -84,6 +86,10 @@ export async function runEmbedded(config: HourglassConfig, options: RunOptions, 
       events.push(event);
       out.write(`${JSON.stringify(event)}\n`);
     },
+    ...(options.band || demoScores ? { onBands: (windows: readonly Window[], bands: readonly ExpectedBand[], model: { readonly version: string }) => {
+      demoScores?.recordBands(windows, bands);
+      if (options.band) windows.forEach((w, i) => out.write(`${JSON.stringify({ type: 'band', series: w.series, group: w.group, modelVersion: model.version, ...bands[i] })}\n`));
+    } } : {}),
     ...(demoScores ? { onScored: (windows: readonly Window[], scores: readonly WindowScore[], model: { readonly threshold: number }) => demoScores.record(windows, scores, model) } : {}),
   });
   await pipeline.start();

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import type { AnomalyEvent, DemoStream, Window } from '@hourglass/core';
+import type { AnomalyEvent, DemoStream, ExpectedBand, Window } from '@hourglass/core';
 import type { WindowScore } from '@hourglass/pipeline';
 import { chartPage, esc, surpriseOfScore, type ChartSeries } from '../report/chart-page';
 
@@ -17,6 +17,21 @@ export class DemoScores {
 
   of(series: string): ReadonlyMap<number, { surprise: number; threshold: number }> {
     return this.scores.get(series) ?? new Map();
+  }
+
+  private readonly bands = new Map<string, Map<number, ExpectedBand>>();
+
+  /** Keeps each scored window's expected-value band (its newest step), for the report's band. */
+  recordBands(windows: readonly Window[], bands: readonly ExpectedBand[]): void {
+    windows.forEach((w, i) => {
+      const bySeries = this.bands.get(w.series) ?? new Map<number, ExpectedBand>();
+      bySeries.set(w.endMs, bands[i]!);
+      this.bands.set(w.series, bySeries);
+    });
+  }
+
+  bandsOf(series: string): ReadonlyMap<number, ExpectedBand> {
+    return this.bands.get(series) ?? new Map();
   }
 }
 
@@ -50,11 +65,24 @@ export function demoReportHtml(demo: DemoStream, scores: DemoScores, events: rea
       bands: truth.map((a) => ({ from: nearestRow(rowOf, a.startMs, points), to: nearestRow(rowOf, a.endMs, points), kind: 'injected' as const, label: a.kind.replace('_', ' ') })),
       marks: opens.map((e) => nearestRow(rowOf, Date.parse(e.windowEnd), points)),
       markLabel: 'episode opened',
+      expected: bandRows(points.map((p) => p.ts), scores.bandsOf(id), multivariate ? 'net' : 'value'),
     };
   });
   const intro = `<p>${esc(summary)}</p>
-<p class="help">Blue: values. Purple: surprise of the window ending at each point. Dashed: the model's threshold. Shaded: injected anomalies. Red dots: episodes opened.</p>`;
+<p class="help">Blue: values. Green, dashed: the value the model expected, inside its band (shaded green: ${BAND_HELP}); orange dots: values outside the band. Purple: surprise of the window ending at each point. Dashed red: the model's threshold. Shaded yellow: injected anomalies. Red dots: episodes opened.</p>`;
   return chartPage({ title: 'Hourglass demo', intro, series });
+}
+
+const BAND_HELP = 'the range that held the configured share (scorer.bandCoverage) of normal values when the model was fitted';
+
+/** The band of one channel per row (null before the first model, and where a row ended no scored window). */
+function bandRows(times: readonly number[], bands: ReadonlyMap<number, ExpectedBand>, channel: string): ChartSeries['expected'] {
+  const at = (ts: number) => bands.get(ts)?.channels.find((c) => c.channel === channel) ?? null;
+  return {
+    expected: times.map((ts) => at(ts)?.expected ?? null),
+    lower: times.map((ts) => at(ts)?.lower ?? null),
+    upper: times.map((ts) => at(ts)?.upper ?? null),
+  };
 }
 
 function nearestRow(rowOf: ReadonlyMap<number, number>, ts: number, points: readonly { ts: number }[]): number {

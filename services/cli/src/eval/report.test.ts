@@ -50,6 +50,14 @@ function fakeDemoReport(dir: string): string {
     const windows = points.map((p) => ({ series, endMs: p.ts }) as unknown as Window);
     const results = points.map((p, i) => ({ surprise: inside(p.ts) ? 6 : 0.4 * (1 + Math.sin(i)) }) as unknown as WindowScore);
     scores.record(windows, results, { threshold: 0.999 });
+    // A made-up band around each value, that the injected anomalies leave.
+    const channel = points.some((p) => !('value' in p)) ? 'net' : 'value';
+    scores.recordBands(windows, points.map((p) => {
+      const v = 'value' in p ? p.value : p.values.net!;
+      const expected = inside(p.ts) ? v / 2 - 10 : v;
+      const half = 0.05 * Math.abs(v) + 1;
+      return { ts: p.ts, coverage: 0.95, channels: [{ channel, actual: v, expected, lower: expected - half, upper: expected + half }] };
+    }));
     for (const a of truth) events.push({ series, state: 'open', windowEnd: new Date(a.startMs).toISOString() } as unknown as AnomalyEvent);
   }
   const path = join(dir, 'demo.html');
@@ -82,7 +90,7 @@ test('report: the NAB score maps back to its surprise (the chart\'s axis)', () =
 });
 
 /** What a test reads back from one chart in the page. */
-interface ChartState { min: number; max: number; first: number; last: number; over: { x: number; y: number; width: number; height: number }; colored: { value: number; surprise: number; band: number }; legendTime: string; cursorLeft: number }
+interface ChartState { min: number; max: number; first: number; last: number; over: { x: number; y: number; width: number; height: number }; colored: { value: number; surprise: number; band: number; expected: number; outside: number }; legendTime: string; cursorLeft: number }
 
 /** Reads chart `i`: its x range, its data range, its plot area on screen, and how many pixels of each colour it drew. */
 function chartState(page: HeadlessPage, i: number): Promise<ChartState> {
@@ -92,8 +100,8 @@ function chartState(page: HeadlessPage, i: number): Promise<ChartState> {
     const r = u.over.getBoundingClientRect();
     const c = u.ctx.canvas, px = u.ctx.getImageData(0, 0, c.width, c.height).data;
     // The canvas is transparent where nothing is drawn, so a translucent band reads back as its own colour.
-    const want = { value: [31, 78, 153], surprise: [106, 61, 154], band: [242, 193, 78] };
-    const colored = { value: 0, surprise: 0, band: 0 };
+    const want = { value: [31, 78, 153], surprise: [106, 61, 154], band: [242, 193, 78], expected: [44, 160, 44], outside: [255, 127, 14] };
+    const colored = { value: 0, surprise: 0, band: 0, expected: 0, outside: 0 };
     for (let p = 0; p < px.length; p += 4) for (const [k, [r0, g0, b0]] of Object.entries(want)) {
       if (Math.abs(px[p] - r0) + Math.abs(px[p + 1] - g0) + Math.abs(px[p + 2] - b0) < 40) colored[k]++;
     }
@@ -156,6 +164,14 @@ test('report: the demo report renders one chart per series; cursor and zoom are 
     assert.ok(cursorLeft >= 0, `the pointer over chart 0 shows on chart 1 too (left ${cursorLeft})`);
     const linked = await chartState(page, 5);
     assert.deepEqual([linked.min, linked.max], [zoomed.min, zoomed.max], 'the same time range on every chart');
+    // The expected-value band: the expected line inside its shaded band, and the values that leave it (the injected anomalies) marked.
+    await page.evaluate(`window.hourglassCharts.forEach((u) => u.setScale('x', { min: u.data[0][0], max: u.data[0][u.data[0].length - 1] }))`);
+    for (let i = 0; i < 6; i++) {
+      const { colored } = await chartState(page, i);
+      assert.ok(colored.expected > 500 && colored.outside > 10, `chart ${i} drew the band and the values outside it: ${JSON.stringify(colored)}`);
+    }
+    const legend = await page.evaluate<string[]>(`[...window.hourglassCharts[0].root.querySelectorAll('.u-legend .u-series .u-label')].map((e) => e.textContent)`);
+    for (const label of ['expected', 'band lower', 'band upper', 'outside band']) assert.ok(legend.includes(label), `legend has ${label}: ${legend.join(', ')}`);
   });
   rmSync(dir, { recursive: true, force: true });
 });

@@ -21,6 +21,8 @@ export interface ChartSeries {
   /** Rows marked on the values line (detections, opened episodes), and what the marks mean. */
   readonly marks: readonly number[];
   readonly markLabel: string;
+  /** The expected-value band per row (docs/scorer.md): drawn as the expected line inside a shaded band, with the values outside it marked. */
+  readonly expected?: { readonly expected: readonly (number | null)[]; readonly lower: readonly (number | null)[]; readonly upper: readonly (number | null)[] };
 }
 
 /** The surprise in decades of a threshold or score on the 1 - p scale; null where it is 1 or more (p = 0). */
@@ -86,6 +88,7 @@ function encode(s: ChartSeries, id: string) {
     v: s.values.map((v) => (v === null || !Number.isFinite(v) ? null : sig(v))),
     s: s.surprise.map((v) => (v === null || !Number.isFinite(v) ? null : round(v, 3))),
     thresholds, bands: s.bands, marks: s.marks, valueLabel: s.valueLabel, markLabel: s.markLabel,
+    ...(s.expected ? { e: s.expected.expected.map(sigOrNull), lo: s.expected.lower.map(sigOrNull), hi: s.expected.upper.map(sigOrNull) } : {}),
   };
 }
 
@@ -106,6 +109,10 @@ function jsonForScript(value: unknown): string {
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+function sigOrNull(v: number | null): number | null {
+  return v === null || !Number.isFinite(v) ? null : sig(v);
 }
 
 function sig(x: number): number {

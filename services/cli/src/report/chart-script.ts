@@ -12,7 +12,7 @@ export const CHART_SCRIPT = String.raw`
 (function () {
   'use strict';
   var doc = JSON.parse(document.getElementById('hourglass-chart-data').textContent);
-  var COLORS = { value: '#1f4e99', surprise: '#6a3d9a', threshold: ['#d62728', '#7f7f7f'], mark: '#d62728' };
+  var COLORS = { value: '#1f4e99', surprise: '#6a3d9a', threshold: ['#d62728', '#7f7f7f'], mark: '#d62728', expected: '#2ca02c', band: 'rgba(44,160,44,0.16)', outside: '#ff7f0e' };
   var BANDS = { window: 'rgba(242,193,78,0.35)', injected: 'rgba(242,193,78,0.35)', probation: 'rgba(160,160,160,0.22)' };
   function isoTime(seconds) {
     return seconds == null ? '' : new Date(seconds * 1000).toISOString().replace('T', ' ').replace(/\.000Z$/, 'Z');
@@ -76,7 +76,24 @@ export const CHART_SCRIPT = String.raw`
       label: s.markLabel, scale: 'y', stroke: COLORS.mark, fill: COLORS.mark, paths: function () { return null; },
       points: { show: true, size: 7, stroke: COLORS.mark, fill: COLORS.mark }, value: function (u, v) { return v == null ? '' : 'yes'; },
     });
+    // The expected-value band: expected line, its bounds (a fill between them) and the values outside it.
+    var bandData = [];
+    var uBands = [];
+    if (s.e) {
+      var outside = s.v.map(function (v, i) { return v != null && s.lo[i] != null && s.hi[i] != null && (v < s.lo[i] || v > s.hi[i]) ? v : null; });
+      var first = series.length;
+      series.push({ label: 'expected', scale: 'y', stroke: COLORS.expected, width: 1, dash: [4, 3], value: function (u, v) { return num(v, 6); } });
+      series.push({ label: 'band lower', scale: 'y', stroke: COLORS.band, width: 1, value: function (u, v) { return num(v, 6); } });
+      series.push({ label: 'band upper', scale: 'y', stroke: COLORS.band, width: 1, value: function (u, v) { return num(v, 6); } });
+      series.push({
+        label: 'outside band', scale: 'y', stroke: COLORS.outside, fill: COLORS.outside, paths: function () { return null; },
+        points: { show: true, size: 3, stroke: COLORS.outside, fill: COLORS.outside }, value: function (u, v) { return v == null ? '' : 'yes'; },
+      });
+      uBands.push({ series: [first + 2, first + 1], fill: COLORS.band });
+      bandData = [s.e, s.lo, s.hi, outside];
+    }
     var opts = {
+      bands: uBands,
       // Axis ticks in UTC like the legend, whatever the viewer's zone (reports compare across machines).
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'); },
       width: Math.max(480, el.clientWidth || 960), height: 300,
@@ -102,7 +119,7 @@ export const CHART_SCRIPT = String.raw`
         }],
       },
     };
-    charts.push(new uPlot(opts, [x, s.v, s.s].concat(thresholds, [marks]), el));
+    charts.push(new uPlot(opts, [x, s.v, s.s].concat(thresholds, [marks], bandData), el));
   });
   window.addEventListener('resize', function () {
     charts.forEach(function (c) { c.setSize({ width: Math.max(480, c.root.parentElement.clientWidth), height: 300 }); });

@@ -35,6 +35,13 @@ export const scorerConfigSchema = z
     maintenancePollMs: z.number().int().min(100).default(5000),
     /** Episode states kept in memory (the rest are reloaded from Redis). Default 100000. */
     maxTrackedSeries: z.number().int().positive().default(100_000),
+    /**
+     * The expected-value band's coverage: the share of normal newest-step values it holds, drawn
+     * from each model's validation errors (docs/scorer.md). Default 0.95.
+     */
+    bandCoverage: z.number().min(0.5).max(0.99).default(0.95),
+    /** Export `hourglass_expected_value|lower|upper` for the series that get a score gauge (one extra network pass over those alone). Default true. */
+    bandGauges: z.boolean().default(true),
     /** Series that always get a per-series score gauge. Default none. */
     seriesGaugeAllowlist: z.array(z.string().min(1)).default([]),
     /** Other series with a gauge: the top-K by score. Default 20. */

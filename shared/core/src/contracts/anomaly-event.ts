@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ExpectedBand, StepValue } from './expected-band';
 
 /** Where an anomaly event sits in its episode (one episode per run of anomalous windows). */
 export type EpisodeState = 'open' | 'ongoing' | 'closed';
@@ -6,7 +7,8 @@ export type EpisodeState = 'open' | 'ongoing' | 'closed';
 /** The time steps and channels that contribute most of a window's reconstruction error. */
 export interface Explanation {
   /** Steps as offsets from the window start (0 = oldest) with their share of the error. */
-  readonly topSteps: readonly { readonly step: number; readonly ts: number; readonly share: number }[];
+  /** `values`: actual and expected per channel at that step (data units); on events from models that can reconstruct. */
+  readonly topSteps: readonly { readonly step: number; readonly ts: number; readonly share: number; readonly values?: readonly StepValue[] }[];
   readonly topChannels: readonly { readonly channel: string; readonly share: number }[];
 }
 
@@ -29,6 +31,8 @@ export interface AnomalyEvent {
   readonly severity: number;
   readonly state: EpisodeState;
   readonly explanation: Explanation;
+  /** The expected-value band at the window's newest step (docs/scorer.md); absent when the model cannot give one. */
+  readonly band?: ExpectedBand;
 }
 
 /** The deterministic event id: a hash of what identifies a scored window, hex, 32 characters. */

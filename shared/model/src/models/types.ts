@@ -31,6 +31,11 @@ export interface Autoencoder {
    * scorer's hot path). `mask` null: every value is observed, so no mask is uploaded or multiplied.
    */
   rawError(x: Tensor2D, mask: Tensor2D | null): Tensor1D;
+  /**
+   * The expected window (the denoised reconstruction of x, normalised units, n × D): what the
+   * expected-value band is centred on. The VAE's is its decoder mean averaged over the L common draws.
+   */
+  reconstruct(x: Tensor2D): Tensor2D;
   /** Frees the variables. */
   dispose(): void;
 }

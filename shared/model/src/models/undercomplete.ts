@@ -59,6 +59,9 @@ export function createDeterministic(tf: Tf, type: DeterministicType, config: Mod
       const recon = run(x).recon;
       return mask === null ? (tf.mean(tf.squaredDifference(recon, x), 1) as Tensor1D) : maskedRowMean(tf, squaredError(recon, x, mask), mask);
     },
+    reconstruct(x) {
+      return run(x).recon;
+    },
     dispose() {
       for (const w of weights) w.variable.dispose();
     },

@@ -75,7 +75,7 @@ export function createVariational(tf: Tf, config: ModelConfig, dim: number, valu
     const out = decode(tf.reshape(z, [samples * n, latent]));
     const xs = tf.tile(x, [samples, 1]) as Tensor2D;
     const meanOverSamples = (t: Tensor2D) => tf.mean(tf.reshape(t, [samples, n, d]), 0) as Tensor2D;
-    return { parts: nll(xs, out.mean, out.logvar), meanOverSamples };
+    return { parts: nll(xs, out.mean, out.logvar), meanOverSamples, decoderMean: out.mean };
   };
 
   return {
@@ -102,6 +102,10 @@ export function createVariational(tf: Tf, config: ModelConfig, dim: number, valu
       const { parts, meanOverSamples } = sampled(x);
       const perValue = meanOverSamples(parts.nll);
       return mask === null ? (tf.mean(perValue, 1) as Tensor1D) : maskedRowMean(tf, tf.mul(perValue, mask) as Tensor2D, mask);
+    },
+    reconstruct(x) {
+      const { meanOverSamples, decoderMean } = sampled(x);
+      return meanOverSamples(decoderMean);
     },
     dispose() {
       for (const w of weights) w.variable.dispose();

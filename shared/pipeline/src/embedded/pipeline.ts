@@ -2,9 +2,11 @@ import { Counter, type Registry } from 'prom-client';
 import { Windower, describeError, type AnomalyEvent, type GroupConfig, type HourglassConfig, type Incident, type Point, type Window } from '@hourglass/core';
 import type { Logger } from '@hourglass/runtime';
 import { InMemoryCleanBuffer, InMemoryEpisodeStore } from '../scorer/in-memory';
+import { ExpectedBands, observeBands } from '../scorer/expected-bands';
 import { MaintenanceSchedule } from '../scorer/maintenance';
 import { HotSwapModelProvider } from '../scorer/model-provider';
 import type { ModelProvider, ScoringModel, WindowScore } from '../scorer/ports';
+import type { ExpectedBand } from '@hourglass/core';
 import { createScorerMetrics } from '../scorer/scorer-metrics';
 import { ScorerStage } from '../scorer/scorer-stage';
 import { SeriesScoreGauges } from '../scorer/series-gauges';
@@ -51,6 +53,11 @@ export interface EmbeddedOptions {
    */
   readonly onScored?: (windows: readonly Window[], scores: readonly WindowScore[], model: { readonly version: string; readonly threshold: number }) => void;
 }
+  /**
+   * Optional observer of the expected-value band (at `scorer.bandCoverage`) of every scored window
+   * (`hourglass run --band`, the demo report): one more network pass per batch, for this caller only.
+   */
+  readonly onBands?: (windows: readonly Window[], bands: readonly ExpectedBand[], model: { readonly version: string }) => void;
 
 /** Counts an embedded run reports in its summary. */
 export interface EmbeddedStats {
@@ -110,7 +117,8 @@ export class EmbeddedPipeline {
       metrics: scorerMetrics, log: log.child({ component: 'models' }),
     });
     this.scorer = new ScorerStage({
-      models: options.onScored ? observeScores(this.provider, options.onScored) : this.provider,
+    const seriesGauges = new SeriesScoreGauges(registry, { allowlist: sc.seriesGaugeAllowlist, topK: sc.seriesGaugeTopK, hardCap: sc.seriesGaugeMax, trackedMax: 10 * sc.seriesGaugeMax + 1000 });
+      models: withBands(options.onScored ? observeScores(this.provider, options.onScored) : this.provider, sc.bandCoverage, options.onBands),
       // The incidents stage takes the scorer's events as its consumer would, once they are "published".
       events: {
         publish: async (events) => {
@@ -125,7 +133,8 @@ export class EmbeddedPipeline {
       cleanSampleRate: sc.cleanSampleRate,
       maxTrackedSeries: sc.maxTrackedSeries,
       metrics: scorerMetrics,
-      seriesGauges: new SeriesScoreGauges(registry, { allowlist: sc.seriesGaugeAllowlist, topK: sc.seriesGaugeTopK, hardCap: sc.seriesGaugeMax, trackedMax: 10 * sc.seriesGaugeMax + 1000 }),
+      seriesGauges,
+      bands: new ExpectedBands({ coverage: sc.bandCoverage, gauges: sc.bandGauges, scoreGauges: seriesGauges, registry, log: log.child({ component: 'bands' }) }),
       // The config's maintenance periods only: one process over a file has no run-time store.
       maintenance: new MaintenanceSchedule({ configured: config.maintenance, registry, log: log.child({ component: 'maintenance' }) }),
       log: log.child({ component: 'scorer' }),
@@ -220,6 +229,10 @@ export class EmbeddedPipeline {
 /** A provider whose models report each scored batch to `observe`; scores are passed through unchanged. */
 function observeScores(provider: ModelProvider, observe: NonNullable<EmbeddedOptions['onScored']>): ModelProvider {
   const wrapped = new WeakMap<ScoringModel, ScoringModel>();
+function withBands(provider: ModelProvider, coverage: number, observe: EmbeddedOptions['onBands']): ModelProvider {
+  return observe ? observeBands(provider, coverage, observe) : provider;
+}
+
   return {
     modelFor(group: string): ScoringModel | null {
       const model = provider.modelFor(group);
@@ -231,6 +244,7 @@ function observeScores(provider: ModelProvider, observe: NonNullable<EmbeddedOpt
           accepts: (w) => model.accepts(w),
           score: (windows) => {
             const scores = model.score(windows);
+          ...(model.bands ? { bands: model.bands.bind(model) } : {}),
             observe(windows, scores, model);
             return scores;
           },

@@ -18,6 +18,7 @@ export function toScoringModel(model: AnomalyModel, group: string, version: stri
       for (let i = 0; i < windows.length; i += 1) out[i] = new LeanWindowScore(batch, i);
       return out;
     },
+    bands: (windows: readonly Window[], coverage: number) => model.bands(windows, coverage),
     dispose: () => model.dispose(),
   };
 }

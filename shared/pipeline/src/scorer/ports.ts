@@ -1,4 +1,4 @@
-import type { AnomalyEvent, SeriesEpisodeState, Window, WindowScore } from '@hourglass/core';
+import type { AnomalyEvent, ExpectedBand, SeriesEpisodeState, Window, WindowScore } from '@hourglass/core';
 
 /** What a loaded model says about one window: core's one verdict type, from the model to the event. */
 export type { WindowScore };
@@ -14,6 +14,11 @@ export interface ScoringModel {
   accepts(window: Window): boolean;
   /** Scores a batch of accepted windows; the result is in the same order as the input. */
   score(windows: readonly Window[]): WindowScore[];
+  /**
+   * The expected-value band at each window's newest step, at `coverage` (one network pass over
+   * just these windows). Optional: a model that cannot reconstruct gives none.
+   */
+  bands?(windows: readonly Window[], coverage: number): ExpectedBand[];
   /** Releases native memory; called once no batch uses the model any more. */
   dispose(): void;
 }

@@ -4,6 +4,7 @@ import {
   type AnomalyEvent, type EpisodePolicy, type ScoredWindow, type SeriesEpisodeState, type Window,
 } from '@hourglass/core';
 import type { Logger } from '@hourglass/runtime';
+import type { ExpectedBands } from './expected-bands';
 import type { MaintenanceView } from './maintenance';
 import type { CleanWindowSink, EpisodeStateStore, EventSink, ModelProvider, ScoringModel, WindowScore } from './ports';
 import type { ScorerMetrics } from './scorer-metrics';
@@ -27,6 +28,8 @@ export interface ScorerStageOptions {
   /** Maintenance periods: their windows are scored and exported, but move no episode and skip the buffer. Default none. */
   readonly maintenance?: MaintenanceView;
   readonly log: Logger;
+  /** The expected-value band: on events, and as gauges for the series with a score gauge. Default none. */
+  readonly bands?: ExpectedBands;
   readonly now?: () => number;
 }
 
@@ -141,12 +144,17 @@ export class ScorerStage {
       const window = ordered[i] as Window;
       const s = scores[i] as WindowScore;
       scoreHistogram.observe(s.score);
+    // Band gauges: the newest window of each gauged series only (a set lookup per series, nothing per window).
+    const gauged = this.options.bands?.gaugedNow() ?? null;
+    const newest: Window[] = [];
+    const eventWindows: Window[] = [];
       // Only a series' newest score is kept by the gauges: the last of its run in this sorted batch.
       if ((ordered[i + 1] as Window | undefined)?.series !== window.series) seriesGauges.observe(window.series, group, s.score, paused?.[i] === 1);
       if (s.anomalous) anomaliesByBand[severityBand(s.severity)] = (anomaliesByBand[severityBand(s.severity)] ?? 0) + 1;
       // Maintenance: scored and exported above, but invisible to episodes (no event) and to the buffer.
       if (paused?.[i] === 1) continue;
       const before = states.get(window.series) ?? this.states.get(stateKey(group, window.series)) ?? INITIAL_SERIES_STATE;
+      if (gauged !== null && (ordered[i + 1] as Window | undefined)?.series !== window.series && gauged.has(group, window.series)) newest.push(window);
       const scored: ScoredWindow = {
         series: window.series, group, modelVersion: model.version, startMs: window.startMs, endMs: window.endMs,
         score: s.score, threshold: model.threshold, severity: s.severity, anomalous: s.anomalous,
@@ -160,10 +168,12 @@ export class ScorerStage {
       // Anomalous windows, and every window while an episode is open, stay out of the buffer.
       if (!s.anomalous && !inEpisode(state) && !inEpisode(before) && this.sampled(window)) normal.push(window);
     }
+        eventWindows.push(window);
     anomaliesByBand.forEach((count, band) => {
       if (count > 0) metrics.anomalies.inc({ group, band: String(band) }, count);
     });
-    return { events, ingestedAtMs, normal, states };
+    this.options.bands?.updateGauges(model, group, newest);
+    return { events: this.options.bands ? this.options.bands.onEvents(model, events, eventWindows) : events, ingestedAtMs, normal, states };
   }
 
   /** Makes a group's staged states current and counts its episode events: only after they were published. */

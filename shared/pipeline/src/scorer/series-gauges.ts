@@ -37,6 +37,16 @@ export class SeriesScoreGauges {
     });
   }
 
+  /** True for a series of the allowlist: it always gets a gauge. */
+  allowlisted(series: string): boolean {
+    return this.allow.has(series);
+  }
+
+  /** The hard cap: the most series that get a gauge at once. */
+  get capacity(): number {
+    return this.options.hardCap;
+  }
+
   /** Records a series' newest score (and whether its window is in maintenance). Memory is bounded by `trackedMax` entries. */
   observe(series: string, group: string, score: number, maintenance = false): void {
     const key = `${group}\u0000${series}`;
@@ -53,11 +63,29 @@ export class SeriesScoreGauges {
     }
   }
 
-  /** The series that get a gauge now: allowlisted first, then the highest scores, within the hard cap. */
+  /**
+   * The series that get a gauge now: allowlisted first, then the highest scores, within the hard
+   * cap. A selection of the top K, not a sort of every tracked series: the band gauges ask once
+   * per batch (ExpectedBands.gaugedNow).
+   */
   selected(): { series: string; group: string; score: number; maintenance: boolean }[] {
-    const all = [...this.latest.values()];
-    const allowed = all.filter((s) => this.allow.has(s.series));
-    const top = all.filter((s) => !this.allow.has(s.series)).sort((a, b) => b.score - a.score).slice(0, this.options.topK);
+    type Entry = { series: string; group: string; score: number; maintenance: boolean };
+    const allowed: Entry[] = [];
+    const top: Entry[] = [];
+    const k = this.options.topK;
+    for (const s of this.latest.values()) {
+      if (this.allow.has(s.series)) {
+        allowed.push(s);
+        continue;
+      }
+      if (k === 0 || (top.length === k && !(s.score > (top[k - 1] as Entry).score))) continue;
+      let at = top.length === k ? k - 1 : top.length;
+      while (at > 0 && s.score > (top[at - 1] as Entry).score) {
+        top[at] = top[at - 1] as Entry;
+        at -= 1;
+      }
+      top[at] = s;
+    }
     return [...allowed, ...top].slice(0, this.options.hardCap);
   }
 }
