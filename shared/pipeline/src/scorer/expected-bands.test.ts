@@ -11,6 +11,8 @@ import { ScorerStage } from './scorer-stage';
 import { SeriesScoreGauges } from './series-gauges';
 
 const log = createLogger({ level: 'silent' });
+// Open on the first anomalous window, close after three normal ones: what these tests count on, whatever the shipped defaults.
+const POLICY = { ...EPISODE_DEFAULTS, openAfterWindows: 1, closeAfterWindows: 3 };
 
 // Anomalous when the newest value exceeds 10; the band expects 1 ± 2, and records which windows it was asked for.
 function model(asked: Window[]): ScoringModel {
@@ -39,7 +41,7 @@ test('band gauges only for series with a score gauge, from their newest window; 
   const scoreGauges = new SeriesScoreGauges(registry, { allowlist: ['kept'], topK: 0, hardCap: 5, trackedMax: 100 });
   const events = new InMemoryEventSink();
   const stage = new ScorerStage({
-    models: { modelFor: () => model(asked) }, events, clean: new InMemoryCleanBuffer(), episodes: new InMemoryEpisodeStore(), policyFor: () => EPISODE_DEFAULTS,
+    models: { modelFor: () => model(asked) }, events, clean: new InMemoryCleanBuffer(), episodes: new InMemoryEpisodeStore(), policyFor: () => POLICY,
     warmupWindows: 0, cleanSampleRate: 1, maxTrackedSeries: 100, metrics: createScorerMetrics(registry), seriesGauges: scoreGauges,
     bands: new ExpectedBands({ coverage: 0.9, gauges: true, scoreGauges, registry, log }), log, now: () => 0,
   });
@@ -64,7 +66,7 @@ test('a band that fails to compute is left out; the event is still published', a
   const failing: ScoringModel = { ...model([]), bands: () => { throw new Error('disposed'); } };
   const events = new InMemoryEventSink();
   const stage = new ScorerStage({
-    models: { modelFor: () => failing }, events, clean: new InMemoryCleanBuffer(), episodes: new InMemoryEpisodeStore(), policyFor: () => EPISODE_DEFAULTS,
+    models: { modelFor: () => failing }, events, clean: new InMemoryCleanBuffer(), episodes: new InMemoryEpisodeStore(), policyFor: () => POLICY,
     warmupWindows: 0, cleanSampleRate: 1, maxTrackedSeries: 100, metrics: createScorerMetrics(registry), seriesGauges: scoreGauges,
     bands: new ExpectedBands({ coverage: 0.9, gauges: true, scoreGauges, registry, log }), log, now: () => 0,
   });

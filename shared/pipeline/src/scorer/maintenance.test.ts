@@ -11,6 +11,8 @@ import { ScorerStage } from './scorer-stage';
 import { SeriesScoreGauges } from './series-gauges';
 
 const log = createLogger({ level: 'silent' });
+// Open on the first anomalous window, close after three normal ones: what these tests count on, whatever the shipped defaults.
+const POLICY = { ...EPISODE_DEFAULTS, openAfterWindows: 1, closeAfterWindows: 3 };
 
 // A window is anomalous when its newest value exceeds 10.
 const model: ScoringModel = {
@@ -34,7 +36,7 @@ function setup(configured: MaintenancePeriod[], withModel = true) {
   const events = new InMemoryEventSink();
   const clean = new InMemoryCleanBuffer();
   const stage = new ScorerStage({
-    models: { modelFor: () => (withModel ? model : null) }, events, clean, episodes: new InMemoryEpisodeStore(), policyFor: () => EPISODE_DEFAULTS,
+    models: { modelFor: () => (withModel ? model : null) }, events, clean, episodes: new InMemoryEpisodeStore(), policyFor: () => POLICY,
     warmupWindows: 100, cleanSampleRate: 1, maxTrackedSeries: 100, metrics: createScorerMetrics(registry),
     seriesGauges: new SeriesScoreGauges(registry, { allowlist: ['a'], topK: 0, hardCap: 5, trackedMax: 100 }), maintenance, log, now: () => 0,
   });
