@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Brings a checkout to a runnable state, doing only what is missing or stale: dependencies
-// (npm ci when the lockfile changed), the native TensorFlow backend, and the TypeScript build.
+// (npm ci when the lockfile changed), the OTLP schema code (scripts/otlp-proto.mjs), the native
+// TensorFlow backend, and the TypeScript build.
 // `npm start`, `npm test` and `.ci/run` all begin here, so a fresh clone needs no other step.
 // Progress goes to stderr, so commands that print to stdout (infra:status) stay clean.
 import { createHash } from 'node:crypto';
@@ -56,6 +57,16 @@ async function ensureNative() {
   }
 }
 
+/** The OTLP metrics schema code (@hourglass/otlp-proto), generated from the official .proto files. */
+async function ensureOtlpProto() {
+  const { ensureOtlpProto: generate } = await import('./otlp-proto.mjs');
+  try {
+    generate({ log });
+  } catch (error) {
+    fail(`OTLP schema code: ${error.message}`);
+  }
+}
+
 function build() {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const result = spawnSync(process.execPath, [tsc, '-b'], { cwd: root, stdio: ['ignore', 2, 2] });
@@ -64,5 +75,6 @@ function build() {
 
 checkNode();
 ensureDependencies();
+await ensureOtlpProto();
 await ensureNative();
 build();

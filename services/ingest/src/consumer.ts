@@ -2,7 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafka
 import type { IngestConfig, TopicsConfig, Windower } from '@hourglass/core';
 import { retryStartup } from '@hourglass/kafka';
 import type { Logger } from '@hourglass/runtime';
-import { processBatch, SourceIds, type BatchOutput } from '@hourglass/pipeline';
+import { processBatch, SourceIds, TopicParsers, type BatchOutput } from '@hourglass/pipeline';
 import type { IngestMetrics } from './metrics';
 
 /** What the ingest consumer needs; built by startIngest. */
@@ -12,6 +12,8 @@ export interface IngestConsumerOptions {
   /** Where windows and dead letters go (the config's `topics`). */
   readonly topics: TopicsConfig;
   readonly windower: Windower;
+  /** Per-topic parse settings and the metric formats' state; default: built from `config` with no model groups. */
+  readonly parsers?: TopicParsers;
   readonly metrics: IngestMetrics;
   readonly log: Logger;
   /** Wall clock, injectable for tests. */
@@ -41,10 +43,12 @@ export class IngestConsumer {
   private assigned = 0;
   private connected = false;
   private readonly now: () => number;
+  private readonly parsers: TopicParsers;
 
   constructor(private readonly options: IngestConsumerOptions) {
     const { kafka, config } = options;
     this.now = options.now ?? Date.now;
+    this.parsers = options.parsers ?? new TopicParsers({ ingest: config, groups: [] });
     this.consumer = kafka.consumer({
       groupId: config.groupId,
       sessionTimeout: config.sessionTimeoutMs,
@@ -91,14 +95,14 @@ export class IngestConsumer {
 
   private async onBatch({ batch, resolveOffset, commitOffsetsIfNecessary, isStale }: EachBatchPayload): Promise<void> {
     if (isStale() || batch.messages.length === 0) return;
-    const { metrics, windower, config } = this.options;
+    const { metrics, windower } = this.options;
     const generation = this.generation;
     const source = this.sources.id(batch.topic, batch.partition);
     if (!this.firstSeen.has(source)) this.firstSeen.set(source, Number(batch.messages[0]!.offset));
     const now = this.now();
     const evictionsBefore = windower.evictions;
     windower.evictIdle(now);
-    const out = processBatch({ topic: batch.topic, partition: batch.partition, source, messages: batch.messages }, windower, config.parse, now);
+    const out = processBatch({ topic: batch.topic, partition: batch.partition, source, messages: batch.messages }, windower, this.parsers, now);
     metrics.evictions.inc(windower.evictions - evictionsBefore);
     try {
       await this.produce(out);
@@ -144,6 +148,8 @@ export class IngestConsumer {
   /** Commits, per partition, the oldest offset live state needs, or the position when it needs none. */
   private async commit(commitOffsetsIfNecessary: EachBatchPayload['commitOffsetsIfNecessary']): Promise<void> {
     const replay = this.options.windower.replayOffsets();
+    // The metric formats' rate and multivariate state needs its samples re-read too.
+    for (const [source, offset] of this.parsers.assembler.replayOffsets()) replay.set(source, Math.min(replay.get(source) ?? offset, offset));
     const byTopic = new Map<string, { partition: number; offset: string }[]>();
     const changes: [number, number][] = [];
     for (const { id, topic, partition } of this.sources.entries()) {
@@ -176,6 +182,7 @@ export class IngestConsumer {
   private resetState(cause: 'rebalance' | 'produce_failure'): void {
     this.generation++;
     this.options.windower.forgetAll();
+    this.parsers.assembler.forgetAll();
     this.sources.clear();
     this.position.clear();
     this.committed.clear();

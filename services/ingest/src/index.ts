@@ -1,5 +1,6 @@
 import { Windower, opsPort, type HourglassConfig } from '@hourglass/core';
 import { createKafka, provideTopics, resolveKafkaSecurity } from '@hourglass/kafka';
+import { TopicParsers } from '@hourglass/pipeline';
 import { createMetricsRegistry, startOpsServer, type LifecycleState, type Logger, type OpsServer } from '@hourglass/runtime';
 import { IngestConsumer } from './consumer';
 import { createIngestMetrics } from './metrics';
@@ -32,7 +33,8 @@ export async function startIngest(options: { config: HourglassConfig; log: Logge
   const registry = createMetricsRegistry(SERVICE_NAME);
   const windower = new Windower({ groups: config.groups, maxLiveSeries: ingest.maxLiveSeries, seriesIdleTimeoutMs: ingest.seriesIdleTimeoutMs });
   const metrics = createIngestMetrics(registry, () => windower.liveSeries);
-  const consumer = new IngestConsumer({ kafka, config: ingest, topics: config.topics, windower, metrics, log: log.child({ component: 'ingest-consumer' }) });
+  const parsers = new TopicParsers({ ingest, groups: config.groups });
+  const consumer = new IngestConsumer({ kafka, config: ingest, topics: config.topics, windower, parsers, metrics, log: log.child({ component: 'ingest-consumer' }) });
   const ops = await startOpsServer({
     registry,
     host: config.ops.host,

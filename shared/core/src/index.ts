@@ -11,7 +11,7 @@ export {
   stepEpisode, inEpisode, severityBand, EPISODE_DEFAULTS, INITIAL_SERIES_STATE,
   type EpisodePolicy, type ScoredWindow, type EpisodeEvent, type SeriesEpisodeState,
 } from './episodes/episode-tracker';
-export { ingestConfigSchema, kafkaSecuritySchema, parseConfigSchema, type IngestConfig, type KafkaSecurityConfig, type ParseConfig } from './config/ingest-config';
+export { ingestConfigSchema, kafkaSecuritySchema, parseConfigSchema, parseOverrideSchema, topicParseConfig, type IngestConfig, type KafkaSecurityConfig, type ParseConfig } from './config/ingest-config';
 export { type Point, type SourceRef } from './contracts/point';
 export { REJECT_REASONS, buildDeadLetter, type DeadLetter, type RejectReason } from './contracts/dead-letter';
 export { encodeWindow, decodeWindow, WindowDecodeError, WindowEncodeError, WINDOW_FORMAT_VERSION } from './contracts/window-codec';
@@ -41,3 +41,4 @@ export {
 } from './config/maintenance-config';
 export { MaintenanceCalendar, GroupMaintenance, weeklyAsCron, type NamedPeriod, type MaintenanceSource } from './maintenance/calendar';
 export type { ExpectedBand, BandValue, StepValue } from './contracts/expected-band';
+export * from './formats/index';

@@ -5,6 +5,7 @@
  * mode wires them to in-process adapters.
  */
 export { processBatch, SourceIds, type BatchOutput, type InputBatch, type OutputMessage } from './ingest/batch';
+export { TopicParsers } from './ingest/topic-parsers';
 
 export { ScorerStage, type ScorerStageOptions, type BatchOutcome } from './scorer/scorer-stage';
 export { createScorerMetrics, type ScorerMetrics } from './scorer/scorer-metrics';

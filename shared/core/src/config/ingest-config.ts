@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isTimeZone } from '../windowing/timestamp';
+import { formatFields } from './format-config';
 import { tlsSchema } from './tls-config';
 
 /**
@@ -52,8 +53,12 @@ export const parseConfigSchema = z
     maxSeriesBytes: z.number().int().min(1).max(65535).default(512),
     /** Most channels in one multivariate point. Default 256. */
     maxChannels: z.number().int().min(1).max(65535).default(256),
+    ...formatFields,
   })
   .strict();
+
+/** Per input topic, fields that replace `ingest.parse`'s for that topic (its format, above all). */
+export const parseOverrideSchema = parseConfigSchema.partial();
 
 /** The `ingest` section: the Kafka side of the ingest service. Every field documents its default. */
 export const ingestConfigSchema = z
@@ -75,6 +80,8 @@ export const ingestConfigSchema = z
     /** Partitions for topics that ingest creates. Default 6. */
     topicPartitions: z.number().int().positive().default(6),
     parse: parseConfigSchema.default({}),
+    /** Per input topic (a name in `topics`, or one that `topicPatterns` matches): parse fields that replace `parse`'s there, e.g. `{ telegraf: { format: influx } }`. Default none. */
+    parseByTopic: z.record(z.string().min(1), parseOverrideSchema).default({}),
     /** Most series with live window state; the least recently active is evicted beyond it. Default 100000. */
     maxLiveSeries: z.number().int().positive().default(100_000),
     /** A series that received nothing for this long (wall clock) is evicted. Default 1 h. */
@@ -90,13 +97,29 @@ export const ingestConfigSchema = z
     idempotentProducer: z.boolean().default(true),
   })
   .strict()
-  .refine((c) => c.topics.length + c.topicPatterns.length > 0, 'give at least one topic or topicPattern');
+  .refine((c) => c.topics.length + c.topicPatterns.length > 0, 'give at least one topic or topicPattern')
+  .superRefine((c, ctx) => {
+    const patterns = c.topicPatterns.map((p) => new RegExp(`^(?:${p})$`));
+    for (const topic of Object.keys(c.parseByTopic)) {
+      if (!c.topics.includes(topic) && !patterns.some((p) => p.test(topic))) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['parseByTopic', topic], message: `'${topic}' is not an input topic (not in ingest.topics, and no ingest.topicPatterns entry matches it)` });
+      }
+    }
+  });
 
 export type IngestConfig = z.infer<typeof ingestConfigSchema>;
 /** SASL/TLS settings as validated (secrets possibly still file paths). */
 export type KafkaSecurityConfig = z.infer<typeof kafkaSecuritySchema>;
 /** Field paths and limits of the input parser. */
 export type ParseConfig = z.infer<typeof parseConfigSchema>;
+
+/** The parse settings of one input topic: `ingest.parse` with the topic's `parseByTopic` entry over it. */
+export function topicParseConfig(ingest: Pick<IngestConfig, 'parse' | 'parseByTopic'>, topic: string): ParseConfig {
+  const override = ingest.parseByTopic[topic];
+  if (!override) return ingest.parse;
+  const defined = Object.fromEntries(Object.entries(override).filter(([, v]) => v !== undefined));
+  return { ...ingest.parse, ...defined } as ParseConfig;
+}
 
 function isRegex(source: string): boolean {
   try {

@@ -20,6 +20,11 @@ export function describeSchema(schema: z.ZodTypeAny, prefix = ''): ConfigField[]
       const path = prefix ? `${prefix}.${key}` : key;
       const field = unwrap(child);
       if (field.inner instanceof z.ZodObject) out.push(...describeSchema(child, path));
+      else if (field.inner instanceof z.ZodRecord && unwrap(field.inner.valueSchema as z.ZodTypeAny).inner instanceof z.ZodObject) {
+        out.push({ path, type: 'map of objects', default: show(field.defaultValue), required: false });
+        // Entries override fields given elsewhere (their own defaults do not apply), so no default is shown.
+        out.push(...describeSchema(field.inner.valueSchema as z.ZodTypeAny, `${path}.<name>`).map((f) => ({ ...f, default: '', required: false })));
+      }
       else if (field.inner instanceof z.ZodArray && unwrap(field.inner.element as z.ZodTypeAny).inner instanceof z.ZodObject) {
         out.push({ path, type: 'list of objects', default: show(field.defaultValue), required: !field.optional && field.defaultValue === undefined });
         out.push(...describeSchema(field.inner.element as z.ZodTypeAny, `${path}[]`));
@@ -59,6 +64,9 @@ function typeName(schema: z.ZodTypeAny): string {
   if (schema instanceof z.ZodEnum) return (schema.options as string[]).map((o) => `\`${o}\``).join(' \\| ');
   if (schema instanceof z.ZodArray) return `list of ${typeName(unwrap(schema.element as z.ZodTypeAny).inner)}`;
   if (schema instanceof z.ZodObject) return 'object';
+  if (schema instanceof z.ZodUnion) {
+    return (schema.options as z.ZodTypeAny[]).map((o) => unwrap(o).inner).map((o) => (o instanceof z.ZodObject ? `\`{ ${Object.keys(o.shape as object).join(', ')} }\`` : typeName(o))).join(' \\| ');
+  }
   return 'value';
 }
 

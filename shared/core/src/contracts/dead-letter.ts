@@ -14,6 +14,10 @@ export const REJECT_REASONS = [
   'unknown_channel',
   'no_matching_group',
   'too_late',
+  // The metric formats (docs/ingest.md, "Formats"):
+  'malformed_line',
+  'malformed_protobuf',
+  'unsupported_metric',
 ] as const;
 
 /** One of REJECT_REASONS. */
@@ -37,6 +41,12 @@ export interface DeadLetter {
   readonly valueBytes: number;
   /** True when `value` holds only the first `maxValueBytes` (an oversize message); the rest is not kept. */
   readonly truncated: boolean;
+  /**
+   * Only for one refused point of a message that holds several (the metric formats): its 0-based
+   * index in the message, in reading order. `value` then holds that point alone (its Influx line,
+   * or a JSON rendering of an OTLP or Prometheus sample), not the whole message.
+   */
+  readonly point?: number;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -55,6 +65,8 @@ export function buildDeadLetter(input: {
   receivedAtMs: number;
   value: Uint8Array | null;
   maxValueBytes: number;
+  /** The refused point's index, when the entry is for one point of a multi-point message. */
+  point?: number;
 }): DeadLetter {
   let value: string | null = null;
   let valueEncoding: DeadLetter['valueEncoding'] = 'utf8';
@@ -80,5 +92,6 @@ export function buildDeadLetter(input: {
     valueEncoding,
     valueBytes,
     truncated,
+    ...(input.point === undefined ? {} : { point: input.point }),
   };
 }

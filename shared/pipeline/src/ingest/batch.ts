@@ -1,4 +1,6 @@
 import { buildDeadLetter, encodeWindow, parsePoint, type ParseConfig, type RejectReason, type Windower } from '@hourglass/core';
+import { offerIdleFlushes, processMetricMessages } from './metric-batch';
+import { TopicParsers } from './topic-parsers';
 
 /** A message to produce: what a Kafka adapter sends as it is (a kafkajs `Message`). */
 export interface OutputMessage {
@@ -26,10 +28,22 @@ export interface InputBatch {
 
 /**
  * Parses and windows one batch. Synchronous and without I/O: it only builds the output messages,
- * so the caller produces them and commits only once Kafka has acknowledged them.
+ * so the caller produces them and commits only once Kafka has acknowledged them. `parse` is one
+ * JSON parse config for every topic, or the per-topic parsers (with the metric formats' state);
+ * a topic whose format is `json` reads one point per message either way, the others many
+ * (metric-batch.ts). Counts are of points: for `json`, one per message.
  */
-export function processBatch(batch: InputBatch, windower: Windower, parse: ParseConfig, nowMs: number): BatchOutput {
+export function processBatch(batch: InputBatch, windower: Windower, parse: ParseConfig | TopicParsers, nowMs: number): BatchOutput {
   const out: BatchOutput = { windowMessages: [], deadLetterMessages: [], accepted: 0, duplicates: 0, rejected: new Map() };
+  if (parse instanceof TopicParsers) {
+    if (parse.hasMetricFormats) offerIdleFlushes(parse, windower, nowMs, out);
+    const topic = parse.forTopic(batch.topic);
+    if (topic.parse.format !== 'json') {
+      processMetricMessages(batch, windower, parse.assembler, topic, nowMs, out);
+      return out;
+    }
+    parse = topic.parse;
+  }
   const reject = (m: InputBatch['messages'][number], reason: RejectReason, detail: string): void => {
     out.rejected.set(reason, (out.rejected.get(reason) ?? 0) + 1);
     const entry = buildDeadLetter({ reason, detail, topic: batch.topic, partition: batch.partition, offset: m.offset, receivedAtMs: nowMs, value: m.value, maxValueBytes: parse.maxMessageBytes });
