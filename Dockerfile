@@ -15,7 +15,7 @@ FROM node:${NODE_VERSION}-bookworm AS build
 # The full bookworm image already has python3, g++, make and binutils; pip is what it lacks
 # (it is only used for `pip download`, which PEP 668's externally-managed marker does not block).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 python3-pip g++ make binutils \
+ && apt-get install -y --no-install-recommends python3 python3-pip g++ make binutils golang-go \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # The wheel cache (~1 GB once unpacked) lives inside this stage, on the same filesystem as
@@ -26,6 +26,7 @@ ENV XDG_CACHE_HOME=/build-cache \
 
 # Dependencies first (cached layer while only sources change). npm ci needs every workspace manifest.
 COPY package.json package-lock.json .npmrc ./
+COPY shared/otlp-proto/package.json shared/otlp-proto/
 COPY shared/core/package.json shared/core/
 COPY shared/runtime/package.json shared/runtime/
 COPY shared/kafka/package.json shared/kafka/
@@ -53,7 +54,9 @@ COPY tsconfig.json tsconfig.base.json ./
 COPY shared/ shared/
 COPY services/ services/
 COPY test/ test/
-RUN npx tsc -b
+# The OTLP decoders: generated from the official .proto files (Go module proxy), as on a developer machine.
+RUN node scripts/otlp-proto.mjs \
+ && npx tsc -b
 
 # What the runtime needs: production dependencies only, no headers, no build tree. The backend is
 # loaded once more after pruning, so a prune that broke it fails the build here. deps/lib holds hard
@@ -70,6 +73,7 @@ RUN set -eu; \
       cp -a "$ws/package.json" "$ws/dist" "/out/$ws/"; \
       for extra in node_modules bin; do if [ -e "$ws/$extra" ]; then cp -a "$ws/$extra" "/out/$ws/"; fi; done; \
     done; \
+    mkdir -p /out/shared/otlp-proto && cp -a shared/otlp-proto/package.json shared/otlp-proto/generated /out/shared/otlp-proto/; \
     rm -f /out/node_modules/@hourglass/test; \
     lib=/out/node_modules/@tensorflow/tfjs-node/deps/lib; \
     test "$(stat -c %s "$lib/libtensorflow_cc.so.2")" -gt 100000000; \
