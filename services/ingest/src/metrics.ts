@@ -28,7 +28,7 @@ export function createIngestMetrics(registry: Registry, liveSeries: () => number
     },
   });
   return {
-    points: new Counter({ name: 'hourglass_ingest_points_total', help: 'Input messages by outcome: accepted, duplicate (merged, no window changes) or rejected (dead-lettered).', labelNames: ['outcome'], registers }),
+    points: new Counter({ name: 'hourglass_ingest_points_total', help: 'Input points by outcome (one per JSON message; each point of an Influx, Prometheus or OTLP message): accepted, duplicate (merged, no window changes) or rejected (dead-lettered).', labelNames: ['outcome'], registers }),
     windows: new Counter({ name: 'hourglass_ingest_windows_total', help: 'Windows produced to the windows topic and acknowledged.', registers }),
     deadLetters,
     latePoints: new Counter({ name: 'hourglass_ingest_late_points_total', help: 'Points later than the allowed lateness (dropped from windowing, dead-lettered as too_late).', registers }),

@@ -9,6 +9,7 @@ export function knownKeysAt(schema: z.ZodTypeAny, path: readonly (string | numbe
   for (const step of path) {
     if (!node) return [];
     if (node instanceof z.ZodArray) node = unwrap(node.element as z.ZodTypeAny);
+    else if (node instanceof z.ZodRecord) node = unwrap(node.valueSchema as z.ZodTypeAny); // a map's entries (parseByTopic)
     else if (node instanceof z.ZodObject) node = unwrap((node.shape as Record<string, z.ZodTypeAny>)[String(step)]);
     else return [];
   }
