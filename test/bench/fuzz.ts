@@ -4,10 +4,11 @@ import { runFuzz } from '../support/faults-fuzz';
 import { runFormatFuzz } from '../support/faults-fuzz-formats';
 
 /**
- * `npm run test:fuzz [-- --hostile N] [--series N] [--formats N] [--seed S]`: hostile input against ingest
+ * `npm run test:fuzz [-- --hostile N] [--series N] [--formats N] [--huge-batch N] [--seed S]`: hostile input against ingest
  * (test/support/faults-fuzz.ts). Defaults: 100,000 malformed or adversarial messages and a
- * cardinality attack of 1,000,000 distinct series ids spread over the run, then 5,000 hostile
- * messages per metric format (test/support/faults-fuzz-formats.ts), against KAFKA_BROKERS
+ * cardinality attack of 1,000,000 distinct series ids spread over the run, then 2,000 hostile
+ * messages per metric format with batches of 1,000 points (test/support/faults-fuzz-formats.ts;
+ * about a million points), against KAFKA_BROKERS
  * when set, else a private broker of its own. Progress on stderr; the JSON summary is the last
  * stdout line; exits 1 on any crash, unbounded memory, missing dead letter or label-set overflow.
  */
@@ -32,7 +33,7 @@ async function main(): Promise<number> {
       rssBoundMiB: option('--rss-bound', 512),
       log: progress,
     });
-    const formats = await runFormatFuzz({ brokers, perFormat: option('--formats', 5000), seed: option('--seed', 3), rssBoundMiB: option('--rss-bound', 512), log: progress });
+    const formats = await runFormatFuzz({ brokers, perFormat: option('--formats', 2000), hugeBatchPoints: option('--huge-batch', 1000), seed: option('--seed', 3), rssBoundMiB: option('--rss-bound', 512), log: progress });
     for (const f of [...summary.failures, ...formats.failures]) progress(`FAILED: ${f}`);
     process.stdout.write(`${JSON.stringify({ ...summary, ok: summary.ok && formats.ok, formats })}\n`);
     return summary.ok && formats.ok ? 0 : 1;
