@@ -102,6 +102,13 @@ test('the first model is fitted on the whole probationary period, not only its f
   const median = after[after.length >> 1]!;
   assert.ok(median < 3, `windows at the level probation ended on should look normal; median surprise ${median.toFixed(2)} decades`);
 });
+  // The expected-value band the report draws: every row scored after probation has one, around the level the model learned.
+  const scale = run.scales[0]!;
+  const banded = Array.from({ length: n - 320 }, (_, k) => k + 320).filter((i) => Number.isFinite(scale.expected[i]!) && scale.lower[i]! <= scale.expected[i]! && scale.expected[i]! <= scale.upper[i]!);
+  const scored = Array.from({ length: n - 320 }, (_, k) => k + 320).filter((i) => Number.isFinite(scale.rawError[i]!)).length;
+  assert.equal(banded.length, scored, 'a band on every row scored after probation');
+  const inside = banded.filter((i) => values[i]! >= scale.lower[i]! && values[i]! <= scale.upper[i]!).length / banded.length;
+  assert.ok(inside > 0.6, `most normal values inside the 95% band (${(100 * inside).toFixed(1)}%)`);
 
 test('eval nab runs the config hourglass run and the services read: the schema defaults without --config, the file with it', () => {
   const env = { KAFKA_BROKERS: 'k:9092' };

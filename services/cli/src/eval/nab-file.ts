@@ -47,6 +47,8 @@ export async function runNabFile(task: NabFileTask, onProgress?: (rows: number, 
   await writeFile(detailPath(out), JSON.stringify({
     key: task.file.key, probation: run.probation, modelChanges: run.modelChanges, fits: run.fits,
     surprise: Array.from(run.surprise, round), threshold: Array.from(run.threshold, orNull),
+    // The expected-value band of each row (the report draws it), null where none.
+    band: { expected: Array.from(run.scales[0]!.expected, orNull), lower: Array.from(run.scales[0]!.lower, orNull), upper: Array.from(run.scales[0]!.upper, orNull) },
     scales: run.scales.map((s) => ({
       windowSteps: s.windowSteps, modelChanges: s.modelChanges, fits: s.fits,
       calibrated: Array.from(s.calibrated, round), rawError: Array.from(s.rawError, (x) => (Number.isFinite(x) ? x : null)), surprise: Array.from(s.surprise, round),

@@ -37,6 +37,10 @@ export interface NabScaleRun {
   readonly thresholdSurprise: Float64Array;
   /** 1 where the scorer declared the window anomalous. */
   readonly anomalous: Uint8Array;
+  /** The expected-value band at the row (the newest step of the window ending there; docs/scorer.md): NaN where none. */
+  readonly expected: Float64Array;
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
   /** 1 where the scorer published an episode's `open` event for the window ending at the row: what pages an operator. */
   readonly opened: Uint8Array;
   /** Rows at which a new model version started scoring, with its version. */
@@ -65,12 +69,19 @@ export async function runNabScale(
   const group = config.groups[0]!;
   const byEnd = new Map<number, { score: number; rawError: number; surprise: number; threshold: number; anomalous: boolean; version: string }>();
   const opens = new Set<number>();
+  const bandByEnd = new Map<number, { expected: number; lower: number | null; upper: number | null }>();
   let intervalMs = 0;
   const modelsDir = await mkdtemp(join(tmpdir(), 'hourglass-nab-'));
   const pipeline = new EmbeddedPipeline({
     config, modelsDir, registry: createMetricsRegistry('hourglass-eval-nab'), log: hooks.log ?? createLogger({ level: 'silent' }),
     onEvent: (event) => {
       if (event.state === 'open') opens.add(Date.parse(event.windowEnd));
+    },
+    onBands: (windows, bands) => {
+      windows.forEach((w, i) => {
+        const c = bands[i]?.channels[0];
+        if (c) bandByEnd.set(w.endMs, { expected: c.expected, lower: c.lower, upper: c.upper });
+      });
     },
     onScored: (windows, scores, model) => {
       windows.forEach((w, i) => {
@@ -105,6 +116,7 @@ export async function runNabScale(
   const thresholdSurprise = new Float64Array(n).fill(Number.NaN);
   const anomalous = new Uint8Array(n);
   const opened = new Uint8Array(n);
+  const [expected, lower, upper] = [0, 1, 2].map(() => new Float64Array(n).fill(Number.NaN)) as [Float64Array, Float64Array, Float64Array];
   const modelChanges: { row: number; version: string }[] = [];
   let lastVersion = '';
   for (let i = 0; i < n; i++) {
@@ -121,6 +133,12 @@ export async function runNabScale(
     thresholdSurprise[i] = -Math.log10(Math.max(Number.MIN_VALUE, 1 - hit.threshold));
     anomalous[i] = hit.anomalous ? 1 : 0;
     opened[i] = opens.has(step) ? 1 : 0;
+    const band = bandByEnd.get(step);
+    if (band) {
+      expected[i] = band.expected;
+      lower[i] = band.lower ?? Number.NaN;
+      upper[i] = band.upper ?? Number.NaN;
+    }
     if (hit.version !== lastVersion) {
       modelChanges.push({ row: i, version: hit.version });
       lastVersion = hit.version;
@@ -128,5 +146,5 @@ export async function runNabScale(
   }
   const fits = { promoted: 0, rejected: 0, skipped: 0 };
   for (const f of pipeline.stats.fits) fits[f.outcome.status]++;
-  return { windowSteps: group.window.lengthSteps, calibrated, rawError, surprise, thresholdSurprise, anomalous, opened, modelChanges, fits, rejectedPoints: pipeline.stats.rejected };
+  return { windowSteps: group.window.lengthSteps, calibrated, rawError, surprise, thresholdSurprise, anomalous, expected, lower, upper, opened, modelChanges, fits, rejectedPoints: pipeline.stats.rejected };
 }

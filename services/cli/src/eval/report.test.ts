@@ -26,7 +26,10 @@ async function fakeResults(): Promise<string> {
     const labels = Array.from({ length: n }, (_, i) => (i >= 280 && i <= 320 ? 1 : 0));
     const path = resultPath(dir, 'hourglass', f.cat, f.name);
     await writeResultFile(path, formatResultCsv(ts, values, scores, labels));
-    writeFileSync(path.replace(/\.csv$/, '.detail.json'), JSON.stringify({ probation: 60, threshold: scores.map((_, i) => (i < 60 ? null : 0.9)) }));
+    // The first file's detail has the expected-value band (the spike at 300 leaves it); the second's, written before bands, has none.
+    const expected = values.map((v, i) => (i < 60 ? null : i === 300 ? v - 40 : v));
+    const band = k === 0 ? { band: { expected, lower: expected.map((e) => (e === null ? null : e - 1)), upper: expected.map((e) => (e === null ? null : e + 1)) } } : {};
+    writeFileSync(path.replace(/\.csv$/, '.detail.json'), JSON.stringify({ probation: 60, threshold: scores.map((_, i) => (i < 60 ? null : 0.9)), ...band }));
     const s = { raw: 0.9, null: -1, perfect: 1, windows: 1, scorableWindows: 1, detectedWindows: 1, fp: 0 };
     perFile.push({ key: `${f.cat}/${f.name}.csv`, rows: n, probation: 60, fits: { promoted: 2, rejected: 0, skipped: 0 }, rejectedPoints: 0, seconds: 1, backend: 'test', scores: { standard: s, reward_low_FP_rate: s, reward_low_FN_rate: s } });
   }
@@ -149,6 +152,11 @@ test('report: the NAB report renders interactive charts in headless Chromium, an
   const dir = await fakeResults();
   const { html } = await writeNabReport({ resultsDir: dir, detector: 'hourglass' });
   await checkCharts(t, html, 2, async (page) => {
+    const labels = (i: number) => page.evaluate<string[]>(`[...window.hourglassCharts[${i}].root.querySelectorAll('.u-legend .u-series .u-label')].map((e) => e.textContent)`);
+    assert.ok((await labels(0)).includes('expected') && (await labels(0)).includes('outside band'), 'the file with a band draws it');
+    assert.ok(!(await labels(1)).includes('expected'), 'a detail file without a band draws none');
+    const outside = await page.evaluate<number>('window.hourglassCharts[0].data[window.hourglassCharts[0].data.length - 1].filter((v) => v != null).length');
+    assert.equal(outside, 1, 'one value outside the band: the spike');
     // The two files span different days, so zooming one leaves the other as it was.
     const other = await chartState(page, 1);
     assert.deepEqual([other.min, other.max], [other.first, other.last]);

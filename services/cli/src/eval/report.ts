@@ -64,7 +64,7 @@ type FileScore = { raw: number; windows: number; detectedWindows: number; fp: nu
 async function fileChart(csv: string, key: string, threshold: number, std: FileScore): Promise<ChartSeries> {
   const table = await readNabResultFile(csv);
   const detailFile = csv.replace(/\.csv$/, '.detail.json');
-  const detail = existsSync(detailFile) ? (JSON.parse(await readFile(detailFile, 'utf8')) as { probation: number; threshold: (number | null)[]; surprise?: number[] }) : null;
+  const detail = existsSync(detailFile) ? (JSON.parse(await readFile(detailFile, 'utf8')) as { probation: number; threshold: (number | null)[]; surprise?: number[]; band?: ChartSeries['expected'] }) : null;
   const probation = detail?.probation ?? Math.min(Math.floor(0.15 * table.length), 750);
   const windows: { from: number; to: number; kind: 'window'; label: string }[] = [];
   (table.columns.get('label') ?? []).forEach((l, i) => {
@@ -97,6 +97,8 @@ async function fileChart(csv: string, key: string, threshold: number, std: FileS
     bands: [...(probation > 0 ? [{ from: 0, to: probation - 1, kind: 'probation' as const, label: 'probation' }] : []), ...windows],
     marks: scores.flatMap((s, i) => (i >= probation && s >= threshold ? [i] : [])),
     markLabel: 'detection',
+    // The expected-value band, from detail files written since bands existed.
+    ...(detail?.band ? { expected: detail.band } : {}),
   };
 }
 
