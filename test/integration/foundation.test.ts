@@ -104,4 +104,9 @@ test('hourglass doctor --json reports every configured dependency as reachable',
   const report = JSON.parse(stdout) as Record<string, { status: string; address?: string }>;
   for (const name of ['node', 'kafka', 'redis', 'prometheus']) assert.equal(report[name]?.status, 'ok', `${name}: ${JSON.stringify(report[name])}`);
   assert.equal(report.kafka?.address, infra.kafkaBrokers.join(','));
+  // Groups without a model are named (a warning: every deployment starts so), not hidden or failed.
+  const models = report.models as { status: string; models?: Record<string, string | null>; withoutModel?: string[] } | undefined;
+  assert.ok(models && ['ok', 'warn'].includes(models.status), JSON.stringify(models));
+  assert.ok(models.models && Object.keys(models.models).length > 0, 'every configured group is listed');
+  if (models.status === 'warn') assert.ok((models.withoutModel ?? []).length > 0);
 });

@@ -1,6 +1,6 @@
 import { describeError, opsPort, type GroupConfig, type HourglassConfig } from '@hourglass/core';
 import { initBackend } from '@hourglass/model';
-import { ModelRegistry, RedisWindowBuffer, createRedis, redisKeys, tryLock, type Redis } from '@hourglass/redis';
+import { ModelRegistry, RedisAdoptionLog, RedisWindowBuffer, createRedis, redisKeys, tryLock, type Redis } from '@hourglass/redis';
 import { createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
 import {
   TrainerStage, createTrainerMetrics, refitDue, refitPolicy, refitScheduleOf, type GroupFitState, type ModelStore, type RefitOutcome, type TrainLocks,
@@ -27,7 +27,7 @@ export function createRedisTrainer(config: HourglassConfig, redis: Redis, log: L
   const registry = new ModelRegistry(redis, keys, config.trainer.keepVersions);
   const buffer = new RedisWindowBuffer(redis, keys, config.scorer.bufferMaxWindows);
   const locks: TrainLocks = { tryLock: (group, ttlMs) => tryLock(redis, keys.trainLock(group), ttlMs) };
-  const stage = new TrainerStage({ source: buffer, store: registryModelStore(registry), locks, metrics: createTrainerMetrics(metricsRegistry), log });
+  const stage = new TrainerStage({ source: buffer, store: registryModelStore(registry), locks, metrics: createTrainerMetrics(metricsRegistry), adoptions: new RedisAdoptionLog(redis, keys), log });
   return { stage, registry, buffer, metricsRegistry };
 }
 

@@ -1,12 +1,15 @@
 import { describeError, type HourglassConfig } from '@hourglass/core';
 import { probeKafka, resolveKafkaSecurity } from '@hourglass/kafka';
-import { describeRedisSecurity, probeRedis, redactUrl } from '@hourglass/redis';
+import { ModelRegistry, createRedis, describeRedisSecurity, probeRedis, redactUrl, redisKeys } from '@hourglass/redis';
 import { initBackend, requireNativeFromEnv } from '@hourglass/model';
 
-/** One line of the doctor's report. `skipped` means the check was not asked for. */
+/**
+ * One line of the doctor's report. `skipped` means the check was not asked for; `warn` is worth an
+ * operator's attention but not a broken dependency (a fresh deployment has no models yet).
+ */
 export interface DoctorCheck {
   readonly name: string;
-  readonly status: 'ok' | 'fail' | 'skipped';
+  readonly status: 'ok' | 'warn' | 'fail' | 'skipped';
   readonly detail: string;
   readonly data?: Readonly<Record<string, unknown>>;
 }
@@ -20,9 +23,9 @@ const MIN_NODE = [20, 19] as const;
 export async function runDoctor(config: HourglassConfig, options: { offline: boolean; env: NodeJS.ProcessEnv }): Promise<DoctorCheck[]> {
   const checks: Promise<DoctorCheck>[] = [checkNode(), checkBackend(options.env)];
   if (options.offline) {
-    for (const name of ['kafka', 'redis', 'prometheus']) checks.push(Promise.resolve({ name, status: 'skipped', detail: 'offline mode' }));
+    for (const name of ['kafka', 'redis', 'prometheus', 'models']) checks.push(Promise.resolve({ name, status: 'skipped', detail: 'offline mode' }));
   } else {
-    checks.push(checkKafka(config), checkRedis(config), checkPrometheus(config));
+    checks.push(checkKafka(config), checkRedis(config), checkPrometheus(config), checkModels(config));
   }
   return Promise.all(checks);
 }
@@ -76,6 +79,39 @@ async function checkRedis(config: HourglassConfig): Promise<DoctorCheck> {
   }
 }
 
+/**
+ * Which configured groups have a current model in the registry. A group without one scores
+ * nothing: its series are unwatched (cold start, or first fits refused). That is a warning, not a
+ * failure, because every deployment starts so; the scorers' /readyz and the
+ * HourglassGroupStuckInColdStart alert say when it lasts too long.
+ */
+async function checkModels(config: HourglassConfig): Promise<DoctorCheck> {
+  const redis = createRedis(config.redis, { failFast: true, lazyConnect: true });
+  redis.on('error', () => undefined);
+  try {
+    await withTimeout(redis.connect(), 3000, 'Redis did not answer within 3 s');
+    const registry = new ModelRegistry(redis, redisKeys(config.redis.keyPrefix));
+    const current = await Promise.all(config.groups.map(async (g) => [g.name, (await registry.current(g.name))?.version ?? null] as const));
+    const missing = current.filter(([, v]) => v === null).map(([g]) => g);
+    const models = Object.fromEntries(current);
+    if (missing.length === 0) return { name: 'models', status: 'ok', detail: `every group has a model (${current.map(([g, v]) => `${g} ${v}`).join(', ')})`, data: { models } };
+    return {
+      name: 'models', status: 'warn', data: { models, withoutModel: missing },
+      detail: `no model yet for ${missing.join(', ')}: their series are not scored (cold start or refused fits; \`hourglass models list --group NAME\` says why)`,
+    };
+  } catch (error) {
+    return { name: 'models', status: 'fail', detail: describeError(error) };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** `SASL_SSL scram-sha-512 as hourglass`, `SSL`, `PLAINTEXT`: Kafka's protocol names, no secrets. */
 function describeKafkaSecurity(config: HourglassConfig): string {
   const { sasl, tls } = config.kafka.security;
@@ -98,6 +134,6 @@ async function checkPrometheus(config: HourglassConfig): Promise<DoctorCheck> {
 /** The report as aligned text lines for a terminal. */
 export function formatDoctor(checks: readonly DoctorCheck[]): string {
   const width = Math.max(...checks.map((c) => c.name.length));
-  const mark = { ok: 'ok  ', fail: 'FAIL', skipped: 'skip' } as const;
+  const mark = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL', skipped: 'skip' } as const;
   return checks.map((c) => `${mark[c.status]}  ${c.name.padEnd(width)}  ${c.detail}`).join('\n');
 }

@@ -54,7 +54,8 @@ test('no look-ahead: the score of row t does not change when rows after t change
     config: compileConfig({
       scorer: { batchMaxWindows: 128, bufferMaxWindows: 400 }, // larger than the probation (105 rows): the first flush ends it
       trainer: { minWindows: 50, maxWindows: 400, refitAfterNewWindows: 120, refitIntervalMs: 365 * 86_400_000, retryAfterMissMs: 0 },
-      groups: [{ name: 'g', match: { glob: '*' }, window: { lengthSteps: 16 }, model: { layers: [8], latentSize: 2, epochs: 5, batchSize: 32 } }],
+      // Episodes open on the first anomalous window, so this short stream opens some to compare.
+      groups: [{ name: 'g', match: { glob: '*' }, window: { lengthSteps: 16 }, episodes: { openAfterWindows: 1, closeAfterWindows: 3 }, model: { layers: [8], latentSize: 2, epochs: 5, batchSize: 32 } }],
     }),
   };
   const a = await runNabSeries('s', ts, base, options);
@@ -101,7 +102,6 @@ test('the first model is fitted on the whole probationary period, not only its f
   const after = Array.from(run.surprise.slice(320, 600)).sort((a, b) => a - b);
   const median = after[after.length >> 1]!;
   assert.ok(median < 3, `windows at the level probation ended on should look normal; median surprise ${median.toFixed(2)} decades`);
-});
   // The expected-value band the report draws: every row scored after probation has one, around the level the model learned.
   const scale = run.scales[0]!;
   const banded = Array.from({ length: n - 320 }, (_, k) => k + 320).filter((i) => Number.isFinite(scale.expected[i]!) && scale.lower[i]! <= scale.expected[i]! && scale.expected[i]! <= scale.upper[i]!);
@@ -109,6 +109,7 @@ test('the first model is fitted on the whole probationary period, not only its f
   assert.equal(banded.length, scored, 'a band on every row scored after probation');
   const inside = banded.filter((i) => values[i]! >= scale.lower[i]! && values[i]! <= scale.upper[i]!).length / banded.length;
   assert.ok(inside > 0.6, `most normal values inside the 95% band (${(100 * inside).toFixed(1)}%)`);
+});
 
 test('eval nab runs the config hourglass run and the services read: the schema defaults without --config, the file with it', () => {
   const env = { KAFKA_BROKERS: 'k:9092' };

@@ -21,10 +21,10 @@ export const groupConfigSchema = z
     /** How anomalous windows become episodes (scorer). */
     episodes: z
       .object({
-        /** K: open an episode on the K-th anomalous window in a row. Default 1. */
-        openAfterWindows: z.number().int().min(1).max(1000).default(1),
-        /** M: close it after M normal windows in a row (hysteresis). Default 3. */
-        closeAfterWindows: z.number().int().min(1).max(1000).default(3),
+        /** K: open an episode on the K-th anomalous window in a row. Default 2 (one odd window pages nobody). */
+        openAfterWindows: z.number().int().min(1).max(1000).default(2),
+        /** M: close it after M normal windows in a row (hysteresis). Default 10 (a flickering anomaly stays one episode). */
+        closeAfterWindows: z.number().int().min(1).max(1000).default(10),
         /** At most one `ongoing` update per this much event time, unless severity rises. Default 60000. */
         ongoingIntervalMs: z.number().int().min(0).default(60_000),
         /** Severity floor (0-100): anomalous windows below it neither open nor keep an episode. Default 0. */
@@ -33,6 +33,8 @@ export const groupConfigSchema = z
         minDurationMs: z.number().int().min(0).default(0),
         /** After an episode closes, a new one within this much event time opens only above the closed one's peak severity. Default 0 (off). */
         suppressRepeatsMs: z.number().int().min(0).default(0),
+        /** Changing normals: an episode open this long is closed as adopted, and the series' windows train the next refit. Default 0 (off). */
+        adoptAfterMs: z.number().int().min(0).default(0),
       })
       .strict()
       .default({}),

@@ -14,7 +14,7 @@ const probability = z.number().gt(0).lt(1);
 
 /**
  * The `model` section of a model group: which autoencoder to fit and how. Every field has a default
- * tuned for normalised windows of W=64 steps; the model family (shared/model) owns the semantics.
+ * that works for normalised windows of W = 16 to 64 steps (the latent layer must stay below W·C); the model family (shared/model) owns the semantics.
  */
 export const modelConfigSchema = z
   .object({

@@ -33,6 +33,11 @@ export interface AnomalyEvent {
   readonly explanation: Explanation;
   /** The expected-value band at the window's newest step (docs/scorer.md); absent when the model cannot give one. */
   readonly band?: ExpectedBand;
+  /**
+   * Only on a `closed` event of a group with `episodes.adoptAfterMs`: the episode lasted that long,
+   * and its level or shape is now learned as the new normal instead of alarming for ever.
+   */
+  readonly adopted?: true;
 }
 
 /** The deterministic event id: a hash of what identifies a scored window, hex, 32 characters. */

@@ -22,10 +22,23 @@ export interface EpisodePolicy {
    * pages once, not at every flicker (0: off).
    */
   readonly suppressRepeatsMs: number;
+  /**
+   * Changing normals: an episode still open this long after it opened is closed as `adopted`, and
+   * the series' windows then enter the clean buffer (anomalous or not) so the next refit learns the
+   * new level or shape; no episode opens meanwhile. Adoption ends after closeAfterWindows normal
+   * windows in a row (a refit learned the new normal, or the old one came back), or after ADOPTION_LIMIT
+   * times adoptAfterMs, so a trainer that never refits cannot leave the series unwatched. A shorter
+   * anomaly is never adopted: its windows stay out of the buffer. For adoptAfterMs after an adoption
+   * ends, repeat suppression holds back what a half-learned refit still flags (0: off).
+   */
+  readonly adoptAfterMs: number;
 }
 
+/** An adoption that no model has learned after this many adoptAfterMs ends, and the series alarms again. */
+export const ADOPTION_LIMIT = 4;
+
 export const EPISODE_DEFAULTS: EpisodePolicy = {
-  openAfterWindows: 1, closeAfterWindows: 3, ongoingIntervalMs: 60_000, minSeverity: 0, minDurationMs: 0, suppressRepeatsMs: 0,
+  openAfterWindows: 2, closeAfterWindows: 10, ongoingIntervalMs: 60_000, minSeverity: 0, minDurationMs: 0, suppressRepeatsMs: 0, adoptAfterMs: 0,
 };
 
 /** One scored window as the tracker needs it: which window, and the parts of its WindowScore that decide episodes. */
@@ -45,6 +58,8 @@ export interface EpisodeEvent {
   readonly episodeId: string;
   readonly state: EpisodeState;
   readonly window: ScoredWindow;
+  /** On a `closed` event: the episode lasted adoptAfterMs and its level or shape becomes the new normal. */
+  readonly adopted?: true;
 }
 
 /**
@@ -70,6 +85,13 @@ export interface SeriesEpisodeState {
   /** When the last episode closed, and its peak severity (repeat suppression). */
   readonly closedAtMs?: number | null;
   readonly closedPeak?: number;
+  /** When the open episode opened (for adoptAfterMs). */
+  readonly openedAtMs?: number | null;
+  /** While a new normal is adopted: the model version of the newest window scored meanwhile, and since when. */
+  readonly adoptingVersion?: string | null;
+  readonly adoptingSinceMs?: number | null;
+  /** The last episode ended in an adoption (its repeat suppression lasts at least adoptAfterMs). */
+  readonly closedByAdoption?: boolean;
 }
 
 export const INITIAL_SERIES_STATE: SeriesEpisodeState = { anomalousRun: 0, normalRun: 0, episodeId: null, lastEmittedEndMs: 0, lastBand: 0, lastEndMs: null };
@@ -81,6 +103,19 @@ export const INITIAL_SERIES_STATE: SeriesEpisodeState = { anomalousRun: 0, norma
  */
 export function stepEpisode(policy: EpisodePolicy, state: SeriesEpisodeState, window: ScoredWindow): { state: SeriesEpisodeState; event: EpisodeEvent | null } {
   if (state.lastEndMs !== null && window.endMs <= state.lastEndMs) return { state, event: null };
+  if (isAdopting(state)) {
+    // Learning a new normal: no episodes until M windows in a row are normal again (a refit learned
+    // it, or the old level came back), or ADOPTION_LIMIT adoptAfterMs have passed (a trainer that never refits
+    // must not leave the series unwatched).
+    const normalRun = window.anomalous ? 0 : state.normalRun + 1;
+    const learned = normalRun >= policy.closeAfterWindows; // the same hysteresis as closing an episode
+    const expired = window.endMs - (state.adoptingSinceMs ?? window.endMs) >= ADOPTION_LIMIT * policy.adoptAfterMs;
+    if (!learned && !expired) return { state: { ...state, lastEndMs: window.endMs, normalRun, adoptingVersion: window.modelVersion }, event: null };
+    // What a half-learned refit still flags right after is the same trouble: repeat suppression
+    // covers adoptAfterMs from here (see suppressedRepeat), so it does not page a second time.
+    // An expired adoption was never learned: the series alarms again at once.
+    state = { ...state, adoptingVersion: null, adoptingSinceMs: null, anomalousRun: 0, normalRun: 0, runStartMs: null, closedAtMs: window.endMs, closedByAdoption: learned };
+  }
   const band = severityBand(window.severity);
   const base = { ...state, lastEndMs: window.endMs };
   const counts = window.anomalous && window.severity >= policy.minSeverity;
@@ -93,8 +128,17 @@ export function stepEpisode(policy: EpisodePolicy, state: SeriesEpisodeState, wi
       if (anomalousRun < policy.openAfterWindows || window.endMs - runStartMs < policy.minDurationMs || suppressedRepeat(policy, state, window)) return { state: run, event: null };
       const id = eventIdOf(window);
       return {
-        state: { ...run, episodeId: id, lastEmittedEndMs: window.endMs, lastBand: band, peakSeverity: window.severity },
+        state: { ...run, episodeId: id, lastEmittedEndMs: window.endMs, lastBand: band, peakSeverity: window.severity, openedAtMs: window.endMs },
         event: { id, episodeId: id, state: 'open', window },
+      };
+    }
+    if (policy.adoptAfterMs > 0 && window.endMs - (state.openedAtMs ?? window.endMs) >= policy.adoptAfterMs) {
+      return {
+        state: {
+          ...INITIAL_SERIES_STATE, lastEndMs: window.endMs, closedAtMs: window.endMs, closedPeak: Math.max(state.peakSeverity ?? 0, window.severity),
+          adoptingVersion: window.modelVersion, adoptingSinceMs: window.endMs,
+        },
+        event: { id: eventIdOf(window), episodeId: state.episodeId, state: 'closed', window, adopted: true },
       };
     }
     const due = window.endMs - state.lastEmittedEndMs >= policy.ongoingIntervalMs || band > state.lastBand;
@@ -110,15 +154,16 @@ export function stepEpisode(policy: EpisodePolicy, state: SeriesEpisodeState, wi
   if (state.episodeId === null) return { state: { ...base, anomalousRun: 0, normalRun, runStartMs: null }, event: null };
   if (normalRun < policy.closeAfterWindows) return { state: { ...base, anomalousRun: 0, normalRun, runStartMs: null }, event: null };
   return {
-    state: { ...INITIAL_SERIES_STATE, lastEndMs: window.endMs, normalRun, closedAtMs: window.endMs, closedPeak: state.peakSeverity ?? window.severity },
+    state: { ...INITIAL_SERIES_STATE, lastEndMs: window.endMs, normalRun, closedAtMs: window.endMs, closedPeak: state.peakSeverity ?? window.severity, closedByAdoption: false },
     event: { id: eventIdOf(window), episodeId: state.episodeId, state: 'closed', window },
   };
 }
 
 /** A would-be opening that repeats the episode closed less than suppressRepeatsMs ago, without exceeding its peak. */
 function suppressedRepeat(policy: EpisodePolicy, state: SeriesEpisodeState, window: ScoredWindow): boolean {
-  if (policy.suppressRepeatsMs <= 0 || state.closedAtMs === undefined || state.closedAtMs === null) return false;
-  return window.endMs - state.closedAtMs < policy.suppressRepeatsMs && window.severity <= (state.closedPeak ?? 0);
+  const span = state.closedByAdoption === true ? Math.max(policy.suppressRepeatsMs, policy.adoptAfterMs) : policy.suppressRepeatsMs;
+  if (span <= 0 || state.closedAtMs === undefined || state.closedAtMs === null) return false;
+  return window.endMs - state.closedAtMs < span && window.severity <= (state.closedPeak ?? 0);
 }
 
 /** The window's deterministic event id (a SHA-256): computed only for a window that emits, as most emit nothing. */
@@ -129,6 +174,20 @@ function eventIdOf(window: ScoredWindow): string {
 /** True while a series is inside an open episode: its windows must not enter the clean buffer. */
 export function inEpisode(state: SeriesEpisodeState): boolean {
   return state.episodeId !== null;
+}
+
+/** True while a series adopts a new normal (adoptAfterMs): its windows go to the clean buffer even when anomalous. */
+export function isAdopting(state: SeriesEpisodeState): boolean {
+  return state.adoptingVersion !== undefined && state.adoptingVersion !== null;
+}
+
+/**
+ * Whether a scored window may enter the clean buffer: a normal window outside any episode (the
+ * state before and after it), or any window of a series adopting a new normal.
+ */
+export function cleanEligible(anomalous: boolean, before: SeriesEpisodeState, after: SeriesEpisodeState): boolean {
+  if (isAdopting(after)) return true;
+  return !anomalous && !inEpisode(after) && !inEpisode(before);
 }
 
 /** Severity bands of 25 points (0: <25, 1: <50, 2: <75, 3: ≥75), for "severity rose" updates and metric labels. */

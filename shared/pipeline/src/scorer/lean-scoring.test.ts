@@ -13,6 +13,8 @@ import { ScorerStage } from './scorer-stage';
 import { SeriesScoreGauges } from './series-gauges';
 import { LegacyScorerStage, legacyScoringModel } from './testing/legacy-stage';
 
+/** Episodes that open on the first anomalous window and close after three normal ones (not the shipped default), so each window's effect is visible. */
+const OPEN_AT_ONCE = { ...EPISODE_DEFAULTS, openAfterWindows: 1, closeAfterWindows: 3 };
 // Issue 17, item 5: the lean path (scores reduced on the backend, no mask upload when nothing is
 // missing, explanations and event ids only for windows that emit) against the frozen pre-17 path,
 // on the same stream: the same scores within float32 rounding, the same episodes, the same ids.
@@ -64,7 +66,7 @@ function stageOptions(group: string, model: ScoringModel) {
   const registry = new Registry();
   return {
     models: { modelFor: (g: string) => (g === group ? model : null) }, events: new InMemoryEventSink(), clean: new InMemoryCleanBuffer(),
-    episodes: new InMemoryEpisodeStore(), policyFor: () => ({ ...EPISODE_DEFAULTS, ongoingIntervalMs: 5000 }), warmupWindows: 0, cleanSampleRate: 1,
+    episodes: new InMemoryEpisodeStore(), policyFor: () => ({ ...OPEN_AT_ONCE, ongoingIntervalMs: 5000 }), warmupWindows: 0, cleanSampleRate: 1,
     maxTrackedSeries: 1000, metrics: createScorerMetrics(registry),
     seriesGauges: new SeriesScoreGauges(registry, { allowlist: [], topK: 5, hardCap: 10, trackedMax: 100 }), log: createLogger({ level: 'silent' }), now: () => 1e12,
   };

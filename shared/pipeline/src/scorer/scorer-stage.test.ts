@@ -9,6 +9,8 @@ import { createScorerMetrics } from './scorer-metrics';
 import { ScorerStage, type ScorerStageOptions } from './scorer-stage';
 import { SeriesScoreGauges } from './series-gauges';
 
+/** Episodes that open on the first anomalous window and close after three normal ones (not the shipped default), so each window's effect is visible. */
+const OPEN_AT_ONCE = { ...EPISODE_DEFAULTS, openAfterWindows: 1, closeAfterWindows: 3 };
 // A stand-in model for the stage's logic: a window is anomalous when its newest value exceeds 10.
 const thresholdModel = (group: string, version = 'v1'): ScoringModel => ({
   group, version, threshold: 0.99, steps: 4,
@@ -33,7 +35,7 @@ function stage(overrides: Partial<ScorerStageOptions> = {}) {
   const episodes = new InMemoryEpisodeStore();
   const models = new Map<string, ScoringModel>([['g', thresholdModel('g')]]);
   const options: ScorerStageOptions = {
-    models: { modelFor: (g) => models.get(g) ?? null }, events, clean, episodes, policyFor: () => EPISODE_DEFAULTS,
+    models: { modelFor: (g) => models.get(g) ?? null }, events, clean, episodes, policyFor: () => OPEN_AT_ONCE,
     warmupWindows: 5, cleanSampleRate: 1, maxTrackedSeries: 1000, metrics: createScorerMetrics(registry),
     seriesGauges: new SeriesScoreGauges(registry, { allowlist: [], topK: 2, hardCap: 3, trackedMax: 100 }),
     log: createLogger({ level: 'silent' }), now: () => 1e12, ...overrides,

@@ -2,6 +2,7 @@ import { describeError, type ModelConfigInput, type Window } from '@hourglass/co
 import { fitModel, loadModel, type AnomalyModel } from '@hourglass/model';
 import type { Logger } from '@hourglass/runtime';
 import { describeLeftOut, selectChannelSet } from './channel-sets';
+import type { AdoptionLog } from '../adoption/adoption-log';
 import { judge, type GateCode, type GatePolicy, type HoldoutMetrics } from './gate';
 import type { CleanWindowSource, ModelStore, TrainLocks } from './ports';
 import type { TrainerMetrics } from './trainer-metrics';
@@ -32,6 +33,8 @@ export interface TrainerStageOptions {
   readonly store: ModelStore;
   readonly locks: TrainLocks;
   readonly metrics: TrainerMetrics;
+  /** Adoptions of a new normal recorded by the scorers: a buffer holding one is not refused as contaminated. Default none. */
+  readonly adoptions?: AdoptionLog;
   readonly log: Logger;
   readonly now?: () => number;
 }
@@ -89,7 +92,10 @@ export class TrainerStage {
       const holdoutCount = Math.max(1, Math.floor(windows.length * policy.holdoutFraction));
       const training = windows.slice(0, windows.length - holdoutCount);
       const holdout = windows.slice(windows.length - holdoutCount);
-      if (current) {
+      // A buffer holding an adopted new normal is flagged by the model it replaces, on purpose.
+      const adopted = stored !== null && (await this.options.adoptions?.adoptedUnder(group, stored.version)) === true;
+      if (current && adopted) log.info({ group, version: stored?.version }, 'a series adopted a new normal under the current model: the contamination check is skipped for this fit');
+      if (current && !adopted) {
         const contamination = flaggedShare(current, windows);
         if (contamination > policy.maxContamination) {
           return await this.reject(group, 'contaminated', `buffer looks contaminated: the current model flags ${(100 * contamination).toFixed(1)}% of it (limit ${(100 * policy.maxContamination).toFixed(1)}%)`, null, null);
