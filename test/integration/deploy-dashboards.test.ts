@@ -4,8 +4,9 @@
 // pipeline is test/integration/pipeline-dashboards.test.ts.
 import { test } from 'node:test';
 import type { Registry } from 'prom-client';
-import { createMetricsRegistry, exportBackendInfo, startOpsServer } from '@hourglass/runtime';
-import { createScorerMetrics, createTrainerMetrics, SeriesScoreGauges } from '@hourglass/pipeline';
+import type { Window } from '@hourglass/core';
+import { createLogger, createMetricsRegistry, exportBackendInfo, startOpsServer } from '@hourglass/runtime';
+import { createScorerMetrics, createTrainerMetrics, ExpectedBands, SeriesScoreGauges, type ScoringModel } from '@hourglass/pipeline';
 import { createIngestMetrics } from '@hourglass/ingest';
 import { integrationInfrastructure, uniqueName } from '../support/fixtures';
 import { assertDashboardsReturnData, type PipelineTarget } from '../support/deploy-dashboards';
@@ -17,6 +18,9 @@ function exampleRegistries(group: string): { registries: Record<PipelineTarget['
   const scorer = createScorerMetrics(scorerRegistry);
   const undecodable = scorer.undecodable;
   const gauges = new SeriesScoreGauges(scorerRegistry, { allowlist: [`${group}-s1`], topK: 5, hardCap: 10, trackedMax: 100 });
+  const bands = new ExpectedBands({ coverage: 0.95, gauges: true, scoreGauges: gauges, registry: scorerRegistry, log: createLogger({ level: 'silent' }) });
+  // The band gauges' values come from a model's bands(); this one expects 1 with a band of ±0.5.
+  const bandModel = { group, version: 'v3', bands: (windows: readonly Window[], coverage: number) => windows.map((w) => ({ ts: w.endMs, coverage, channels: [{ channel: 'value', actual: 1.2, expected: 1, lower: 0.5, upper: 1.5 }] })) } as unknown as ScoringModel;
   const trainerRegistry = createMetricsRegistry('trainer');
   exportBackendInfo(trainerRegistry, 'tensorflow');
   const trainer = createTrainerMetrics(trainerRegistry);
@@ -51,6 +55,7 @@ function exampleRegistries(group: string): { registries: Record<PipelineTarget['
     undecodable.inc(0);
     gauges.observe(`${group}-s1`, group, 0.5 + (i % 5) / 10);
     gauges.observe(`${group}-s2`, group, 0.3);
+    bands.updateGauges(bandModel, group, [{ series: `${group}-s1`, group, endMs: i * 1000 } as unknown as Window]);
     trainer.fits.inc({ group, outcome: 'promoted', reason: 'gate_passed' });
     trainer.duration.observe({ group }, 12);
     ingest.points.inc({ outcome: 'accepted' }, 1000);
