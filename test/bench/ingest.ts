@@ -8,6 +8,7 @@ import { createLogger, createMetricsRegistry } from '@hourglass/runtime';
 import type { Kafka } from 'kafkajs';
 import { infrastructureFromEnv, resolveInfrastructure } from '../support/infrastructure';
 import { uniqueName } from '../support/fixtures';
+import { formatRows, formatTable } from './ingest-formats';
 import { startProfiler } from './bench-util';
 
 /**
@@ -18,6 +19,8 @@ import { startProfiler } from './bench-util';
  */
 const args = process.argv.slice(2);
 const json = args.includes('--json');
+/** `--no-formats` skips the per-format rows (./ingest-formats.ts). */
+const withFormats = !args.includes('--no-formats');
 const points = Number(args[args.indexOf('--points') + 1]) || 200_000;
 /** `--cpu-profile FILE`: a V8 CPU profile of the last ingest round only (profile-shares.js --ingest reads it). */
 const profileFile = args.includes('--cpu-profile') ? args[args.indexOf('--cpu-profile') + 1] : undefined;
@@ -58,12 +61,14 @@ async function main(): Promise<void> {
       rounds: { bare: bare.map(Math.round), ingest: ingest.map(Math.round) },
       versions: { node: process.versions.node, kafkajs: KAFKAJS_VERSION },
     };
-    if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    const formats = withFormats ? await formatRows(kafka, infra.kafkaBrokers, points, SERIES, PARTITIONS) : [];
+    if (json) process.stdout.write(`${JSON.stringify({ ...result, formats })}\n`);
     else {
       process.stdout.write(`| reader | points/s |\n| --- | ---: |\n`);
       process.stdout.write(`| bare kafkajs consumer (eachBatch, no work) | ${result.bareConsumerPointsPerSecond} |\n`);
       process.stdout.write(`| hourglass ingest (parse, window, produce acks=all, commit) | ${result.ingestPointsPerSecond} |\n`);
       process.stdout.write(`| ratio ingest / bare | ${result.ratio} |\n\n${points} points, ${SERIES} series, ${PARTITIONS} partitions, W=64 S=1, best of ${ROUNDS}; node ${result.versions.node}, kafkajs ${result.versions.kafkajs}\n`);
+      if (withFormats) process.stdout.write(`\nPer input format (the same ${points} points):\n\n${formatTable(formats)}\n`);
     }
   } finally {
     await admin.deleteTopics({ topics: [input, windows, `${windows}-dlq`] }).catch(() => undefined);
