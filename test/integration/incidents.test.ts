@@ -4,7 +4,7 @@ import { compileConfig, type HourglassConfig, type Incident } from '@hourglass/c
 import { consumerGroupLag, createKafka, ensureTopics } from '@hourglass/kafka';
 import { startIncidentsService, redisIncidentStore } from '@hourglass/incidents';
 import { refitPolicy } from '@hourglass/pipeline';
-import { createRedis, type Redis } from '@hourglass/redis';
+import { RedisCodeStore, createRedis, redisKeys, type Redis } from '@hourglass/redis';
 import { createLogger } from '@hourglass/runtime';
 import { startScorerService } from '@hourglass/scorer';
 import { createRedisTrainer } from '@hourglass/trainer';
@@ -109,6 +109,11 @@ test('incidents on real Kafka and Redis: four series of one group spiking togeth
   assert.deepEqual(web.members.map((m) => [m.series, m.state]), [['web-1', 'closed']], 'the fifth series is an incident of its own');
   assert.equal(latest(incidents.messages).size, 2, 'no other incident');
   assert.ok(db.members.every((m) => episodes.has(m.episodeId) && m.severity > 0 && m.closedAt !== null));
+  // Each episode's code at its peak is in Redis, with its hash and its window, for similarity lookups.
+  const codes = new RedisCodeStore(redis, redisKeys(config.redis.keyPrefix), config.similar.maxCodesPerGroup);
+  const stored = [...(await codes.read('db', null)).records, ...(await codes.read('web', null)).records];
+  assert.deepEqual([...new Set(stored.map((r) => r.episodeId))].sort(), [...episodes].sort(), 'a code for every episode');
+  for (const r of stored) assert.ok(r.code.length === 4 && /^[0-9a-f]{16}$/.test(r.hash) && r.window.length > 0 && r.verdict === null, JSON.stringify(r));
   // hourglass incidents list|show read the same thing back from Redis.
   const store = redisIncidentStore(config, redis);
   assert.deepEqual((await store.list(10)).map((i) => i.id).sort(), [db.id, web.id].sort());

@@ -5,6 +5,7 @@ import { ModelRegistry, RedisEpisodeStore, RedisMaintenanceStore, RedisWindowBuf
 import { MicroBatcher, createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
 import { KafkaEventSink, RegistryModelSource } from './adapters';
 import { BatchFailureLog } from './batch-failure-log';
+import { redisEpisodeCodes } from './codes';
 import { ColdStartStatus, type TrainerDecision } from './cold-start-status';
 import { ExpectedBands, HotSwapModelProvider, MaintenanceSchedule, ScorerStage, SeriesScoreGauges, createScorerMetrics } from '@hourglass/pipeline';
 
@@ -61,6 +62,7 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
     seriesGauges,
     bands: new ExpectedBands({ coverage: sc.bandCoverage, gauges: sc.bandGauges, scoreGauges: seriesGauges, registry, log: log.child({ component: 'bands' }) }),
     maintenance,
+    codes: redisEpisodeCodes(config, redis, keys, registry, log),
     log: log.child({ component: 'stage' }),
   });
   // Counters start at 0 for every configured group, so "no drops yet" reads 0 and not "no data".

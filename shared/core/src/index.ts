@@ -35,6 +35,9 @@ export {
   IncidentGrouper, toIncident, sortEvents, EVENT_OUTCOMES,
   type EventOutcome, type GroupingPolicy, type IncidentChange, type MemberState, type OpenIncident, type StagedIncidents,
 } from './incidents/incident-grouper';
+export { codeHasher, hammingDistance, hashToHex, hexToHash, popcount32, type CodeHasher, type CodeHasherOptions } from './codes/semantic-hash';
+export type { EpisodeCode, EpisodeVerdict, SimilarEpisode } from './contracts/episode-code';
+export { similarConfigSchema, type SimilarConfig } from './config/similar-config';
 export {
   maintenancePeriodSchema, maintenanceConfigSchema, instantMs, WEEKDAYS,
   type MaintenancePeriod, type MaintenancePeriodInput,

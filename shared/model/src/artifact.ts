@@ -39,8 +39,16 @@ export interface ModelManifest {
   readonly threshold: ThresholdState;
   /** The expected-value band's calibration (band.ts); absent in models fitted before it existed. */
   readonly band?: BandCalibration;
+  /** What the codes look like on training windows (the hash is taken around their median); absent in models fitted before it existed. */
+  readonly codes?: CodeSummary;
   readonly training: TrainingReport;
   readonly weights: readonly WeightSpec[];
+}
+
+/** The codes of a model's training windows, summarised: their length and per-dimension median. */
+export interface CodeSummary {
+  readonly size: number;
+  readonly center: readonly number[];
 }
 
 /** A decoded, fully validated artifact. */
@@ -129,6 +137,11 @@ function validateManifest(m: ModelManifest): void {
   if (calibrationIssues.length > 0) throw invalid(calibrationIssues.join('; '));
   const thresholdIssues = m.threshold ? validateThreshold(m.threshold) : ['threshold is missing'];
   if (thresholdIssues.length > 0) throw invalid(thresholdIssues.join('; '));
+  if (m.codes !== undefined) {
+    const codes = m.codes as Partial<CodeSummary> | null;
+    const ok = typeof codes === 'object' && codes !== null && codes.size === parsed.data.latentSize && Array.isArray(codes.center) && codes.center.length === codes.size && codes.center.every((v) => typeof v === 'number' && Number.isFinite(v));
+    if (!ok) throw invalid(`codes needs size ${parsed.data.latentSize} (the latent size) and as many finite centre values`);
+  }
   if (!m.training || typeof m.training !== 'object') throw invalid('training report is missing');
   const expected = weightSpecs(parsed.data, shape.steps * c);
   const actual = Array.isArray(m.weights) ? m.weights : [];

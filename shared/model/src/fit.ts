@@ -6,7 +6,7 @@ import { type Prepared, checkFinite, checkShape, fitNormalisation, prepare, sele
 import { AnomalyModel } from './model';
 import { type Autoencoder, createNetwork } from './models/index';
 import { createRng, permutation } from './random';
-import { networkReconstruction, scoreNetwork } from './scoring';
+import { codeSummary, networkReconstruction, scoreNetwork } from './scoring';
 import { chooseThreshold } from './thresholds';
 import { type TrainOptions, trainNetwork } from './training';
 
@@ -52,7 +52,7 @@ export async function fitModel(configInput: ModelConfigInput, windows: readonly 
     const threshold = chooseThreshold(config.threshold, errors);
     const band = newestStepBand(tf, net, validation, shape.channels.length);
     const weights = net.weights.map((w) => ({ name: w.name, shape: w.variable.shape }));
-    return new AnomalyModel(tf, net, { formatVersion: ARTIFACT_FORMAT_VERSION, type: config.type, config, shape, normalisation, calibration, threshold, band, training, weights });
+    return new AnomalyModel(tf, net, { formatVersion: ARTIFACT_FORMAT_VERSION, type: config.type, config, shape, normalisation, calibration, threshold, band, codes: codeSummary(tf, net, train), training, weights });
   } catch (error) {
     net.dispose();
     throw error;

@@ -5,7 +5,7 @@ import type { Tf } from './backend';
 import { checkShape, prepare, selectRows } from './data';
 import { explain } from './explain';
 import type { Autoencoder } from './models/index';
-import { calibrate, networkErrors, networkReconstruction, scoreNetwork } from './scoring';
+import { calibrate, networkCodes, networkErrors, networkReconstruction, scoreNetwork } from './scoring';
 
 /**
  * The lean verdicts on a batch of windows, column by column (index i is the batch's window i).
@@ -151,6 +151,25 @@ export class AnomalyModel {
   }
 
   /**
+  /**
+   * The code of each window (for the VAE, the encoder mean), one network pass over just these
+   * windows: the scorer asks only for windows that emit an event, and for stored episodes when a
+   * new version arrives (docs/incidents.md, "Codes and hashes").
+   */
+  encode(windows: readonly Window[]): Float32Array[] {
+    this.ensureLive();
+    if (windows.length === 0) return [];
+    const { shape, normalisation } = this.manifest;
+    checkShape(windows, shape);
+    const { codes, size } = networkCodes(this.tf, this.net, prepare(windows, shape, normalisation));
+    return windows.map((_, i) => codes.slice(i * size, (i + 1) * size));
+  }
+
+  /** The per-dimension median of the training windows' codes (what hashes are taken around), or null for a model fitted before codes had one. */
+  get codeCenter(): readonly number[] | null {
+    return this.manifest.codes?.center ?? null;
+  }
+
   /** The model as one self-contained artifact (loadModel reads it back). */
   toArtifact(): Uint8Array {
     this.ensureLive();

@@ -80,6 +80,40 @@ export function networkReconstruction(tf: Tf, net: Autoencoder, data: Prepared, 
   return out;
 }
 
+/** The codes of prepared windows (n × latent, row-major), in tidy chunks; only for the few windows that need one. */
+export function networkCodes(tf: Tf, net: Autoencoder, data: Prepared, chunk = SCORE_CHUNK): { codes: Float32Array; size: number } {
+  let codes = new Float32Array(0);
+  let size = 0;
+  for (let start = 0; start < data.n; start += chunk) {
+    const rows = Math.min(chunk, data.n - start);
+    const out = tf.tidy(() => {
+      const from = start * data.dim;
+      return net.encode(tf.tensor2d(data.x.subarray(from, from + rows * data.dim), [rows, data.dim]));
+    });
+    if (start === 0) {
+      size = out.shape[1] as number;
+      codes = new Float32Array(data.n * size);
+    }
+    codes.set(out.dataSync() as Float32Array, start * size);
+    out.dispose();
+  }
+  return { codes, size };
+}
+
+/**
+ * The codes of prepared (training) windows summarised: their length and per-dimension median, the
+ * centre that a code's hash is taken around, so the hash's bits describe how a window differs from
+ * typical ones rather than where typical ones lie.
+ */
+export function codeSummary(tf: Tf, net: Autoencoder, data: Prepared): { size: number; center: number[] } {
+  const { codes, size } = networkCodes(tf, net, data);
+  const center = Array.from({ length: size }, (_, j) => {
+    const column = Float64Array.from({ length: data.n }, (_, i) => codes[i * size + j] as number).sort();
+    return column.length === 0 ? 0 : (column[Math.floor((column.length - 1) / 2)] as number);
+  });
+  return { size, center };
+}
+
 function rowRange(start: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => start + i);
 }

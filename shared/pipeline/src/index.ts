@@ -30,5 +30,11 @@ export { createIncidentsMetrics, type IncidentsMetrics } from './incidents/incid
 export { InMemoryIncidentSink, InMemoryIncidentStore, newestFirst } from './incidents/in-memory';
 export type { IncidentChanges, IncidentReader, IncidentSink, IncidentStore } from './incidents/ports';
 
+export { EpisodeCodes, type EpisodeCodesOptions } from './codes/episode-codes';
+export { createCodesMetrics, type CodesMetrics } from './codes/codes-metrics';
+export { InMemoryCodeStore } from './codes/in-memory';
+export type { CodeStore } from './codes/ports';
+
 export { EmbeddedPipeline, type EmbeddedOptions, type EmbeddedStats } from './embedded/pipeline';
+export { DiskCodeStore } from './embedded/disk-code-store';
 export { DiskModelStore } from './embedded/disk-model-store';

@@ -5,5 +5,6 @@ export { tryLock, type HeldLock } from './lock';
 export { CleanBuffer } from './clean-buffer';
 export { RedisWindowBuffer, RedisEpisodeStore } from './window-stores';
 export { RedisIncidentStore, type IncidentWrites, type RedisIncidentStoreOptions } from './incident-store';
+export { RedisCodeStore } from './code-store';
 export { RedisMaintenanceStore } from './maintenance-store';
 export type { Redis } from 'ioredis';

@@ -29,6 +29,8 @@ export interface RedisKeys {
   incident(ns: string, id: string): string;
   /** Sorted set of incident ids by start (epoch ms), capped at `incidents.keepIncidents`. */
   incidentsIndex(ns: string): string;
+  /** Capped stream of the codes of a group's episodes at their peaks (field `r`: the record as JSON). */
+  codes(group: string): string;
   /** Hash of the maintenance periods added at run time: field = period id, value = the period as JSON. */
   maintenance(): string;
 }
@@ -49,6 +51,7 @@ export function redisKeys(prefix = 'hourglass:'): RedisKeys {
     incidentOfEpisode: (ns, episodeId) => `${prefix}incidents:${ns}:episode:${episodeId}`,
     incident: (ns, id) => `${prefix}incidents:${ns}:doc:${id}`,
     incidentsIndex: (ns) => `${prefix}incidents:${ns}:index`,
+    codes: (group) => `${prefix}codes:${group}`,
     maintenance: () => `${prefix}maintenance`,
   };
 }

@@ -8,6 +8,7 @@ import { maintenanceConfigSchema } from './maintenance-config';
 import { closest, knownKeysAt } from './suggest';
 import { MOVED_TOPIC_FIELDS, topicsConfigSchema } from './topics-config';
 import { incidentsConfigSchema } from './incidents-config';
+import { similarConfigSchema } from './similar-config';
 
 const opsPortSchema = z.number().int().min(0).max(65535);
 
@@ -96,6 +97,8 @@ export const hourglassConfigSchema = z
     trainer: trainerConfigSchema.default({}),
     /** The incidents stage: which episodes form one incident, and the incidents service's Kafka side (docs/incidents.md). */
     incidents: incidentsConfigSchema.default({}),
+    /** Codes and hashes of episodes, and the similar earlier episodes events carry (docs/incidents.md). */
+    similar: similarConfigSchema.default({}),
     /** Model groups, matched in order: a series belongs to the first group that matches it. */
     groups: z
       .array(groupConfigSchema)

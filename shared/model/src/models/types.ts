@@ -36,6 +36,11 @@ export interface Autoencoder {
    * expected-value band is centred on. The VAE's is its decoder mean averaged over the L common draws.
    */
   reconstruct(x: Tensor2D): Tensor2D;
+  /**
+   * The code of each window (n × latent): the code layer's output, the compact description of a
+   * window that similarity lookups compare (docs/incidents.md). The VAE's is the encoder mean μ.
+   */
+  encode(x: Tensor2D): Tensor2D;
   /** Frees the variables. */
   dispose(): void;
 }

@@ -62,6 +62,9 @@ export function createDeterministic(tf: Tf, type: DeterministicType, config: Mod
     reconstruct(x) {
       return run(x).recon;
     },
+    encode(x) {
+      return run(x).code;
+    },
     dispose() {
       for (const w of weights) w.variable.dispose();
     },

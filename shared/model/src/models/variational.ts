@@ -107,6 +107,9 @@ export function createVariational(tf: Tf, config: ModelConfig, dim: number, valu
       const { meanOverSamples, decoderMean } = sampled(x);
       return meanOverSamples(decoderMean);
     },
+    encode(x) {
+      return encode(x).mu;
+    },
     dispose() {
       for (const w of weights) w.variable.dispose();
       scoreEps.dispose();

@@ -16,6 +16,10 @@ import { refitDue, refitScheduleOf, type RefitSchedule } from '../trainer/refit-
 import { createTrainerMetrics } from '../trainer/trainer-metrics';
 import { TrainerStage, type RefitOutcome, type RefitPolicy } from '../trainer/trainer-stage';
 import { DiskModelStore } from './disk-model-store';
+import { DiskCodeStore } from './disk-code-store';
+import { createCodesMetrics } from '../codes/codes-metrics';
+import { EpisodeCodes } from '../codes/episode-codes';
+import { InMemoryCodeStore } from '../codes/in-memory';
 import { InMemoryIncidentStore } from '../incidents/in-memory';
 import { createIncidentsMetrics } from '../incidents/incidents-metrics';
 import { IncidentsStage } from '../incidents/incidents-stage';
@@ -31,6 +35,8 @@ export interface EmbeddedOptions {
   readonly config: HourglassConfig;
   /** Folder for models (persisted between runs). */
   readonly modelsDir: string;
+  /** Folder for the codes of episodes (one file per group, capped at `similar.maxCodesPerGroup`); default: kept in memory. */
+  readonly codesDir?: string;
   readonly registry: Registry;
   readonly log: Logger;
   /** Called for every published anomaly event, in order. */
@@ -137,6 +143,10 @@ export class EmbeddedPipeline {
       bands: new ExpectedBands({ coverage: sc.bandCoverage, gauges: sc.bandGauges, scoreGauges: seriesGauges, registry, log: log.child({ component: 'bands' }) }),
       // The config's maintenance periods only: one process over a file has no run-time store.
       maintenance: new MaintenanceSchedule({ configured: config.maintenance, registry, log: log.child({ component: 'maintenance' }) }),
+      codes: new EpisodeCodes({
+        config: config.similar, metrics: createCodesMetrics(registry), log: log.child({ component: 'codes' }),
+        store: options.codesDir ? new DiskCodeStore(options.codesDir, config.similar.maxCodesPerGroup) : new InMemoryCodeStore(config.similar.maxCodesPerGroup),
+      }),
       log: log.child({ component: 'scorer' }),
     });
     this.trainer = new TrainerStage({
@@ -248,6 +258,7 @@ function withBands(provider: ModelProvider, coverage: number, observe: EmbeddedO
             observe(windows, scores, model);
             return scores;
           },
+          ...(model.encode ? { encode: (w: readonly Window[]) => model.encode!(w), codeCenter: model.codeCenter ?? null } : {}),
           dispose: () => model.dispose(),
         };
         wrapped.set(model, view);

@@ -19,6 +19,8 @@ export function toScoringModel(model: AnomalyModel, group: string, version: stri
       return out;
     },
     bands: (windows: readonly Window[], coverage: number) => model.bands(windows, coverage),
+    encode: (windows: readonly Window[]) => model.encode(windows),
+    codeCenter: model.codeCenter,
     dispose: () => model.dispose(),
   };
 }

@@ -19,6 +19,13 @@ export interface ScoringModel {
    * just these windows). Optional: a model that cannot reconstruct gives none.
    */
   bands?(windows: readonly Window[], coverage: number): ExpectedBand[];
+  /**
+   * The code of each window (for the VAE, the encoder mean), for the few windows that emit an
+   * event (docs/incidents.md); absent on models that have none (test doubles).
+   */
+  encode?(windows: readonly Window[]): Float32Array[];
+  /** The per-dimension median of the training windows' codes, which hashes are taken around; null when the model has none. */
+  readonly codeCenter?: readonly number[] | null;
   /** Releases native memory; called once no batch uses the model any more. */
   dispose(): void;
 }

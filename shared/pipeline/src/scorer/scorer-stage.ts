@@ -6,6 +6,7 @@ import {
 import type { Logger } from '@hourglass/runtime';
 import type { ExpectedBands } from './expected-bands';
 import type { MaintenanceView } from './maintenance';
+import type { EpisodeCodes } from '../codes/episode-codes';
 import type { CleanWindowSink, EpisodeStateStore, EventSink, ModelProvider, ScoringModel, WindowScore } from './ports';
 import type { ScorerMetrics } from './scorer-metrics';
 import type { SeriesScoreGauges } from './series-gauges';
@@ -27,6 +28,8 @@ export interface ScorerStageOptions {
   readonly seriesGauges: SeriesScoreGauges;
   /** Maintenance periods: their windows are scored and exported, but move no episode and skip the buffer. Default none. */
   readonly maintenance?: MaintenanceView;
+  /** The codes of episodes at their peaks, stored for similarity lookups (docs/incidents.md). Default none. */
+  readonly codes?: EpisodeCodes;
   readonly log: Logger;
   /** The expected-value band: on events, and as gauges for the series with a score gauge. Default none. */
   readonly bands?: ExpectedBands;
@@ -74,6 +77,7 @@ export class ScorerStage {
     const { metrics } = this.options;
     metrics.batchSize.observe(windows.length);
     const byGroup = groupBy(windows, (w) => w.group);
+    await this.options.codes?.begin([...byGroup.keys()]);
     const events: AnomalyEvent[] = [];
     const ingestedAtMs: number[] = [];
     const clean = new Map<string, readonly Window[]>();
@@ -112,6 +116,7 @@ export class ScorerStage {
       this.recordEventLatency(events, ingestedAtMs);
     }
     for (const [group, scored] of staged) this.apply(group, scored);
+    await this.options.codes?.commit();
     const { appended, dropped } = await this.appendClean(clean, this.coldStart);
     await this.checkpoint(staged);
     return { scored: windows.length - coldWindows, events, cleanAppended: appended, cleanDropped: dropped, coldStartGroups: this.coldStartGroups() };
@@ -140,14 +145,14 @@ export class ScorerStage {
     const scoreHistogram = metrics.scores.labels({ group });
     // null (no per-window work) unless a maintenance period can cover this group.
     const paused = this.options.maintenance?.mask(group, ordered) ?? null;
-    for (let i = 0; i < ordered.length; i += 1) {
-      const window = ordered[i] as Window;
-      const s = scores[i] as WindowScore;
-      scoreHistogram.observe(s.score);
     // Band gauges: the newest window of each gauged series only (a set lookup per series, nothing per window).
     const gauged = this.options.bands?.gaugedNow() ?? null;
     const newest: Window[] = [];
     const eventWindows: Window[] = [];
+    for (let i = 0; i < ordered.length; i += 1) {
+      const window = ordered[i] as Window;
+      const s = scores[i] as WindowScore;
+      scoreHistogram.observe(s.score);
       // Only a series' newest score is kept by the gauges: the last of its run in this sorted batch.
       if ((ordered[i + 1] as Window | undefined)?.series !== window.series) seriesGauges.observe(window.series, group, s.score, paused?.[i] === 1);
       if (s.anomalous) anomaliesByBand[severityBand(s.severity)] = (anomaliesByBand[severityBand(s.severity)] ?? 0) + 1;
@@ -164,16 +169,17 @@ export class ScorerStage {
       if (event) {
         events.push(toAnomalyEvent(event.id, event.episodeId, event.state, scored, s.explanation, this.now()));
         ingestedAtMs.push(window.ingestedAtMs);
+        eventWindows.push(window);
       }
       // Anomalous windows, and every window while an episode is open, stay out of the buffer.
       if (!s.anomalous && !inEpisode(state) && !inEpisode(before) && this.sampled(window)) normal.push(window);
     }
-        eventWindows.push(window);
     anomaliesByBand.forEach((count, band) => {
       if (count > 0) metrics.anomalies.inc({ group, band: String(band) }, count);
     });
     this.options.bands?.updateGauges(model, group, newest);
-    return { events: this.options.bands ? this.options.bands.onEvents(model, events, eventWindows) : events, ingestedAtMs, normal, states };
+    const banded = this.options.bands ? this.options.bands.onEvents(model, events, eventWindows) : events;
+    return { events: this.options.codes ? this.options.codes.onEvents(model, banded, eventWindows) : banded, ingestedAtMs, normal, states };
   }
 
   /** Makes a group's staged states current and counts its episode events: only after they were published. */
