@@ -46,7 +46,7 @@ async function withStore<T>(config: HourglassConfig, fn: (store: RedisMaintenanc
  * `hourglass maintenance add`: validates the period as the config would (every bad field with its
  * name) and stores it in Redis; running scorers pick it up within `scorer.maintenancePollMs`.
  */
-export function addMaintenance(config: HourglassConfig, options: MaintenanceAddOptions): Promise<MaintenancePeriod & { id: string }> {
+export async function addMaintenance(config: HourglassConfig, options: MaintenanceAddOptions): Promise<MaintenancePeriod & { id: string }> {
   const input = periodFromFlags(options);
   const parsed = maintenancePeriodSchema.safeParse(input);
   const issues = parsed.success ? [] : parsed.error.issues.map((i) => ({ path: flagOf(i.path.join('.')), message: i.message }));
@@ -73,7 +73,7 @@ export function listMaintenance(config: HourglassConfig, now: Date): Promise<{ p
 }
 
 /** `hourglass maintenance remove --id ID`: config periods cannot be removed here (edit the file). */
-export function removeMaintenance(config: HourglassConfig, id: string): Promise<boolean> {
+export async function removeMaintenance(config: HourglassConfig, id: string): Promise<boolean> {
   if (config.maintenance.some((p, i) => (p.id ?? `config-${i}`) === id)) throw new HourglassError('USAGE', `'${id}' is a period of the config file; remove it there (and restart the scorers)`);
   return withStore(config, (store) => store.remove(id));
 }
