@@ -34,7 +34,7 @@ function runEval(config: string | undefined, out: string): Promise<void> {
   return new Promise((ok, fail) => child.on('close', (code) => (code === 0 ? ok() : fail(new Error(`eval nab ${config ?? '(default)'} exited with ${code}`)))));
 }
 
-const fmt = (x: number): string => x.toFixed(2);
+const fmt = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : 'no windows');
 
 async function main(): Promise<void> {
   if (!existsSync(join(nab, 'data'))) {
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   for (const [i, category] of result.categories.entries()) {
     const folds = PROFILE_NAMES.map((p) => result.profiles[p].folds[i]!);
     const chosen = [...new Set(folds.map((f) => f.chosen))].join(' / ');
-    w(`| ${category} | ${chosen} | ${folds.map((f) => fmt(f.heldOutScore)).join(' | ')} |\n`);
+    w(`| ${category} | ${chosen} | ${folds.map((f) => (Number.isFinite(f.heldOutScore) ? fmt(f.heldOutScore) : `${f.falsePositives} false positives`)).join(' | ')} |\n`);
   }
   w(`| **total** | | ${PROFILE_NAMES.map((p) => `**${fmt(result.profiles[p].total)}**`).join(' | ')} |\n\n`);
   w(`## Plain scores (threshold swept on all files), standard profile by category\n\n| candidate | all | ${result.categories.join(' | ')} | low FP | low FN |\n| --- | --- |${result.categories.map(() => ' --- |').join('')} --- | --- |\n`);

@@ -341,6 +341,12 @@ function formatRunSummary(s: RunSummary): string {
     for (const f of refused) if (!byGroup.has(f.group)) byGroup.set(f.group, f.reason);
     lines.push(`Fits kept out by the validation gate: ${refused.length} (${[...byGroup].map(([g, r]) => `${g}: ${r}`).join('; ')}).`);
   }
+  const overBudget = [...new Set(s.fits.filter((f) => f.code === 'first_model_over_budget').map((f) => f.group))];
+  if (overBudget.length > 0) {
+    lines.push(`WARNING: first models taken over the gate's false-alarm budget (expect noisy episodes until a refit replaces them): ${overBudget.join(', ')}.`);
+  }
+  const unwatched = Object.entries(s.models).filter(([, version]) => version === null).map(([group]) => group);
+  if (unwatched.length > 0) lines.push(`WARNING: groups that ended without any model, so their series were never scored: ${unwatched.join(', ')}.`);
   if (s.precision !== undefined) {
     lines.push(`Against the injected anomalies: precision ${s.precision.toFixed(2)}, recall ${s.recall!.toFixed(2)}.`);
     for (const m of s.missed ?? []) lines.push(`  missed: ${m.kind} on ${m.series} at ${new Date(m.startMs).toISOString()}`);

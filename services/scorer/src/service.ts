@@ -1,7 +1,7 @@
-import { decodeWindow, describeError, opsPort, type HourglassConfig, type Window } from '@hourglass/core';
+import { decodeWindows, describeError, opsPort, type HourglassConfig, type Window } from '@hourglass/core';
 import { createKafka, provideTopics, redeliverable, resolveKafkaSecurity, retryStartup } from '@hourglass/kafka';
 import { initBackend } from '@hourglass/model';
-import { ModelRegistry, RedisEpisodeStore, RedisMaintenanceStore, RedisWindowBuffer, createRedis, redisKeys } from '@hourglass/redis';
+import { ModelRegistry, RedisAdoptionLog, RedisEpisodeStore, RedisMaintenanceStore, RedisWindowBuffer, createRedis, redisKeys } from '@hourglass/redis';
 import { MicroBatcher, createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
 import { KafkaEventSink, RegistryModelSource } from './adapters';
 import { BatchFailureLog } from './batch-failure-log';
@@ -61,7 +61,7 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
     warmupWindows: sc.warmupWindows, cleanSampleRate: sc.cleanSampleRate, maxTrackedSeries: sc.maxTrackedSeries, metrics,
     seriesGauges,
     bands: new ExpectedBands({ coverage: sc.bandCoverage, gauges: sc.bandGauges, scoreGauges: seriesGauges, registry, log: log.child({ component: 'bands' }) }),
-    maintenance,
+    maintenance, adoptions: new RedisAdoptionLog(redis, keys),
     codes: redisEpisodeCodes(config, redis, keys, registry, log),
     log: log.child({ component: 'stage' }),
   });
@@ -111,7 +111,7 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
       const windows: Window[] = [];
       for (const message of batch.messages) {
         try {
-          if (message.value) windows.push(decodeWindow(message.value));
+          if (message.value) windows.push(...decodeWindows(message.value));
         } catch (error) {
           metrics.undecodable.inc();
           log.warn({ topic: batch.topic, partition: batch.partition, offset: message.offset, err: describeError(error) }, 'skipped a window that does not decode');

@@ -8,13 +8,15 @@ export * from './calibration/index';
 export { anomalyEventId, type AnomalyEvent, type EpisodeState, type Explanation } from './contracts/anomaly-event';
 export type { WindowScore } from './contracts/window-score';
 export {
-  stepEpisode, inEpisode, severityBand, EPISODE_DEFAULTS, INITIAL_SERIES_STATE,
+  stepEpisode, inEpisode, isAdopting, cleanEligible, severityBand, ADOPTION_LIMIT, EPISODE_DEFAULTS, INITIAL_SERIES_STATE,
   type EpisodePolicy, type ScoredWindow, type EpisodeEvent, type SeriesEpisodeState,
 } from './episodes/episode-tracker';
 export { ingestConfigSchema, kafkaSecuritySchema, parseConfigSchema, parseOverrideSchema, topicParseConfig, type IngestConfig, type KafkaSecurityConfig, type ParseConfig } from './config/ingest-config';
 export { type Point, type SourceRef } from './contracts/point';
 export { REJECT_REASONS, buildDeadLetter, type DeadLetter, type RejectReason } from './contracts/dead-letter';
 export { encodeWindow, decodeWindow, WindowDecodeError, WindowEncodeError, WINDOW_FORMAT_VERSION } from './contracts/window-codec';
+export { encodeWindowBlock, decodeWindows, BLOCK_FORMAT_VERSION } from './contracts/block-codec';
+export type { WindowBlock } from './windowing/window-blocks';
 export { parsePoint, type ParseResult } from './windowing/parse-point';
 export { TIMESTAMP_FORMATS, isTimeZone, parseTimestampText } from './windowing/timestamp';
 export { compileGroupMatcher, globToRegExp, type GroupMatcher } from './windowing/group-matcher';
@@ -43,5 +45,5 @@ export {
   type MaintenancePeriod, type MaintenancePeriodInput,
 } from './config/maintenance-config';
 export { MaintenanceCalendar, GroupMaintenance, weeklyAsCron, type NamedPeriod, type MaintenanceSource } from './maintenance/calendar';
-export type { ExpectedBand, BandValue, StepValue } from './contracts/expected-band';
 export * from './formats/index';
+export type { ExpectedBand, BandValue, StepValue } from './contracts/expected-band';

@@ -24,8 +24,10 @@ export interface LocoFold {
   readonly threshold: number;
   /** The chosen candidate's normalised score on the other categories (what it was chosen by). */
   readonly trainScore: number;
-  /** Its normalised score on the held-out category, at that threshold. */
+  /** Its normalised score on the held-out category, at that threshold (NaN for a category without labelled windows: nothing to normalise by). */
   readonly heldOutScore: number;
+  /** False-positive detections in the held-out category at that threshold (what a category without windows can only lose by). */
+  readonly falsePositives: number;
   /** Raw, null and perfect sums over the held-out category (for the pooled total). */
   readonly raw: number;
   readonly null: number;
@@ -81,7 +83,8 @@ export function leaveOneCategoryOut(candidates: readonly LocoCandidate[], profil
       const raw = scored.reduce((a, s) => a + s.raw, 0);
       const nullScore = scored.reduce((a, s) => a + s.null, 0);
       const perfect = scored.reduce((a, s) => a + s.perfect, 0);
-      folds.push({ category: held, chosen: chosen.name, threshold: chosen.threshold, trainScore: chosen.score, heldOutScore: normalizeScore(raw, nullScore, perfect), raw, null: nullScore, perfect });
+      const falsePositives = scored.reduce((a, s) => a + s.fp, 0);
+      folds.push({ category: held, chosen: chosen.name, threshold: chosen.threshold, trainScore: chosen.score, heldOutScore: normalizeScore(raw, nullScore, perfect), falsePositives, raw, null: nullScore, perfect });
     }
     const sum = (get: (f: LocoFold) => number): number => folds.reduce((a, f) => a + get(f), 0);
     out[profile] = { folds, total: normalizeScore(sum((f) => f.raw), sum((f) => f.null), sum((f) => f.perfect)) };

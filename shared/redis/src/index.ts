@@ -8,3 +8,4 @@ export { RedisIncidentStore, type IncidentWrites, type RedisIncidentStoreOptions
 export { RedisCodeStore } from './code-store';
 export { RedisMaintenanceStore } from './maintenance-store';
 export type { Redis } from 'ioredis';
+export { RedisAdoptionLog } from './adoption-log';

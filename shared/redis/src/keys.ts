@@ -31,6 +31,8 @@ export interface RedisKeys {
   incidentsIndex(ns: string): string;
   /** Capped stream of the codes of a group's episodes at their peaks (field `r`: the record as JSON). */
   codes(group: string): string;
+  /** Set of the model versions under which a series of the group adopted a new normal (episodes.adoptAfterMs). */
+  adoptions(group: string): string;
   /** Hash of the maintenance periods added at run time: field = period id, value = the period as JSON. */
   maintenance(): string;
 }
@@ -52,6 +54,7 @@ export function redisKeys(prefix = 'hourglass:'): RedisKeys {
     incident: (ns, id) => `${prefix}incidents:${ns}:doc:${id}`,
     incidentsIndex: (ns) => `${prefix}incidents:${ns}:index`,
     codes: (group) => `${prefix}codes:${group}`,
+    adoptions: (group) => `${prefix}adoptions:${group}`,
     maintenance: () => `${prefix}maintenance`,
   };
 }

@@ -43,7 +43,7 @@ export interface RunSummary {
   readonly incidentsFile: string;
   readonly modelsFitted: number;
   readonly models: Record<string, string | null>;
-  readonly fits: readonly { readonly group: string; readonly status: string; readonly reason: string; readonly atWindow: number }[];
+  readonly fits: readonly { readonly group: string; readonly status: string; readonly reason: string; readonly atWindow: number; readonly code?: string }[];
   readonly precision?: number;
   readonly recall?: number;
   readonly missed?: readonly InjectedAnomaly[];
@@ -134,7 +134,7 @@ export async function runEmbedded(config: HourglassConfig, options: RunOptions, 
     points: pipeline.stats.points, rejected: pipeline.stats.rejected, windows: pipeline.stats.windows, events: events.length,
     episodes: episodes.length, incidents: incidentIds.size, incidentsFile, modelsFitted: pipeline.stats.fits.filter((f) => f.outcome.status === 'promoted').length,
     models,
-    fits: pipeline.stats.fits.map((f) => ({ group: f.group, status: f.outcome.status, reason: f.outcome.reason, atWindow: f.atWindow })),
+    fits: pipeline.stats.fits.map((f) => ({ group: f.group, status: f.outcome.status, reason: f.outcome.reason, atWindow: f.atWindow, ...(f.outcome.status === 'promoted' ? { code: f.outcome.code } : {}) })),
     ...(quality ? { precision: round(quality.precision), recall: round(quality.recall), missed: quality.missed } : {}),
     seconds: round((Date.now() - started) / 1000),
   };

@@ -23,6 +23,7 @@ import { InMemoryCodeStore } from '../codes/in-memory';
 import { InMemoryIncidentStore } from '../incidents/in-memory';
 import { createIncidentsMetrics } from '../incidents/incidents-metrics';
 import { IncidentsStage } from '../incidents/incidents-stage';
+import { InMemoryAdoptionLog } from '../adoption/adoption-log';
 
 export interface EmbeddedOptions {
   /**
@@ -58,12 +59,12 @@ export interface EmbeddedOptions {
    * (used by `hourglass eval nab`). It sees what the scorer computed and changes nothing.
    */
   readonly onScored?: (windows: readonly Window[], scores: readonly WindowScore[], model: { readonly version: string; readonly threshold: number }) => void;
-}
   /**
    * Optional observer of the expected-value band (at `scorer.bandCoverage`) of every scored window
    * (`hourglass run --band`, the demo report): one more network pass per batch, for this caller only.
    */
   readonly onBands?: (windows: readonly Window[], bands: readonly ExpectedBand[], model: { readonly version: string }) => void;
+}
 
 /** Counts an embedded run reports in its summary. */
 export interface EmbeddedStats {
@@ -122,8 +123,9 @@ export class EmbeddedPipeline {
       expectedSteps: (group) => this.groups.find((g) => g.name === group)?.window.lengthSteps ?? 0,
       metrics: scorerMetrics, log: log.child({ component: 'models' }),
     });
-    this.scorer = new ScorerStage({
+    const adoptions = new InMemoryAdoptionLog();
     const seriesGauges = new SeriesScoreGauges(registry, { allowlist: sc.seriesGaugeAllowlist, topK: sc.seriesGaugeTopK, hardCap: sc.seriesGaugeMax, trackedMax: 10 * sc.seriesGaugeMax + 1000 });
+    this.scorer = new ScorerStage({
       models: withBands(options.onScored ? observeScores(this.provider, options.onScored) : this.provider, sc.bandCoverage, options.onBands),
       // The incidents stage takes the scorer's events as its consumer would, once they are "published".
       events: {
@@ -143,6 +145,7 @@ export class EmbeddedPipeline {
       bands: new ExpectedBands({ coverage: sc.bandCoverage, gauges: sc.bandGauges, scoreGauges: seriesGauges, registry, log: log.child({ component: 'bands' }) }),
       // The config's maintenance periods only: one process over a file has no run-time store.
       maintenance: new MaintenanceSchedule({ configured: config.maintenance, registry, log: log.child({ component: 'maintenance' }) }),
+      adoptions,
       codes: new EpisodeCodes({
         config: config.similar, metrics: createCodesMetrics(registry), log: log.child({ component: 'codes' }),
         store: options.codesDir ? new DiskCodeStore(options.codesDir, config.similar.maxCodesPerGroup) : new InMemoryCodeStore(config.similar.maxCodesPerGroup),
@@ -150,7 +153,7 @@ export class EmbeddedPipeline {
       log: log.child({ component: 'scorer' }),
     });
     this.trainer = new TrainerStage({
-      source: this.buffer, store: this.store, locks: new InMemoryLocks(), metrics: createTrainerMetrics(registry), log: log.child({ component: 'trainer' }),
+      source: this.buffer, store: this.store, locks: new InMemoryLocks(), metrics: createTrainerMetrics(registry), adoptions, log: log.child({ component: 'trainer' }),
     });
     this.incidents = new IncidentsStage({
       config: config.incidents, store: new InMemoryIncidentStore(), metrics: createIncidentsMetrics(registry), log: log.child({ component: 'incidents' }),
@@ -236,13 +239,13 @@ export class EmbeddedPipeline {
   }
 }
 
-/** A provider whose models report each scored batch to `observe`; scores are passed through unchanged. */
-function observeScores(provider: ModelProvider, observe: NonNullable<EmbeddedOptions['onScored']>): ModelProvider {
-  const wrapped = new WeakMap<ScoringModel, ScoringModel>();
 function withBands(provider: ModelProvider, coverage: number, observe: EmbeddedOptions['onBands']): ModelProvider {
   return observe ? observeBands(provider, coverage, observe) : provider;
 }
 
+/** A provider whose models report each scored batch to `observe`; scores are passed through unchanged. */
+function observeScores(provider: ModelProvider, observe: NonNullable<EmbeddedOptions['onScored']>): ModelProvider {
+  const wrapped = new WeakMap<ScoringModel, ScoringModel>();
   return {
     modelFor(group: string): ScoringModel | null {
       const model = provider.modelFor(group);
@@ -251,10 +254,10 @@ function withBands(provider: ModelProvider, coverage: number, observe: EmbeddedO
       if (!view) {
         view = {
           group: model.group, version: model.version, threshold: model.threshold, steps: model.steps,
+          ...(model.bands ? { bands: model.bands.bind(model) } : {}),
           accepts: (w) => model.accepts(w),
           score: (windows) => {
             const scores = model.score(windows);
-          ...(model.bands ? { bands: model.bands.bind(model) } : {}),
             observe(windows, scores, model);
             return scores;
           },

@@ -10,9 +10,11 @@ import { createScorerMetrics } from './scorer-metrics';
 import { ScorerStage } from './scorer-stage';
 import { SeriesScoreGauges } from './series-gauges';
 
+/** Episodes that open on the first anomalous window and close after three normal ones (not the shipped default), so each window's effect is visible. */
+const OPEN_AT_ONCE = { ...EPISODE_DEFAULTS, openAfterWindows: 1, closeAfterWindows: 3 };
 const log = createLogger({ level: 'silent' });
 // Open on the first anomalous window, close after three normal ones: what these tests count on, whatever the shipped defaults.
-const POLICY = { ...EPISODE_DEFAULTS, openAfterWindows: 1, closeAfterWindows: 3 };
+const POLICY = { ...OPEN_AT_ONCE, openAfterWindows: 1, closeAfterWindows: 3 };
 
 // A window is anomalous when its newest value exceeds 10.
 const model: ScoringModel = {

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import {
-  inEpisode, severityBand, stepEpisode, INITIAL_SERIES_STATE,
+  cleanEligible, isAdopting, severityBand, stepEpisode, INITIAL_SERIES_STATE,
   type AnomalyEvent, type EpisodePolicy, type ScoredWindow, type SeriesEpisodeState, type Window,
 } from '@hourglass/core';
 import type { Logger } from '@hourglass/runtime';
+import type { AdoptionLog } from '../adoption/adoption-log';
 import type { ExpectedBands } from './expected-bands';
 import type { MaintenanceView } from './maintenance';
 import type { EpisodeCodes } from '../codes/episode-codes';
@@ -30,9 +31,11 @@ export interface ScorerStageOptions {
   readonly maintenance?: MaintenanceView;
   /** The codes of episodes at their peaks, stored for similarity lookups (docs/incidents.md). Default none. */
   readonly codes?: EpisodeCodes;
-  readonly log: Logger;
   /** The expected-value band: on events, and as gauges for the series with a score gauge. Default none. */
   readonly bands?: ExpectedBands;
+  /** Where adoptions of a new normal are recorded for the trainer (episodes.adoptAfterMs). Default none. */
+  readonly adoptions?: AdoptionLog;
+  readonly log: Logger;
   readonly now?: () => number;
 }
 
@@ -117,6 +120,7 @@ export class ScorerStage {
     }
     for (const [group, scored] of staged) this.apply(group, scored);
     await this.options.codes?.commit();
+    await this.recordAdoptions(staged);
     const { appended, dropped } = await this.appendClean(clean, this.coldStart);
     await this.checkpoint(staged);
     return { scored: windows.length - coldWindows, events, cleanAppended: appended, cleanDropped: dropped, coldStartGroups: this.coldStartGroups() };
@@ -155,11 +159,11 @@ export class ScorerStage {
       scoreHistogram.observe(s.score);
       // Only a series' newest score is kept by the gauges: the last of its run in this sorted batch.
       if ((ordered[i + 1] as Window | undefined)?.series !== window.series) seriesGauges.observe(window.series, group, s.score, paused?.[i] === 1);
+      if (gauged !== null && (ordered[i + 1] as Window | undefined)?.series !== window.series && gauged.has(group, window.series)) newest.push(window);
       if (s.anomalous) anomaliesByBand[severityBand(s.severity)] = (anomaliesByBand[severityBand(s.severity)] ?? 0) + 1;
       // Maintenance: scored and exported above, but invisible to episodes (no event) and to the buffer.
       if (paused?.[i] === 1) continue;
       const before = states.get(window.series) ?? this.states.get(stateKey(group, window.series)) ?? INITIAL_SERIES_STATE;
-      if (gauged !== null && (ordered[i + 1] as Window | undefined)?.series !== window.series && gauged.has(group, window.series)) newest.push(window);
       const scored: ScoredWindow = {
         series: window.series, group, modelVersion: model.version, startMs: window.startMs, endMs: window.endMs,
         score: s.score, threshold: model.threshold, severity: s.severity, anomalous: s.anomalous,
@@ -167,12 +171,12 @@ export class ScorerStage {
       const { state, event } = stepEpisode(policy, before, scored);
       states.set(window.series, state);
       if (event) {
-        events.push(toAnomalyEvent(event.id, event.episodeId, event.state, scored, s.explanation, this.now()));
+        events.push(toAnomalyEvent(event.id, event.episodeId, event.state, scored, s.explanation, this.now(), event.adopted));
         ingestedAtMs.push(window.ingestedAtMs);
         eventWindows.push(window);
       }
       // Anomalous windows, and every window while an episode is open, stay out of the buffer.
-      if (!s.anomalous && !inEpisode(state) && !inEpisode(before) && this.sampled(window)) normal.push(window);
+      if (cleanEligible(s.anomalous, before, state) && this.sampled(window)) normal.push(window);
     }
     anomaliesByBand.forEach((count, band) => {
       if (count > 0) metrics.anomalies.inc({ group, band: String(band) }, count);
@@ -180,6 +184,24 @@ export class ScorerStage {
     this.options.bands?.updateGauges(model, group, newest);
     const banded = this.options.bands ? this.options.bands.onEvents(model, events, eventWindows) : events;
     return { events: this.options.codes ? this.options.codes.onEvents(model, banded, eventWindows) : banded, ingestedAtMs, normal, states };
+  }
+
+  /**
+   * After the batch is published: tells the trainer under which model versions series are
+   * adopting a new normal, so the refit that learns it is not refused as contaminated. Best
+   * effort: if it fails, that refit may be refused, and the adoption then ends at its time limit
+   * (the series is never left unwatched), so the failure is logged rather than failing the batch.
+   */
+  private async recordAdoptions(staged: ReadonlyMap<string, StagedGroup>): Promise<void> {
+    const { adoptions, log } = this.options;
+    if (!adoptions) return;
+    for (const [group, { states }] of staged) {
+      const versions = new Set<string>();
+      for (const state of states.values()) if (isAdopting(state)) versions.add(state.adoptingVersion as string);
+      for (const version of versions) {
+        await adoptions.record(group, version).catch((error: unknown) => log.warn({ group, err: String(error) }, 'could not record an adopted normal for the trainer'));
+      }
+    }
   }
 
   /** Makes a group's staged states current and counts its episode events: only after they were published. */
@@ -286,11 +308,11 @@ interface StagedGroup {
   readonly states: ReadonlyMap<string, SeriesEpisodeState>;
 }
 
-function toAnomalyEvent(id: string, episodeId: string, state: AnomalyEvent['state'], w: ScoredWindow, explanation: AnomalyEvent['explanation'], nowMs: number): AnomalyEvent {
+function toAnomalyEvent(id: string, episodeId: string, state: AnomalyEvent['state'], w: ScoredWindow, explanation: AnomalyEvent['explanation'], nowMs: number, adopted?: true): AnomalyEvent {
   return {
     id, episodeId, series: w.series, group: w.group, modelVersion: w.modelVersion,
     windowStart: new Date(w.startMs).toISOString(), windowEnd: new Date(w.endMs).toISOString(), detectedAt: new Date(nowMs).toISOString(),
-    score: w.score, threshold: w.threshold, severity: w.severity, state, explanation,
+    score: w.score, threshold: w.threshold, severity: w.severity, state, explanation, ...(adopted ? { adopted } : {}),
   };
 }
 
