@@ -36,3 +36,20 @@ test('maintenance: durations, config periods are not removable at run time, and 
   const line = formatPeriods([{ id: 'nightly', source: 'config', activeNow: true, period: config.maintenance[0]! }]);
   assert.equal(line, `* nightly        config  groups db; cron '0 2 * * *' for 3600000 ms (UTC)`);
 });
+
+test('hourglass run honours the config\'s maintenance periods: the covered series publishes no event, the others still do', { timeout: 180_000 }, async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'hourglass-run-maintenance-'));
+  const file = join(dir, 'config.json');
+  // The demo's web.latency_ms is in maintenance for its whole run (event times from 2026 on).
+  writeFileSync(file, JSON.stringify({ maintenance: [{ series: 'web.latency_ms', from: '2020-01-01T00:00:00Z', to: '2099-01-01T00:00:00Z', reason: 'test' }] }));
+  const events = join(dir, 'events.ndjson');
+  const run = spawnSync(process.execPath, [join(__dirname, '..', 'main.js'), 'run', '--demo', '--config', file, '--events', events, '--state-dir', dir, '--json'], { encoding: 'utf8', env: { ...process.env, HOURGLASS_REQUIRE_NATIVE: '' } });
+  assert.equal(run.status, 0, run.stderr);
+  const series = readFileSync(events, 'utf8').trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { series: string }).series);
+  assert.ok(series.length > 0, 'the other series still publish events');
+  assert.ok(!series.includes('web.latency_ms'), `no event for the series in maintenance: ${[...new Set(series)].join(', ')}`);
+});
