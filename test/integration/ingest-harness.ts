@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { decodeWindow, type Window } from '@hourglass/core';
+import { decodeWindows, type Window } from '@hourglass/core';
 import { uniqueName } from '../support/fixtures';
 import type { Infrastructure } from '../support/infrastructure';
 
@@ -100,15 +100,18 @@ export async function collectWindows(kafka: Kafka, topic: string): Promise<{ key
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
-      total++;
       try {
-        const w = decodeWindow(message.value!);
-        if (message.key?.toString() !== w.series) problems.push(`key ${message.key?.toString()} for series ${w.series}`);
-        const problem = windowProblem(w);
-        if (problem) problems.push(problem);
-        const key = `${w.series}@${w.endMs}`;
-        keys.set(key, (keys.get(key) ?? 0) + 1);
+        // A version-2 message is a block of a series' consecutive windows: each one counts.
+        for (const w of decodeWindows(message.value!)) {
+          total++;
+          if (message.key?.toString() !== w.series) problems.push(`key ${message.key?.toString()} for series ${w.series}`);
+          const problem = windowProblem(w);
+          if (problem) problems.push(problem);
+          const key = `${w.series}@${w.endMs}`;
+          keys.set(key, (keys.get(key) ?? 0) + 1);
+        }
       } catch (error) {
+        total++;
         problems.push(String(error));
       }
     },

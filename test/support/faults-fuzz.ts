@@ -1,4 +1,4 @@
-import { decodeWindow, REJECT_REASONS, type DeadLetter } from '@hourglass/core';
+import { decodeWindows, REJECT_REASONS, type DeadLetter } from '@hourglass/core';
 import { createKafka } from '@hourglass/kafka';
 import type { Consumer } from 'kafkajs';
 import { freePort } from '../infra/processes';
@@ -307,14 +307,16 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
       letters.set(Number(l.offset), list);
     });
     await read(topics.windows, (value) => {
-      windowsTotal++;
       try {
-        const w = decodeWindow(value);
-        if (!w.values.every((v) => Number.isFinite(v))) {
-          nonFinite++;
-          if (nonFiniteExamples.length < 3) nonFiniteExamples.push(`${w.series}@${w.endMs}: ${[...w.values].slice(0, 8).join(',')}`);
+        for (const w of decodeWindows(value)) {
+          windowsTotal++;
+          if (!w.values.every((v) => Number.isFinite(v))) {
+            nonFinite++;
+            if (nonFiniteExamples.length < 3) nonFiniteExamples.push(`${w.series}@${w.endMs}: ${[...w.values].slice(0, 8).join(',')}`);
+          }
         }
       } catch {
+        windowsTotal++;
         undecodable++;
       }
     });

@@ -1,4 +1,4 @@
-import { compileConfig, decodeWindow } from '@hourglass/core';
+import { compileConfig, decodeWindows } from '@hourglass/core';
 import { createKafka } from '@hourglass/kafka';
 import { initBackend } from '@hourglass/model';
 import { createRedis } from '@hourglass/redis';
@@ -310,12 +310,13 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
       readers.push(consumer);
     };
     await reader(topics.windows, (partition, offset, value) => {
-      windowMessages++;
-      const w = decodeWindow(value);
-      const key = `${w.series}@${w.endMs}`;
-      windowKeys.set(key, (windowKeys.get(key) ?? 0) + 1);
-      const seen = windowPositions.get(key);
-      if (!seen || Number(offset) < seen.offset) windowPositions.set(key, { partition, offset: Number(offset) });
+      for (const w of decodeWindows(value)) {
+        windowMessages++; // windows, not messages: a version-2 message is a block of them
+        const key = `${w.series}@${w.endMs}`;
+        windowKeys.set(key, (windowKeys.get(key) ?? 0) + 1);
+        const seen = windowPositions.get(key);
+        if (!seen || Number(offset) < seen.offset) windowPositions.set(key, { partition, offset: Number(offset) });
+      }
     });
     await reader(topics.anomalies, (p, o, value) => {
       events.push(JSON.parse(value.toString()) as Record<string, unknown>);

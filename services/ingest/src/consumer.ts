@@ -203,6 +203,6 @@ export class IngestConsumer {
     metrics.points.inc({ outcome: 'accepted' }, out.accepted);
     metrics.points.inc({ outcome: 'duplicate' }, out.duplicates);
     metrics.points.inc({ outcome: 'rejected' }, rejected);
-    metrics.windows.inc(out.windowMessages.length);
+    metrics.windows.inc(out.windows);
   }
 }

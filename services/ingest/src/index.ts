@@ -31,7 +31,8 @@ export async function startIngest(options: { config: HourglassConfig; log: Logge
   const kafka = createKafka({ ...config.kafka, clientId: ingest.clientId }, log.child({ component: 'kafkajs' }), security);
   await ensureIngestTopics(kafka, config, log);
   const registry = createMetricsRegistry(SERVICE_NAME);
-  const windower = new Windower({ groups: config.groups, maxLiveSeries: ingest.maxLiveSeries, seriesIdleTimeoutMs: ingest.seriesIdleTimeoutMs });
+  // Blocks: one windows-topic message per series run per batch (format version 2), no Window objects.
+  const windower = new Windower({ groups: config.groups, maxLiveSeries: ingest.maxLiveSeries, seriesIdleTimeoutMs: ingest.seriesIdleTimeoutMs, blocks: true });
   const metrics = createIngestMetrics(registry, () => windower.liveSeries);
   const parsers = new TopicParsers({ ingest, groups: config.groups });
   const consumer = new IngestConsumer({ kafka, config: ingest, topics: config.topics, windower, parsers, metrics, log: log.child({ component: 'ingest-consumer' }) });

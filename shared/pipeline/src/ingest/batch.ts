@@ -12,6 +12,8 @@ export interface OutputMessage {
 export interface BatchOutput {
   readonly windowMessages: OutputMessage[];
   readonly deadLetterMessages: OutputMessage[];
+  /** Windows the window messages carry (a version-2 message carries a block of them). */
+  windows: number;
   accepted: number;
   duplicates: number;
   readonly rejected: Map<RejectReason, number>;
@@ -34,13 +36,13 @@ export interface InputBatch {
  * (metric-batch.ts). Counts are of points: for `json`, one per message.
  */
 export function processBatch(batch: InputBatch, windower: Windower, parse: ParseConfig | TopicParsers, nowMs: number): BatchOutput {
-  const out: BatchOutput = { windowMessages: [], deadLetterMessages: [], accepted: 0, duplicates: 0, rejected: new Map() };
+  const out: BatchOutput = { windowMessages: [], deadLetterMessages: [], windows: 0, accepted: 0, duplicates: 0, rejected: new Map() };
   if (parse instanceof TopicParsers) {
     if (parse.hasMetricFormats) offerIdleFlushes(parse, windower, nowMs, out);
     const topic = parse.forTopic(batch.topic);
     if (topic.parse.format !== 'json') {
       processMetricMessages(batch, windower, parse.assembler, topic, nowMs, out);
-      return out;
+      return withBlocks(windower, out);
     }
     parse = topic.parse;
   }
@@ -63,6 +65,17 @@ export function processBatch(batch: InputBatch, windower: Windower, parse: Parse
     out.duplicates += result.mergedDuplicates;
     for (const window of result.windows) out.windowMessages.push({ key: window.series, value: encodeWindow(window) });
   }
+  return withBlocks(windower, out);
+}
+
+/**
+ * Completes a batch's output: a block-collecting windower (ingest's) made no Window objects, and
+ * its blocks of this batch become the window messages (one per series run, format version 2).
+ */
+function withBlocks(windower: Windower, out: BatchOutput): BatchOutput {
+  const { messages, windows } = windower.takeBlockMessages();
+  out.windows = out.windowMessages.length + windows;
+  out.windowMessages.push(...messages);
   return out;
 }
 
