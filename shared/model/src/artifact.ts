@@ -137,6 +137,10 @@ function validateManifest(m: ModelManifest): void {
   if (calibrationIssues.length > 0) throw invalid(calibrationIssues.join('; '));
   const thresholdIssues = m.threshold ? validateThreshold(m.threshold) : ['threshold is missing'];
   if (thresholdIssues.length > 0) throw invalid(thresholdIssues.join('; '));
+  if (m.band !== undefined) {
+    const bandIssues = typeof m.band === 'object' && m.band !== null ? validateBand(m.band, c) : ['band must be an object'];
+    if (bandIssues.length > 0) throw invalid(bandIssues.join('; '));
+  }
   if (m.codes !== undefined) {
     const codes = m.codes as Partial<CodeSummary> | null;
     const ok = typeof codes === 'object' && codes !== null && codes.size === parsed.data.latentSize && Array.isArray(codes.center) && codes.center.length === codes.size && codes.center.every((v) => typeof v === 'number' && Number.isFinite(v));
@@ -150,10 +154,6 @@ function validateManifest(m: ModelManifest): void {
 }
 
 function invalid(reason: string, cause?: unknown): HourglassError {
-  if (m.band !== undefined) {
-    const bandIssues = typeof m.band === 'object' && m.band !== null ? validateBand(m.band, c) : ['band must be an object'];
-    if (bandIssues.length > 0) throw invalid(bandIssues.join('; '));
-  }
   return new HourglassError('MODEL_ARTIFACT_INVALID', `invalid model artifact: ${reason}`, cause === undefined ? {} : { cause });
 }
 
