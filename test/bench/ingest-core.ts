@@ -15,10 +15,13 @@ import { nowMs, startProfiler } from './bench-util';
 const BASE_MS = Date.UTC(2024, 0, 1);
 const BATCH = 500;
 
-/** The default config's group (W = 64, S = 1, interval inferred), as bench:ingest uses it. */
-function defaultWindower(maxLiveSeries: number): { windower: Windower; parse: ReturnType<typeof compileConfig>['ingest']['parse'] } {
-  const config = compileConfig({ ingest: { maxLiveSeries } });
-  return { windower: new Windower({ groups: config.groups, maxLiveSeries, seriesIdleTimeoutMs: config.ingest.seriesIdleTimeoutMs }), parse: config.ingest.parse };
+/**
+ * One group matching every series with W = 64 (the issue's measure; the shipped default is 16), S = 1,
+ * interval inferred; ingest's block-collecting windower, as bench:ingest runs it.
+ */
+export function benchWindower(maxLiveSeries: number, blocks = true): { windower: Windower; parse: ReturnType<typeof compileConfig>['ingest']['parse'] } {
+  const config = compileConfig({ ingest: { maxLiveSeries }, groups: [{ name: 'default', match: { glob: '*' }, window: { lengthSteps: 64 } }] });
+  return { windower: new Windower({ groups: config.groups, maxLiveSeries, seriesIdleTimeoutMs: config.ingest.seriesIdleTimeoutMs, blocks }), parse: config.ingest.parse };
 }
 
 /** The JSON points of bench:ingest: `series` keyed points, 1 s apart, step-major over `series` series. */
@@ -36,32 +39,38 @@ export interface PureIngestResult {
   readonly points: number;
   readonly pointsPerSecond: number;
   readonly usPerPoint: number;
+  readonly windows: number;
   readonly windowMessages: number;
   readonly windowBytes: number;
 }
 
-/** Runs processBatch over the points in batches of 500, as one partition would see them. */
-export function pureIngest(messages: ReturnType<typeof benchPoints>): PureIngestResult {
-  const { windower, parse } = defaultWindower(100_000);
+/**
+ * Runs processBatch over the points in batches of 500, as one partition would see them; with
+ * `blocks` false, the window-object path (one format-1 message per window, as before issue 17).
+ */
+export function pureIngest(messages: ReturnType<typeof benchPoints>, blocks = true): PureIngestResult {
+  const { windower, parse } = benchWindower(100_000, blocks);
+  let windows = 0;
   let windowMessages = 0;
   let windowBytes = 0;
   const start = nowMs();
   for (let at = 0; at < messages.length; at += BATCH) {
     const out = processBatch({ topic: 'in', partition: 0, source: 0, messages: messages.slice(at, at + BATCH) }, windower, parse, Date.now());
+    windows += out.windows;
     windowMessages += out.windowMessages.length;
     for (const m of out.windowMessages) windowBytes += (m.value as Buffer).length;
   }
   const ms = nowMs() - start;
-  return { points: messages.length, pointsPerSecond: messages.length / (ms / 1000), usPerPoint: (ms * 1000) / messages.length, windowMessages, windowBytes };
+  return { points: messages.length, pointsPerSecond: messages.length / (ms / 1000), usPerPoint: (ms * 1000) / messages.length, windows, windowMessages, windowBytes };
 }
 
 /**
  * Heap (V8 heap plus array buffers) per live series once `series` series each hold a full window
- * (W + 1 points at W = 64, one channel, default group), measured after a full GC before and after.
+ * (W + 2 points at W = 64, one channel), measured after a full GC before and after.
  */
 export function stateBytesPerSeries(series: number): number {
   const gc = exposeGc();
-  const { windower, parse } = defaultWindower(series + 1);
+  const { windower, parse } = benchWindower(series + 1);
   const steps = 66;
   const used = (): number => {
     gc();
@@ -96,9 +105,10 @@ async function main(): Promise<void> {
   const profiler = profileFile ? await startProfiler() : undefined;
   const pure = pureIngest(messages);
   if (profiler && profileFile) writeFileSync(profileFile, JSON.stringify(await profiler()));
+  const perWindow = pureIngest(messages, false);
   const live = Number(option('--live-series')) || 100_000;
   const bytes = stateBytesPerSeries(live);
-  process.stdout.write(`${JSON.stringify({ pure, stateBytesPerSeries: Math.round(bytes), liveSeries: live })}\n`);
+  process.stdout.write(`${JSON.stringify({ pure, perWindow, stateBytesPerSeries: Math.round(bytes), liveSeries: live })}\n`);
 }
 
 if (require.main === module) {

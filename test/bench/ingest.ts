@@ -10,6 +10,7 @@ import { infrastructureFromEnv, resolveInfrastructure } from '../support/infrast
 import { uniqueName } from '../support/fixtures';
 import { formatRows, formatTable } from './ingest-formats';
 import { startProfiler } from './bench-util';
+import { benchPoints, pureIngest, stateBytesPerSeries } from './ingest-core';
 
 /**
  * `npm run bench:ingest [-- --json] [-- --points N]`: points/s that the ingest consumer sustains
@@ -50,6 +51,13 @@ async function main(): Promise<void> {
       if (profiler && profileFile) writeFileSync(profileFile, JSON.stringify(await profiler()));
     }
     const best = (xs: number[]) => Math.max(...xs);
+    // Without Kafka, in this process: the batch step with blocks and with one message per window, and the state's heap.
+    const messages = benchPoints(points, SERIES);
+    pureIngest(messages.slice(0, 20_000));
+    const pureBlocks = pureIngest(messages);
+    const purePerWindow = pureIngest(messages, false);
+    const liveSeries = 100_000;
+    const bytesPerSeries = Math.round(stateBytesPerSeries(liveSeries));
     const result = {
       points,
       series: SERIES,
@@ -59,6 +67,11 @@ async function main(): Promise<void> {
       ingestPointsPerSecond: Math.round(best(ingest)),
       ratio: Number((best(ingest) / best(bare)).toFixed(3)),
       rounds: { bare: bare.map(Math.round), ingest: ingest.map(Math.round) },
+      batchStep: {
+        blocks: { pointsPerSecond: Math.round(pureBlocks.pointsPerSecond), windowMessages: pureBlocks.windowMessages, bytesPerWindow: Number((pureBlocks.windowBytes / pureBlocks.windows).toFixed(1)) },
+        oneMessagePerWindow: { pointsPerSecond: Math.round(purePerWindow.pointsPerSecond), windowMessages: purePerWindow.windowMessages, bytesPerWindow: Number((purePerWindow.windowBytes / purePerWindow.windows).toFixed(1)) },
+      },
+      stateBytesPerSeries: { liveSeries, bytes: bytesPerSeries },
       versions: { node: process.versions.node, kafkajs: KAFKAJS_VERSION },
     };
     const formats = withFormats ? await formatRows(kafka, infra.kafkaBrokers, points, SERIES, PARTITIONS) : [];
@@ -67,7 +80,12 @@ async function main(): Promise<void> {
       process.stdout.write(`| reader | points/s |\n| --- | ---: |\n`);
       process.stdout.write(`| bare kafkajs consumer (eachBatch, no work) | ${result.bareConsumerPointsPerSecond} |\n`);
       process.stdout.write(`| hourglass ingest (parse, window, produce acks=all, commit) | ${result.ingestPointsPerSecond} |\n`);
-      process.stdout.write(`| ratio ingest / bare | ${result.ratio} |\n\n${points} points, ${SERIES} series, ${PARTITIONS} partitions, W=64 S=1, best of ${ROUNDS}; node ${result.versions.node}, kafkajs ${result.versions.kafkajs}\n`);
+      process.stdout.write(`| ratio ingest / bare | ${result.ratio} |\n`);
+      const b = result.batchStep;
+      process.stdout.write(`| batch step alone, blocks (parse, window, encode; no Kafka) | ${b.blocks.pointsPerSecond} (${b.blocks.windowMessages} messages, ${b.blocks.bytesPerWindow} B per window) |\n`);
+      process.stdout.write(`| batch step alone, one message per window | ${b.oneMessagePerWindow.pointsPerSecond} (${b.oneMessagePerWindow.windowMessages} messages, ${b.oneMessagePerWindow.bytesPerWindow} B per window) |\n`);
+      process.stdout.write(`| state per live series, ${liveSeries} live (heap + array buffers) | ${bytesPerSeries} B |\n\n`);
+      process.stdout.write(`${points} points, ${SERIES} series, ${PARTITIONS} partitions, W=64 S=1, best of ${ROUNDS}; node ${result.versions.node}, kafkajs ${result.versions.kafkajs}\n`);
       if (withFormats) process.stdout.write(`\nPer input format (the same ${points} points):\n\n${formatTable(formats)}\n`);
     }
   } finally {
@@ -114,8 +132,13 @@ async function bareRate(kafka: Kafka, topic: string): Promise<number> {
 
 /** Points/s from the first batch to the moment every point is counted (windows produced and acknowledged). */
 async function ingestRate(kafka: Kafka, brokers: readonly string[], input: string, windowsTopic: string): Promise<number> {
-  const config = compileConfig({ kafka: { brokers: [...brokers] }, topics: { windows: windowsTopic, deadLetter: `${windowsTopic}-dlq` }, ingest: { groupId: uniqueName('bench-ingest'), topics: [input], maxWaitTimeMs: 100, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 } });
-  const windower = new Windower({ groups: config.groups, maxLiveSeries: config.ingest.maxLiveSeries, seriesIdleTimeoutMs: config.ingest.seriesIdleTimeoutMs });
+  const config = compileConfig({
+    kafka: { brokers: [...brokers] }, topics: { windows: windowsTopic, deadLetter: `${windowsTopic}-dlq` },
+    ingest: { groupId: uniqueName('bench-ingest'), topics: [input], maxWaitTimeMs: 100, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 },
+    groups: [{ name: 'default', match: { glob: '*' }, window: { lengthSteps: 64 } }],
+  });
+  // As startIngest builds it: blocks, one windows-topic message per series run per batch.
+  const windower = new Windower({ groups: config.groups, maxLiveSeries: config.ingest.maxLiveSeries, seriesIdleTimeoutMs: config.ingest.seriesIdleTimeoutMs, blocks: true });
   const metrics = createIngestMetrics(createMetricsRegistry('bench'), () => windower.liveSeries);
   let first = 0;
   const now = () => {

@@ -133,14 +133,20 @@ async function scorerCounters(opsUrl: string): Promise<{ windows: number; infere
   };
 }
 
-/** Windows on the windows topic (sum of high watermarks) and how many of them the scorer has committed. */
-async function windowProgress(admin: Admin, topic: string, groupId: string): Promise<{ produced: number; committed: number }> {
-  const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+/**
+ * Windows ingest has produced (its `hourglass_ingest_windows_total`, counted once Kafka acknowledged
+ * them) and how many of them the scorer has committed. A windows-topic message is a block of windows
+ * (format version 2), so offsets count messages: `committed` is exact (= produced) once the
+ * scorer's commits reach every partition's end, and otherwise the produced windows times the share
+ * of messages committed (the backlog samples are that estimate).
+ */
+async function windowProgress(admin: Admin, topic: string, groupId: string, ingestUrl: string): Promise<{ produced: number; committed: number }> {
+  const [ends, [committed], metrics] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] }), fetch(`${ingestUrl}/metrics`).then((r) => r.text())]);
+  const produced = Number(/^hourglass_ingest_windows_total ([0-9.e+-]+)/m.exec(metrics)?.[1] ?? 0);
   const done = new Map((committed?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
-  return {
-    produced: ends.reduce((n, e) => n + Number(e.high), 0),
-    committed: ends.reduce((n, e) => n + Math.min(Number(e.high), done.get(e.partition) ?? 0), 0),
-  };
+  const messages = ends.reduce((n, e) => n + Number(e.high), 0);
+  const committedMessages = ends.reduce((n, e) => n + Math.min(Number(e.high), done.get(e.partition) ?? 0), 0);
+  return { produced, committed: committedMessages === messages ? produced : Math.floor((produced * committedMessages) / Math.max(1, messages)) };
 }
 
 /** Points/s for a kafkajs consumer that only reads the topic (eachBatch, no work), first batch to last. */
@@ -270,13 +276,13 @@ async function main(): Promise<void> {
     const expectedA = SERIES * (STEPS_A - W);
     let ingestDoneMs: number | undefined;
     await waitFor(`the scorer to commit all ${expectedA} windows`, PHASE_A_TIMEOUT_MS, 100, [scorer, ingest], async () => {
-      const p = await windowProgress(admin, topics.windows, config.scorer.groupId);
+      const p = await windowProgress(admin, topics.windows, config.scorer.groupId, `http://127.0.0.1:${ingestPort}`);
       if (ingestDoneMs === undefined && p.produced >= expectedA) ingestDoneMs = nowMs() - t0;
       return p.committed >= expectedA ? true : undefined;
     });
     const spanA = nowMs() - t0;
     const cpuA = cpuDelta(cpu0, cpuSnapshot(pids));
-    const producedA = (await windowProgress(admin, topics.windows, config.scorer.groupId)).produced;
+    const producedA = (await windowProgress(admin, topics.windows, config.scorer.groupId, `http://127.0.0.1:${ingestPort}`)).produced;
     const countersA = await scorerCounters(scorerUrl);
     const sustained = (POINTS_A / spanA) * 1000;
     progress(`phase A: ${POINTS_A} points in ${(spanA / 1000).toFixed(1)} s = ${Math.round(sustained)} points/s (ingest produced every window at ${((ingestDoneMs ?? spanA) / 1000).toFixed(1)} s)`);
@@ -300,7 +306,7 @@ async function main(): Promise<void> {
     const sampler = (async () => {
       while (sampling) {
         const expected = SERIES * Math.max(0, STEPS_A + Math.floor(sent / SERIES) - 1 - W);
-        const p = await windowProgress(admin, topics.windows, config.scorer.groupId).catch(() => undefined);
+        const p = await windowProgress(admin, topics.windows, config.scorer.groupId, `http://127.0.0.1:${ingestPort}`).catch(() => undefined);
         if (p) backlog.push({ t: round1((nowMs() - tB) / 1000), ingest: Math.max(0, expected - p.produced), scorer: p.produced - p.committed });
         await sleep(1000);
       }
@@ -324,7 +330,7 @@ async function main(): Promise<void> {
     await sampler;
     const expectedAll = SERIES * (STEPS_A + stepsB - W);
     const tDrain = nowMs();
-    await waitFor('the scorer to commit the paced windows', 120_000, 50, [scorer, ingest], async () => ((await windowProgress(admin, topics.windows, config.scorer.groupId)).committed >= expectedAll ? true : undefined));
+    await waitFor('the scorer to commit the paced windows', 120_000, 50, [scorer, ingest], async () => ((await windowProgress(admin, topics.windows, config.scorer.groupId, `http://127.0.0.1:${ingestPort}`)).committed >= expectedAll ? true : undefined));
     const drainMs = nowMs() - tDrain;
     const cpuB = cpuDelta(cpuB0, cpuSnapshot(pids));
     await sleep(1500); // the collector receives the last events

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Registry } from 'prom-client';
-import { EPISODE_DEFAULTS, decodeWindow, encodeWindow, type Window } from '@hourglass/core';
+import { EPISODE_DEFAULTS, decodeWindows, encodeWindow, encodeWindowBlock, type Window } from '@hourglass/core';
 import { type AnomalyModel, fitModel, initBackend } from '@hourglass/model';
 import { createLogger } from '@hourglass/runtime';
 import { InMemoryCleanBuffer, InMemoryEpisodeStore, InMemoryEventSink, ScorerStage, SeriesScoreGauges, createScorerMetrics, toScoringModel, type ScoringModel } from '@hourglass/pipeline';
@@ -13,7 +13,8 @@ import { legacyDecodeWindow } from './legacy-decode';
 
 /**
  * `npm run bench:scorer [-- --json] [--windows N] [--path old|new]`: the scorer's CPU per window,
- * without the network. Encoded windows (the windows topic's bytes) of SERIES series with staggered
+ * without the network. The windows topic's bytes (format 1, one message per window, for the old
+ * path; format 2, one block per series per batch, for today's) of SERIES series with staggered
  * spikes are decoded and run through ScorerStage with the real model adapter (the default W = 64
  * undercomplete model, fitted up front) and in-memory sinks, batch by batch as the micro-batcher
  * hands them over (scorer.batchMaxWindows). The path before issue 17 (a frozen copy of its decode,
@@ -35,27 +36,49 @@ const GROUP = 'bench';
 const SINE: SpikySine = { steps: W, spikeEverySteps: 150, group: GROUP, intervalMs: 1000, baseMs: Date.UTC(2024, 0, 1) };
 const progress = (line: string): void => void process.stderr.write(`[bench:scorer] ${line}\n`);
 
-/** The windows topic's messages for the stream: step-major (every series' window of a step, then the next step). */
-function encodedStream(): Buffer[] {
+/** The stream's windows, step-major (every series' window of a step, then the next step). */
+function windowStream(): Window[] {
   const steps = Math.ceil(WINDOWS / SERIES) + W - 1;
   const rngs = Array.from({ length: SERIES }, (_, s) => uniformRng(1000 + s));
   const values = Array.from({ length: SERIES }, (_, s) => Float32Array.from({ length: steps }, (_, t) => cleanValue(rngs[s]!, s, t) + (isSpike(SINE, s, t) ? 8 : 0)));
-  const out: Buffer[] = [];
+  const out: Window[] = [];
   for (let end = W - 1; end < steps && out.length < WINDOWS; end++) {
     for (let s = 0; s < SERIES && out.length < WINDOWS; s++) {
       const startMs = SINE.baseMs + (end - W + 1) * SINE.intervalMs;
-      out.push(encodeWindow({
+      out.push({
         formatVersion: 1, series: `s${s}`, group: GROUP, startMs, endMs: startMs + (W - 1) * SINE.intervalMs, intervalMs: SINE.intervalMs,
         channels: ['value'], values: values[s]!.slice(end - W + 1, end + 1), mask: new Uint8Array(W).fill(1), ingestedAtMs: 0,
-      }));
+      });
     }
   }
   return out;
 }
 
+/**
+ * One batch's windows as the windows topic carries them: for the old path one format-1 message
+ * per window; for today's, one format-2 block per series (what ingest writes: each series' run of
+ * the batch), built from the same windows.
+ */
+function encodeBatch(windows: readonly Window[], format: 1 | 2): Buffer[] {
+  if (format === 1) return windows.map(encodeWindow);
+  const bySeries = new Map<string, Window[]>();
+  for (const w of windows) bySeries.set(w.series, [...(bySeries.get(w.series) ?? []), w]);
+  return [...bySeries.values()].map((run) => {
+    const values = new Float32Array(W + run.length - 1);
+    values.set(run[0]!.values);
+    run.forEach((w, i) => (values[W - 1 + i] = w.values[W - 1]!));
+    return encodeWindowBlock({
+      series: run[0]!.series, group: GROUP, channels: ['value'], lengthSteps: W, strideSteps: 1, intervalMs: SINE.intervalMs, startMs: run[0]!.startMs,
+      windows: run.length, values, mask: new Uint8Array(values.length).fill(1), ingestedAtMs: new Float64Array(run.length),
+    });
+  });
+}
+
 interface Path {
   readonly name: 'old' | 'new';
-  readonly decode: (bytes: Uint8Array) => Window;
+  /** The batch's windows-topic messages (format 1 for old, 2 for new) and their decoder. */
+  readonly format: 1 | 2;
+  readonly decode: (messages: readonly Buffer[]) => Window[];
   readonly process: (windows: readonly Window[]) => Promise<unknown>;
   readonly events: InMemoryEventSink;
   readonly clean: InMemoryCleanBuffer;
@@ -74,23 +97,26 @@ function path(name: 'old' | 'new', model: AnomalyModel): Path {
     seriesGauges: new SeriesScoreGauges(registry, { allowlist: [], topK: 20, hardCap: 50, trackedMax: 10_000 }), log: createLogger({ level: 'silent' }),
   };
   const stage = name === 'old' ? new LegacyScorerStage(options) : new ScorerStage(options);
-  return { name, decode: name === 'old' ? legacyDecodeWindow : decodeWindow, process: (w) => stage.process(w), events, clean, ms: 0 };
+  return { name, format: name === 'old' ? 1 : 2, decode: name === 'old' ? (m) => m.map(legacyDecodeWindow) : (m) => m.flatMap(decodeWindows), process: (w) => stage.process(w), events, clean, ms: 0 };
 }
 
 async function main(): Promise<void> {
   const { info } = await initBackend({ requireNative: true });
   progress(`backend ${info.name}; fitting the model`);
   const model = await fitModel({ epochs: 5, seed: 1 }, trainingWindows(SINE, 4000, SERIES));
-  const stream = encodedStream();
-  progress(`${stream.length} windows of ${SERIES} series, batches of ${BATCH}`);
+  const windows = windowStream();
   const paths = (only ? [only] : ['old', 'new'] as const).map((name) => path(name, model));
+  // Encoded up front: the scorer's CPU starts at the bytes the consumer hands it.
+  const batches: Record<1 | 2, Buffer[][]> = { 1: [], 2: [] };
+  for (let start = 0; start < windows.length; start += BATCH) for (const f of [1, 2] as const) batches[f].push(encodeBatch(windows.slice(start, start + BATCH), f));
+  const stream = { length: windows.length };
+  progress(`${stream.length} windows of ${SERIES} series, batches of ${BATCH} (${batches[1][0]!.length} format-1 messages or ${batches[2][0]!.length} format-2 blocks each)`);
   const profiler = profileFile ? await startProfiler() : undefined;
-  for (let start = 0, round = 0; start < stream.length; start += BATCH, round++) {
-    const batch = stream.slice(start, start + BATCH);
+  for (let round = 0; round < batches[1].length; round++) {
     // Alternate which path goes first, so neither always finds the caches the other left.
     for (const p of round % 2 === 0 ? paths : [...paths].reverse()) {
       const t0 = nowMs();
-      await p.process(batch.map(p.decode));
+      await p.process(p.decode(batches[p.format][round]!));
       p.ms += nowMs() - t0;
     }
   }
