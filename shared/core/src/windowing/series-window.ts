@@ -31,6 +31,11 @@ interface Held {
   ref: SourceRef;
 }
 
+/** 1 when chunk-wide ring cell `cell` holds an observed step, 0 when a filled one. */
+function observedBit(chunk: SlotChunk, cell: number): number {
+  return (chunk.observed[cell >> 3]! >> (cell & 7)) & 1;
+}
+
 /** Offset deltas are stored as u32. */
 const U32_LIMIT = 0x1_0000_0000;
 
@@ -47,7 +52,7 @@ const OFFSET_BASE = 4;
  * cuts W-step windows every S steps. Pure and synchronous; see docs/ingest.md for the semantics.
  *
  * The resolved steps (a ring of W), the open steps (by step mod L+1) and the newest observation
- * live in a SlotPools chunk, not in per-step objects: about 0.7 KB of arrays per series at W = 64,
+ * live in a SlotPools chunk, not in per-step objects: about 0.6 KB of arrays per series at W = 64,
  * one channel. The ring holds consecutive steps ending at the newest observation (fills make every
  * step between two observations resolved), so a slot's step is implied by its position.
  */
@@ -164,7 +169,7 @@ export class SeriesWindow {
     for (let k = 0; k < count; k++) {
       const i = (this.ringNext - back - count + k + 2 * w) % w;
       const from = (index * w + i) * c;
-      const observed = chunk.observed[index * w + i]!;
+      const observed = observedBit(chunk, index * w + i);
       for (let ch = 0; ch < c; ch++) {
         values[at + k * c + ch] = chunk.values[from + ch]!;
         mask[at + k * c + ch] = observed;
@@ -344,7 +349,9 @@ export class SeriesWindow {
   }
 
   private endStep(ring: number, step: number, observed: boolean, offset: number, source: number, arrivalMs: number, windows: Window[]): void {
-    this.chunk!.observed[ring] = observed ? 1 : 0;
+    const bits = this.chunk!.observed;
+    if (observed) bits[ring >> 3]! |= 1 << (ring & 7);
+    else bits[ring >> 3]! &= ~(1 << (ring & 7));
     this.recordSource(source);
     this.recordOffset(offset);
     this.ringNext = (this.ringNext + 1) % this.config.lengthSteps;
@@ -418,7 +425,7 @@ export class SeriesWindow {
     const back = this.lastObservedStep - step + 1;
     const w = this.config.lengthSteps;
     if (back > Math.min(this.run, w)) return false;
-    return this.chunk!.observed[this.index * w + ((this.ringNext - back + 2 * w) % w)] === 1;
+    return observedBit(this.chunk!, this.index * w + ((this.ringNext - back + 2 * w) % w)) === 1;
   }
 
   private cut(endStep: number, arrivalMs: number): Window {

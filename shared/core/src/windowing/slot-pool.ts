@@ -2,7 +2,7 @@
  * Flat typed storage for the per-series state of many series with one layout (W steps, C
  * channels, P open steps). A series holds an index into a chunk of CHUNK_SERIES series instead of
  * its own arrays, so live state costs its bytes and no per-step objects or per-series typed-array
- * headers (at W = 64, C = 1, P = 1 about 0.7 KB of arrays per series). Chunks are never copied
+ * headers (at W = 64, C = 1, P = 1 about 0.6 KB of arrays per series). Chunks are never copied
  * when the pool grows, and freed indices are reused.
  */
 export const CHUNK_SERIES = 1024;
@@ -14,7 +14,7 @@ export const SCALARS = 5;
 export class SlotChunk {
   /** W x C resolved values per series (ring, time-major within a step), as windows carry them. */
   readonly values: Float32Array;
-  /** W observed flags per series (1 observed, 0 filled). */
+  /** W observed flags per series, one bit each (1 observed, 0 filled): bit k of the chunk is ring cell k. */
   readonly observed: Uint8Array;
   /** W offsets per series, as deltas from the series' offset base (see SeriesWindow.recordOffset). */
   readonly offsets: Uint32Array;
@@ -31,7 +31,7 @@ export class SlotChunk {
   constructor(readonly steps: number, readonly channels: number, readonly open: number) {
     const n = CHUNK_SERIES;
     this.values = new Float32Array(n * steps * channels);
-    this.observed = new Uint8Array(n * steps);
+    this.observed = new Uint8Array(Math.ceil((n * steps) / 8));
     this.offsets = new Uint32Array(n * steps);
     this.scalars = new Float64Array(n * SCALARS);
     this.lastValues = new Float64Array(n * channels);
