@@ -24,7 +24,8 @@ export function demoGroups(config: HourglassConfig): GroupConfig[] {
 /**
  * The demo's whole config: the given one with the demo's groups, and a refit cadence for six days
  * of five-minute points (a first fit after 800 clean windows, a little under three days; a refit
- * every two days of data or 576 new clean windows, whichever comes first). Embedded mode reads it
+ * every two days of data or 576 new clean windows, whichever comes first; a first model over the
+ * gate's budget refused). Embedded mode reads it
  * as the services would read the same file.
  */
 export function demoConfig(config: HourglassConfig): HourglassConfig {
@@ -33,6 +34,10 @@ export function demoConfig(config: HourglassConfig): HourglassConfig {
     ...config,
     groups: demoGroups(config),
     scorer: { ...config.scorer, batchMaxWindows: 1024 },
-    trainer: { ...config.trainer, minWindows: 800, refitAfterNewWindows: 576, refitIntervalMs: twoDaysMs },
+    // Six days with a refit every two: a first model over the gate's false-alarm budget would page
+    // for a third of the demo before a refit replaced it, so the demo waits for one within budget
+    // (its warm-up rolls forward). The shipped default takes it (docs/runbook.md): a real series
+    // without any model is worse than a noisy one.
+    trainer: { ...config.trainer, minWindows: 800, refitAfterNewWindows: 576, refitIntervalMs: twoDaysMs, gateFirstModelOverBudget: 'refuse' },
   };
 }
