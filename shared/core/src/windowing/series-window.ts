@@ -31,6 +31,14 @@ interface Held {
   ref: SourceRef;
 }
 
+/** The windows list of a state with a sink: never written (endStep reports to the sink instead). */
+const NO_WINDOWS = Object.freeze([]) as unknown as Window[];
+const SINK_RESULTS: Readonly<Record<OfferOutcome, OfferResult>> = {
+  accepted: Object.freeze({ outcome: 'accepted', windows: NO_WINDOWS, mergedDuplicates: 0 }),
+  duplicate: Object.freeze({ outcome: 'duplicate', windows: NO_WINDOWS, mergedDuplicates: 0 }),
+  too_late: Object.freeze({ outcome: 'too_late', windows: NO_WINDOWS, mergedDuplicates: 0 }),
+};
+
 /** 1 when chunk-wide ring cell `cell` holds an observed step, 0 when a filled one. */
 function observedBit(chunk: SlotChunk, cell: number): number {
   return (chunk.observed[cell >> 3]! >> (cell & 7)) & 1;
@@ -105,8 +113,10 @@ export class SeriesWindow {
   offer(timestampMs: number, values: readonly number[], ref: SourceRef, arrivalMs: number): OfferResult {
     this.lastArrivalMs = arrivalMs;
     this.neededCache = undefined;
+    if (this.warmup) return this.offerWarmup({ timestampMs, values, ref }, arrivalMs, []);
+    // With a sink nothing is cut here, so the common result is a shared constant: no allocation per point.
+    if (this.sink) return SINK_RESULTS[this.place(timestampMs, values, ref, arrivalMs, NO_WINDOWS)];
     const windows: Window[] = [];
-    if (this.warmup) return this.offerWarmup({ timestampMs, values, ref }, arrivalMs, windows);
     return { outcome: this.place(timestampMs, values, ref, arrivalMs, windows), windows, mergedDuplicates: 0 };
   }
 

@@ -36,6 +36,9 @@ export interface WindowerResult {
 }
 
 const NO_WINDOWS: readonly Window[] = [];
+// The results of most offers (nothing completed, or a block-collecting windower), shared: no allocation per point.
+const ACCEPTED: WindowerResult = Object.freeze({ outcome: Object.freeze({ kind: 'accepted' as const }), windows: NO_WINDOWS, mergedDuplicates: 0 });
+const DUPLICATE: WindowerResult = Object.freeze({ outcome: Object.freeze({ kind: 'duplicate' as const }), windows: NO_WINDOWS, mergedDuplicates: 0 });
 /** Distinct channel lists shared between series; beyond it a series keeps its own (bounded memory whatever the input). */
 const MAX_INTERNED_CHANNEL_LISTS = 1024;
 
@@ -103,6 +106,7 @@ export class Windower {
     if (typeof values === 'string') return values.startsWith('missing') ? rejected('missing_value', values) : rejected('unknown_channel', values);
     const result = state.offer(point.timestampMs, values, ref, arrivalMs);
     if (result.outcome === 'too_late') return rejected('too_late', `older than the allowed lateness of group '${state.group}'`);
+    if (result.windows.length === 0 && result.mergedDuplicates === 0) return result.outcome === 'accepted' ? ACCEPTED : DUPLICATE;
     return { outcome: { kind: result.outcome }, windows: result.windows, mergedDuplicates: result.mergedDuplicates };
   }
 
