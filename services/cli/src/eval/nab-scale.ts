@@ -73,9 +73,6 @@ export async function runNabScale(
   let intervalMs = 0;
   const modelsDir = await mkdtemp(join(tmpdir(), 'hourglass-nab-'));
   const pipeline = new EmbeddedPipeline({
-    // NAB's rules fix the first fit at the end of probation (flushed below), so batches are the
-    // scorer's own size even while cold, not trainer.minWindows (1 here).
-    batchWindows: config.scorer.batchMaxWindows,
     config, modelsDir, registry: createMetricsRegistry('hourglass-eval-nab'), log: hooks.log ?? createLogger({ level: 'silent' }),
     onEvent: (event) => {
       if (event.state === 'open') opens.add(Date.parse(event.windowEnd));

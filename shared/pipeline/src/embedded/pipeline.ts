@@ -98,7 +98,6 @@ export class EmbeddedPipeline {
   private readonly schedule: RefitSchedule;
   private readonly policy: RefitPolicy;
   private readonly batchWindows: number;
-  private readonly coldBatchWindows: number;
   private pending: Window[] = [];
   /** The stream's clock: the newest window end scored so far (event time). */
   private clockMs = Number.NEGATIVE_INFINITY;
@@ -114,8 +113,6 @@ export class EmbeddedPipeline {
     this.schedule = refitScheduleOf(config.trainer);
     this.policy = refitPolicy(config);
     this.batchWindows = options.batchWindows ?? sc.batchMaxWindows;
-    // An explicit batch size (eval nab drives its own flushes) is kept as given.
-    this.coldBatchWindows = options.batchWindows ?? Math.min(sc.batchMaxWindows, config.trainer.minWindows);
     // A file has no idle series: eviction only by count, as ingest would evict beyond maxLiveSeries.
     this.windower = new Windower({ groups: this.groups, maxLiveSeries: config.ingest.maxLiveSeries, seriesIdleTimeoutMs: Number.MAX_SAFE_INTEGER });
     this.buffer = new InMemoryCleanBuffer(sc.bufferMaxWindows);
@@ -185,17 +182,7 @@ export class EmbeddedPipeline {
       return;
     }
     if (result.windows.length > 0) this.pending.push(...result.windows);
-    if (this.pending.length >= this.batchWindows || (this.pending.length >= this.coldBatchWindows && this.anyGroupCold())) await this.flush();
-  }
-
-  /**
-   * While a group has no model, batches close at trainer.minWindows: the trainer service checks
-   * its schedule every few seconds and fits a cold group as soon as that many windows are
-   * buffered, whatever the scorer's batch size; a replayed file in one process must not wait for a
-   * full micro-batch first (a file shorter than one was never scored at all).
-   */
-  private anyGroupCold(): boolean {
-    return this.groups.some((g) => this.provider.modelFor(g.name) === null);
+    if (this.pending.length >= this.batchWindows) await this.flush();
   }
 
   /** Records a point refused before windowing (a parse error), for the same counters. */
