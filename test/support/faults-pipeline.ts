@@ -34,7 +34,7 @@ import { drainUntil, isCommitted, nearestFault, type DrainResult, type TopicPosi
  *   itself counted as dropped while Redis was down (hourglass_scorer_buffer_drops_total);
  * - every injected spike opened an episode (which a fault-free run does too: the spike is +8 on a
  *   signal of amplitude 1 and noise 0.05), exactly one per spike, and no event id was published
- *   twice with different content (detectedAt aside);
+ *   twice with different content (detectedAt and similar aside);
  * - each service's RSS (sampled every second from /proc) stayed under a stated bound;
  * - each fault was recovered from within a stated time.
  */
@@ -554,7 +554,8 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
     let conflicting = 0;
     let republished = 0;
     for (const e of events) {
-      const { detectedAt: _ignored, ...content } = e;
+      // detectedAt is the wall clock; similar is what the scorer knew of other episodes when it published.
+      const { detectedAt: _ignored, similar: _known, ...content } = e;
       const text = JSON.stringify(content);
       const previous = byId.get(e.id as string);
       if (previous !== undefined) {

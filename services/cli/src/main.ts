@@ -18,6 +18,7 @@ import { configReference } from './commands/config-docs';
 import { runEvalNab } from './commands/eval-nab';
 import { runReport } from './commands/report';
 import { formatIncident, formatIncidents, listIncidents, showIncident } from './commands/incidents';
+import { formatSimilar, similarTo } from './commands/similar';
 import { startIncidentsService } from '@hourglass/incidents';
 import { addMaintenance, formatPeriods, listMaintenance, removeMaintenance } from './commands/maintenance';
 
@@ -265,6 +266,18 @@ function buildProgram(): Command {
     .action(async (id: string, opts: { stateDir?: string; config?: string; json?: boolean }) => {
       const found = await showIncident(loadConfig(opts.config, process.env), { ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) }, id);
       process.stdout.write(opts.json ? `${JSON.stringify(found, null, 2)}\n` : `${formatIncident(found)}\n`);
+    });
+
+  program
+    .command('similar')
+    .description('The earlier episodes most similar to one (by the hash of its peak code, then the code distance), with their times, series and verdicts.')
+    .requiredOption('--event <id>', "an anomaly event's episodeId (its open event's id), or the id of the event at its peak")
+    .option('--state-dir <dir>', "read embedded mode's folder (what `hourglass run --state-dir DIR` wrote) instead of Redis")
+    .option('-c, --config <file>', 'config file (YAML or JSON): Redis and the model groups')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { event: string; stateDir?: string; config?: string; json?: boolean }) => {
+      const result = await similarTo(loadConfig(opts.config, process.env), opts.event, { ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
+      process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${formatSimilar(result)}\n`);
     });
 
   const maintenance = program.command('maintenance').description('Maintenance periods: no events and no clean-buffer windows for the series they cover (stored in Redis; scorers re-read them without a restart).');

@@ -46,6 +46,7 @@ export async function startIncidentsService(config: HourglassConfig, log: Logger
   await retryStartup('connecting the producer', () => producer.connect(), log);
   const stage = new IncidentsStage({
     config: ic, sink: new KafkaIncidentSink(producer, config.topics.incidents), store: redisIncidentStore(config, redis), metrics, log: log.child({ component: 'stage' }),
+    similarK: config.similar.k,
   });
   for (const outcome of ['opened', 'joined', 'updated', 'unchanged', 'replayed', 'orphaned']) metrics.events.inc({ outcome }, 0);
   const batcher = new MicroBatcher<AnomalyEvent>((events) => stage.process(events).then(() => undefined), { maxItems: ic.batchMaxEvents, maxWaitMs: ic.batchMaxWaitMs });

@@ -30,7 +30,7 @@ export { scorerConfigSchema, trainerConfigSchema, type ScorerConfig, type Traine
 export { topicsConfigSchema, type TopicsConfig } from './config/topics-config';
 export { hourglassConfigSchema } from './config/config';
 export { describeSchema, schemaMarkdown, type ConfigField } from './config/schema-doc';
-export { incidentId, type Incident, type IncidentGrouping, type IncidentMember, type IncidentState } from './contracts/incident';
+export { incidentId, type Incident, type IncidentGrouping, type IncidentMember, type IncidentState, type SimilarIncident } from './contracts/incident';
 export { incidentsConfigSchema, type IncidentsConfig } from './config/incidents-config';
 export { compileIncidentKey, type IncidentKeyOf } from './incidents/incident-key';
 export {
@@ -39,6 +39,7 @@ export {
 } from './incidents/incident-grouper';
 export { codeHasher, hammingDistance, hashToHex, hexToHash, popcount32, type CodeHasher, type CodeHasherOptions } from './codes/semantic-hash';
 export type { EpisodeCode, EpisodeVerdict, SimilarEpisode } from './contracts/episode-code';
+export { HashIndex, type HashHit, type NearestOptions } from './codes/hash-index';
 export { similarConfigSchema, type SimilarConfig } from './config/similar-config';
 export {
   maintenancePeriodSchema, maintenanceConfigSchema, instantMs, WEEKDAYS,

@@ -20,8 +20,8 @@ export interface RedisIncidentStoreOptions {
 }
 
 /**
- * The incidents stage's state in Redis: a hash of the open incidents (the checkpoint a replacement
- * continues from), one key per episode naming its incident (with a TTL, so replays of a closed
+ * The incidents stage's state in Redis: a hash of the open incidents and the newest closed one of
+ * each key (the checkpoint a replacement continues from), one key per episode naming its incident (with a TTL, so replays of a closed
  * incident's events are recognised for `retentionMs`), and the newest message of each incident
  * with a capped index by start, which `hourglass incidents list|show` read. One batch is one
  * MULTI transaction.

@@ -43,6 +43,12 @@ export function formatIncident(i: Incident): string {
     `  members (${i.members.length}):`,
     ...i.members.map((m) => `    ${m.series} [${m.group} ${m.modelVersion}] episode ${m.episodeId}: opened ${m.openedAt}, ${m.closedAt ? `closed ${m.closedAt}` : m.state}, peak severity ${m.severity.toFixed(1)} at ${m.peakAt}`),
   ];
+  if (i.similar.length === 0) lines.push('  similar earlier incidents: none');
+  else lines.push('  similar earlier incidents (nearest member pair first):');
+  for (const s of i.similar) {
+    const verdict = s.verdict === 'false-positive' ? 'marked false positive' : s.verdict === 'confirmed' ? 'confirmed' : 'not judged';
+    lines.push(`    ${s.incidentId ?? '(incident no longer known)'}: ${s.at} on ${s.series}, like ${s.to}, distance ${s.distance.toFixed(3)}, ${s.hamming} bits differ, ${verdict}`);
+  }
   return lines.join('\n');
 }
 

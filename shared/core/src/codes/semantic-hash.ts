@@ -64,7 +64,7 @@ export function codeHasher(options: CodeHasherOptions): CodeHasher {
 
 /** Set bits of a 32-bit word. */
 export function popcount32(x: number): number {
-  let v = x >>> 0;
+  let v = x | 0;
   v -= (v >>> 1) & 0x55555555;
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
   return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ExpectedBand, StepValue } from './expected-band';
+import type { SimilarEpisode } from './episode-code';
 
 /** Where an anomaly event sits in its episode (one episode per run of anomalous windows). */
 export type EpisodeState = 'open' | 'ongoing' | 'closed';
@@ -31,6 +32,11 @@ export interface AnomalyEvent {
   readonly severity: number;
   readonly state: EpisodeState;
   readonly explanation: Explanation;
+  /**
+   * On an `open` event: the most similar earlier episodes of the group (up to `similar.k`, nearest
+   * first; docs/incidents.md). What the scorer knew when it published; absent when lookups are off.
+   */
+  readonly similar?: readonly SimilarEpisode[];
   /** The expected-value band at the window's newest step (docs/scorer.md); absent when the model cannot give one. */
   readonly band?: ExpectedBand;
   /**

@@ -16,6 +16,8 @@ export interface SimilarEpisode {
   readonly hamming: number;
   readonly distance: number;
   readonly verdict: EpisodeVerdict;
+  /** On incident members: the incident that episode belonged to (null when it is no longer known). */
+  readonly incidentId?: string | null;
 }
 
 /**

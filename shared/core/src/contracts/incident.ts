@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EpisodeState } from './anomaly-event';
+import type { SimilarEpisode } from './episode-code';
 
 /** Where an incident is: opened by its first episode, `updated` as members join, rise or close, `closed` with its last member. */
 export type IncidentState = 'open' | 'updated' | 'closed';
@@ -25,6 +26,16 @@ export interface IncidentMember {
   readonly peakAt: string;
   /** The state of the episode's newest event. */
   readonly state: EpisodeState;
+  /** The earlier episodes its `open` event named as most similar, each with the incident it belonged to. */
+  readonly similar: readonly SimilarEpisode[];
+}
+
+/** An earlier incident that resembles this one: through its member nearest to one of this incident's members. */
+export interface SimilarIncident extends SimilarEpisode {
+  /** The earlier incident; null when its episode's incident is no longer known (older than `incidents.retentionMs`). */
+  readonly incidentId: string | null;
+  /** The member of this incident it resembles. */
+  readonly to: string;
 }
 
 /**
@@ -53,8 +64,10 @@ export interface Incident {
   readonly detectedAt: string;
   /** Highest member severity. */
   readonly severity: number;
-  /** Members in the order they joined. */
+  /** Members by open time (ties by series id): the same whatever order their events arrived in. */
   readonly members: readonly IncidentMember[];
+  /** Up to `similar.k` earlier incidents most like this one (nearest member pair first; docs/incidents.md). */
+  readonly similar: readonly SimilarIncident[];
 }
 
 /** The deterministic incident id: a hash of (grouping, key, start in epoch ms), hex, 32 characters. */

@@ -143,3 +143,44 @@ test('keys: by label taken from the series id, by configured relation, and a ser
   const relation = compileIncidentKey(compileConfig({ incidents: { groupBy: 'relation', relations: [{ name: 'database', match: { glob: 'db-*' } }, { name: 'web', match: { series: ['lb'] } }] } }).incidents);
   assert.deepEqual(['db-7', 'lb', 'cache'].map((s) => relation(s, 'g')), ['relation:database', 'relation:web', 'series:cache']);
 });
+
+test('an incident lists earlier incidents like it, from its members\' similar episodes: one per earlier incident, nearest first, never its own members', () => {
+  const grouper = new IncidentGrouper(policy());
+  // Two earlier incidents: db-1 + db-2 at minute 10, web-1 alone at minute 10.
+  run(grouper, [ev('db-1', 10, 'open'), ev('db-2', 10, 'open'), ev('web-1', 10, 'open', { group: 'web' })]);
+  const closed = run(grouper, [ev('db-1', 12, 'closed', { episode: 'db-1@10' }), ev('db-2', 12, 'closed', { episode: 'db-2@10' }), ev('web-1', 12, 'closed', { episode: 'web-1@10', group: 'web' })]);
+  const like = (episodeId: string, series: string, distance: number) => ({ episodeId, series, group: 'db', at: new Date(10 * MIN).toISOString(), severity: 40, hamming: Math.round(distance * 10), distance, verdict: null });
+  const open = (series: string, similar: ReturnType<typeof like>[]) => ({ ...ev(series, 60, 'open'), similar });
+  const staged = run(grouper, [
+    open('db-3', [like('db-1@10', 'db-1', 0.5), like('web-1@10', 'web-1', 0.9), like('db-4@60', 'db-4', 0.1)]),
+    open('db-4', [like('db-2@10', 'db-2', 0.3), like('old', 'db-9', 0.4)]),
+  ], closed.closedEpisodes);
+  const message = toIncident(staged.changes.at(-1)!, 0, 3);
+  const earlierDb = staged.changes.length > 0 ? toIncident(run(new IncidentGrouper(policy()), [ev('db-1', 10, 'open')]).changes[0]!, 0).id : '';
+  // db-4@60 is a member: left out. db-1 and db-2 are one earlier incident: its nearest pair (0.3) counts once.
+  assert.deepEqual(message.similar.map((s) => [s.incidentId, s.series, s.distance, s.to]), [
+    [earlierDb, 'db-2', 0.3, 'db-4'],
+    [null, 'db-9', 0.4, 'db-4'],
+    [message.similar[2]!.incidentId, 'web-1', 0.9, 'db-3'],
+  ]);
+  assert.notEqual(message.similar[2]!.incidentId, null);
+  assert.deepEqual(message.members.map((m) => m.similar.length), [3, 2]);
+  assert.equal(message.members[0]!.similar[0]!.incidentId, earlierDb);
+  assert.deepEqual(toIncident(staged.changes.at(-1)!, 0, 1).similar.length, 1);
+});
+
+test('an episode that opened in time but arrives after the others closed joins their incident, which reopens', () => {
+  const grouper = new IncidentGrouper(policy());
+  // db-2 and db-3's partition was ahead: their whole episodes arrive before db-1's open at the same minute.
+  const early = run(grouper, [ev('db-2', 10, 'open'), ev('db-3', 10, 'open'), ev('db-2', 13, 'closed', { episode: 'db-2@10' }), ev('db-3', 13, 'closed', { episode: 'db-3@10' })]);
+  assert.deepEqual(early.changes.map((c) => c.state), ['open', 'updated', 'updated', 'closed']);
+  const late = run(grouper, [ev('db-1', 10, 'open'), ev('db-1', 13, 'closed', { episode: 'db-1@10' })]);
+  assert.deepEqual(late.changes.map((c) => [c.state, c.incident.members.length]), [['updated', 3], ['closed', 3]]);
+  assert.equal(late.changes[0]!.incident.id, early.changes[0]!.incident.id);
+  assert.equal(toIncident(late.changes[0]!, 0).end, null, 'open again');
+  assert.equal(toIncident(late.changes[0]!, 0).firstSeries, 'db-1', 'the earliest open, ties by series');
+  // An episode far later starts a new incident; the closed one is not reopened by it.
+  const next = run(grouper, [ev('db-4', 30, 'open')]);
+  assert.deepEqual(next.changes.map((c) => [c.state, c.incident.members.length]), [['open', 1]]);
+  assert.equal(grouper.openIncidents().length, 1);
+});

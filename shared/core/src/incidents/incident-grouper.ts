@@ -1,5 +1,6 @@
 import type { AnomalyEvent, EpisodeState } from '../contracts/anomaly-event';
-import { incidentId, type Incident, type IncidentGrouping, type IncidentMember, type IncidentState } from '../contracts/incident';
+import type { SimilarEpisode } from '../contracts/episode-code';
+import { incidentId, type Incident, type IncidentGrouping, type IncidentMember, type IncidentState, type SimilarIncident } from '../contracts/incident';
 import { severityBand } from '../episodes/episode-tracker';
 import type { IncidentKeyOf } from './incident-key';
 
@@ -15,9 +16,15 @@ export interface MemberState {
   readonly severity: number;
   readonly peakAtMs: number;
   readonly state: EpisodeState;
+  /** The similar earlier episodes of its `open` event, each with its incident. */
+  readonly similar?: readonly SimilarEpisode[];
 }
 
-/** An incident while it is open: small and plain, so the stage can checkpoint it (Redis, a file). */
+/**
+ * An incident the grouper holds: open, or the newest closed one of its key (kept so that an episode
+ * of the key that opened in time but arrives late can still join it). Small and plain, so the stage
+ * can checkpoint it (Redis, a file).
+ */
 export interface OpenIncident {
   readonly id: string;
   /** Revision of the last message published for it. */
@@ -27,6 +34,8 @@ export interface OpenIncident {
   /** When its newest member opened: a new episode of the key joins within `joinWithinMs` of it. */
   readonly lastOpenMs: number;
   readonly members: readonly MemberState[];
+  /** Set once the incident closed (its last member's close); absent while it is open. */
+  readonly closedAtMs?: number;
 }
 
 /** One message to publish: the incident after a change, what kind of change, and the event time that caused it. */
@@ -79,7 +88,10 @@ const STATE_RANK: Record<EpisodeState, number> = { open: 0, ongoing: 1, closed: 
  * that incident's newest member did, and otherwise opens an incident, whose id is a hash of the
  * grouping, the key and that time: a replay of the stream gives the same ids. An event not newer
  * than its member's last one, or of an episode whose incident closed, is a replay and changes
- * nothing. An incident closes with its last open member.
+ * nothing. An incident closes with its last open member, and is kept as its key's newest closed
+ * incident: an episode that opened in time but arrives after the others closed (its partition of
+ * the anomalies topic was behind) still joins it, and the incident reopens, so arrival order does
+ * not decide who is in which incident.
  */
 export class IncidentGrouper {
   private readonly open = new Map<string, OpenIncident>();
@@ -97,29 +109,43 @@ export class IncidentGrouper {
 
   /** The open incidents now. */
   openIncidents(): OpenIncident[] {
-    return [...this.open.values()];
+    return [...this.open.values()].filter((i) => i.closedAtMs === undefined);
   }
 
-  /** True when the episode is a member of an open incident. */
+  /** True when the episode is a member of an incident this grouper holds (open, or the newest closed one of its key). */
   hasEpisode(episodeId: string): boolean {
     return this.byEpisode.has(episodeId);
   }
 
+  /** The incident an episode is a member of, when this grouper holds it; else undefined. */
+  openIncidentOf(episodeId: string): string | undefined {
+    return this.byEpisode.get(episodeId);
+  }
+
   /**
    * Stages the effect of `events`. `closedEpisodes` says which of their episodes belong to an
-   * incident that has closed already (their events are replays).
+   * incident that has closed already (their events are replays); `knownIncidents`, the incident of
+   * earlier episodes that their `similar` lists name (beside those this grouper holds).
    */
-  stage(events: readonly AnomalyEvent[], closedEpisodes: ReadonlyMap<string, string>): StagedIncidents {
+  stage(events: readonly AnomalyEvent[], closedEpisodes: ReadonlyMap<string, string>, knownIncidents: ReadonlyMap<string, string> = closedEpisodes): StagedIncidents {
     const work = new Working(this.open, this.byEpisode);
     const changes: IncidentChange[] = [];
     const outcomes = Object.fromEntries(EVENT_OUTCOMES.map((o) => [o, 0])) as Record<EventOutcome, number>;
     const closedNow = new Map<string, string>();
     let forcedCloses = 0;
     const close = (incident: OpenIncident, atMs: number, endMs: number): void => {
-      const closed = { ...incident, revision: incident.revision + 1 };
+      const closed: OpenIncident = { ...incident, revision: incident.revision + 1, closedAtMs: endMs };
       changes.push({ incident: closed, state: 'closed', updatedAtMs: atMs, endMs });
-      work.remove(closed);
+      // Kept, as the newest closed incident of its key (an older one goes), for late members to join.
+      const previous = work.closedOfKey(closed.key);
+      if (previous && previous.id !== closed.id) work.remove(previous);
+      work.put(closed);
       for (const m of closed.members) closedNow.set(m.episodeId, closed.id);
+      while (work.closedCount() > this.policy.maxOpen) {
+        const oldest = work.oldestClosed();
+        if (!oldest) break;
+        work.remove(oldest);
+      }
     };
 
     for (const event of sortEvents(events)) {
@@ -140,10 +166,13 @@ export class IncidentGrouper {
         continue;
       }
       const key = this.policy.keyOf(event.series, event.group);
-      const member = newMember(event, endMs);
+      const incidentOf = (episode: string): string | null => work.incidentOf(episode)?.id ?? closedNow.get(episode) ?? knownIncidents.get(episode) ?? null;
+      const member = newMember(event, endMs, incidentOf);
       const joinable = work.newestOfKey(key);
       if (joinable && endMs <= joinable.lastOpenMs + this.policy.joinWithinMs && endMs >= firstOpenMs(joinable) - this.policy.joinWithinMs) {
-        const joined = { ...joinable, revision: joinable.revision + 1, lastOpenMs: Math.max(joinable.lastOpenMs, endMs), members: [...joinable.members, member] };
+        // A closed incident reopens: its new member opened in time, and arrived after the others closed.
+        const { closedAtMs: _reopened, ...live } = joinable;
+        const joined: OpenIncident = { ...live, revision: joinable.revision + 1, lastOpenMs: Math.max(joinable.lastOpenMs, endMs), members: byOpen([...joinable.members, member]) };
         work.put(joined);
         changes.push({ incident: joined, state: 'updated', updatedAtMs: endMs, endMs: null });
         outcomes.joined++;
@@ -209,8 +238,11 @@ export class IncidentGrouper {
   }
 }
 
-/** The message for a change: the contract's shape, times as ISO-8601; `nowMs` is only `detectedAt`. */
-export function toIncident(change: IncidentChange, nowMs: number): Incident {
+/**
+ * The message for a change: the contract's shape, times as ISO-8601; `nowMs` is only `detectedAt`.
+ * `similarK`: earlier incidents listed, from the members' similar episodes.
+ */
+export function toIncident(change: IncidentChange, nowMs: number, similarK = 3): Incident {
   const { incident, state, updatedAtMs, endMs } = change;
   const first = firstMember(incident);
   return {
@@ -226,14 +258,36 @@ export function toIncident(change: IncidentChange, nowMs: number): Incident {
     detectedAt: iso(nowMs),
     severity: Math.max(...incident.members.map((m) => m.severity)),
     members: incident.members.map(toMember),
+    similar: similarIncidents(incident, similarK),
   };
+}
+
+/**
+ * Earlier incidents like this one: the members' similar episodes that are not members themselves,
+ * one per earlier incident (its nearest pair), nearest first (then by Hamming distance, then id).
+ */
+function similarIncidents(incident: OpenIncident, k: number): SimilarIncident[] {
+  const members = new Set(incident.members.map((m) => m.episodeId));
+  const best = new Map<string, SimilarIncident>();
+  for (const m of incident.members) {
+    for (const s of m.similar ?? []) {
+      const earlier = s.incidentId ?? null;
+      if (members.has(s.episodeId) || earlier === incident.id) continue;
+      const key = earlier ?? `episode:${s.episodeId}`;
+      const known = best.get(key);
+      if (!known || s.distance < known.distance || (s.distance === known.distance && s.hamming < known.hamming)) best.set(key, { ...s, incidentId: earlier, to: m.series });
+    }
+  }
+  return [...best.values()]
+    .sort((a, b) => a.distance - b.distance || a.hamming - b.hamming || cmp(a.episodeId, b.episodeId))
+    .slice(0, Math.max(0, k));
 }
 
 function toMember(m: MemberState): IncidentMember {
   return {
     series: m.series, group: m.group, episodeId: m.episodeId, modelVersion: m.modelVersion,
     openedAt: iso(m.openedAtMs), lastAt: iso(m.lastAtMs), closedAt: m.closedAtMs === null ? null : iso(m.closedAtMs),
-    severity: m.severity, peakAt: iso(m.peakAtMs), state: m.state,
+    severity: m.severity, peakAt: iso(m.peakAtMs), state: m.state, similar: m.similar ?? [],
   };
 }
 
@@ -242,6 +296,11 @@ export function sortEvents(events: readonly AnomalyEvent[]): AnomalyEvent[] {
   const keyed = events.map((e) => ({ e, t: Date.parse(e.windowEnd) }));
   keyed.sort((a, b) => a.t - b.t || STATE_RANK[a.e.state] - STATE_RANK[b.e.state] || cmp(a.e.episodeId, b.e.episodeId) || cmp(a.e.id, b.e.id));
   return keyed.map((k) => k.e);
+}
+
+/** Members in open-time order (ties by series id, then episode id): the same whatever order they arrived in. */
+function byOpen(members: MemberState[]): MemberState[] {
+  return members.sort((a, b) => a.openedAtMs - b.openedAtMs || cmp(a.series, b.series) || cmp(a.episodeId, b.episodeId));
 }
 
 /** The member that went anomalous first (earliest open; ties by series id). */
@@ -255,10 +314,11 @@ function firstOpenMs(incident: OpenIncident): number {
   return firstMember(incident).openedAtMs;
 }
 
-function newMember(event: AnomalyEvent, endMs: number): MemberState {
+function newMember(event: AnomalyEvent, endMs: number, incidentOf: (episodeId: string) => string | null): MemberState {
   return {
     series: event.series, group: event.group, episodeId: event.episodeId, modelVersion: event.modelVersion,
     openedAtMs: endMs, lastAtMs: endMs, closedAtMs: null, severity: event.severity, peakAtMs: endMs, state: event.state,
+    ...(event.similar && event.similar.length > 0 ? { similar: event.similar.map((s) => ({ ...s, incidentId: incidentOf(s.episodeId) })) } : {}),
   };
 }
 
@@ -311,20 +371,36 @@ class Working {
     let best: OpenIncident | undefined;
     let bestMs = Infinity;
     for (const incident of this.all()) {
+      if (incident.closedAtMs !== undefined) continue;
       const last = Math.max(...incident.members.map((m) => m.lastAtMs));
       if (last < bestMs) [best, bestMs] = [incident, last];
     }
     return best;
   }
 
+  /** Open incidents. */
   size(): number {
-    let n = this.open.size;
-    for (const [id, incident] of this.changed) {
-      const existed = this.open.has(id);
-      if (incident && !existed) n++;
-      if (!incident && existed) n--;
-    }
+    let n = 0;
+    for (const incident of this.all()) if (incident.closedAtMs === undefined) n++;
     return n;
+  }
+
+  /** The closed incident kept for `key`, if any. */
+  closedOfKey(key: string): OpenIncident | undefined {
+    for (const incident of this.all()) if (incident.key === key && incident.closedAtMs !== undefined) return incident;
+    return undefined;
+  }
+
+  closedCount(): number {
+    let n = 0;
+    for (const incident of this.all()) if (incident.closedAtMs !== undefined) n++;
+    return n;
+  }
+
+  oldestClosed(): OpenIncident | undefined {
+    let best: OpenIncident | undefined;
+    for (const incident of this.all()) if (incident.closedAtMs !== undefined && (!best || incident.closedAtMs < best.closedAtMs!)) best = incident;
+    return best;
   }
 
   touched(): ReadonlyMap<string, OpenIncident | null> {

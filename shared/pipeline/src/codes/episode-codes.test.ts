@@ -115,3 +115,50 @@ test('codes are capped per group: the oldest episodes go first', async () => {
   assert.deepEqual((await stored(store)).map((r) => r.series), ['b', 'c']);
   assert.equal(codes.record('g', (await stored(store))[0]!.episodeId)?.series, 'b');
 });
+
+test('an open event carries the nearest earlier episodes (never itself, never later ones), and the stored record keeps them', async () => {
+  const { stage, store } = setup();
+  // Three episodes on three series: values 50, 52 (near each other's code) and 90 (far).
+  await stage.process([1, 50, 1, 1].map((v, i) => windowOf('a', i, v)));
+  await stage.process([1, 90, 1, 1].map((v, i) => windowOf('b', 10 + i, v)));
+  const sink = new InMemoryEventSink();
+  const later = setup({ store, events: sink });
+  await later.stage.process([1, 52, 1, 1].map((v, i) => windowOf('c', 20 + i, v)));
+  const open = sink.events.find((e) => e.state === 'open')!;
+  assert.deepEqual(open.similar!.map((s) => s.series), ['a', 'b'], 'nearest first');
+  assert.ok(open.similar![0]!.distance < open.similar![1]!.distance);
+  assert.equal(open.similar![0]!.verdict, null);
+  assert.ok(open.similar!.every((s) => s.hamming >= 0 && s.hamming <= 64));
+  const record = (await stored(store)).find((r) => r.series === 'c')!;
+  assert.deepEqual(record.similar!.map((s) => s.episodeId), open.similar!.map((s) => s.episodeId));
+  // Closed and ongoing events carry no list; the first episode had nothing earlier.
+  assert.ok(sink.events.filter((e) => e.state !== 'open').every((e) => e.similar === undefined));
+  assert.deepEqual((await stored(store)).find((r) => r.series === 'a')!.similar, []);
+});
+
+test('a new model version re-encodes the stored peak windows once, so every lookup compares codes of one version', async () => {
+  const store = new InMemoryCodeStore();
+  const first = setup({ store });
+  await first.stage.process([1, 50, 1, 1].map((v, i) => windowOf('a', i, v)));
+  // Version v2 encodes differently: its code of a window is the negated one.
+  const encoded: Window[][] = [];
+  const v2: ScoringModel = { ...model(encoded), version: 'v2', encode: (windows) => { encoded.push([...windows]); return windows.map((w) => Float32Array.of(-w.values[2]!, -w.values[3]!)); } };
+  const registry = new Registry();
+  const codes = new EpisodeCodes({ config: compileConfig({}).similar, store, metrics: createCodesMetrics(registry), log });
+  const sink = new InMemoryEventSink();
+  const stage = new ScorerStage({
+    models: { modelFor: () => v2 }, events: sink, clean: new InMemoryCleanBuffer(), episodes: new InMemoryEpisodeStore(), policyFor: () => POLICY,
+    warmupWindows: 5, cleanSampleRate: 1, maxTrackedSeries: 1000, metrics: createScorerMetrics(registry),
+    seriesGauges: new SeriesScoreGauges(registry, { allowlist: [], topK: 2, hardCap: 3, trackedMax: 100 }), codes, log, now: () => 1e12,
+  });
+  await stage.process([1, 50, 1, 1].map((v, i) => windowOf('b', 10 + i, v)));
+  // One pass for b's open, one that re-encoded a's stored window (its end 1000).
+  assert.deepEqual(encoded.map((batch) => batch.map((w) => w.endMs)).sort(), [[1000], [11000]]);
+  const open = sink.events.find((e) => e.state === 'open')!;
+  // Both codes are the same under v2 but for the step index: (−1, −50) vs (−11, −50).
+  assert.equal(open.similar![0]!.series, 'a');
+  assert.equal(open.similar![0]!.distance, 10);
+  assert.match(await registry.metrics(), /hourglass_scorer_codes_reencoded_total\{group="g"\} 1/);
+  const record = (await stored(store)).find((r) => r.series === 'b')!;
+  assert.equal(record.modelVersion, 'v2');
+});

@@ -1,6 +1,6 @@
 import {
-  codeHasher, describeError, encodeWindow, hashToHex,
-  type AnomalyEvent, type EpisodeCode, type SimilarConfig, type Window,
+  HashIndex, codeHasher, decodeWindow, describeError, encodeWindow, hashToHex, hexToHash,
+  type AnomalyEvent, type CodeHasher, type EpisodeCode, type SimilarConfig, type SimilarEpisode, type Window,
 } from '@hourglass/core';
 import type { Logger } from '@hourglass/runtime';
 import type { ScoringModel } from '../scorer/ports';
@@ -8,7 +8,7 @@ import type { CodesMetrics } from './codes-metrics';
 import type { CodeStore } from './ports';
 
 export interface EpisodeCodesOptions {
-  /** The `similar` section: enabled, hash bits and seed, codes kept per group, refresh interval. */
+  /** The `similar` section: enabled, k, hash bits and seed, codes kept per group, shortlist, refresh interval. */
   readonly config: SimilarConfig;
   readonly store: CodeStore;
   readonly metrics: CodesMetrics;
@@ -16,21 +16,34 @@ export interface EpisodeCodesOptions {
   readonly now?: () => number;
 }
 
-/** One group's stored codes as this scorer knows them: the newest record of each episode, oldest first. */
+/** One group's stored codes as this scorer knows them. */
 interface GroupCodes {
+  /** The newest record of each episode, oldest first (the cap removes from the front). */
   readonly records: Map<string, EpisodeCode>;
   cursor: string | null;
   loaded: boolean;
   readAtMs: number;
+  /**
+   * The records' codes and hashes under one model version (`version`): the lookup index. Records
+   * of another version are re-encoded from their stored window before they join it (`stale`).
+   */
+  index: HashIndex<EpisodeCode> | null;
+  version: string | null;
+  readonly stale: Set<string>;
 }
 
 /**
- * The codes of episodes, kept beside the scorer stage (docs/incidents.md, "Codes and hashes"). For
- * each episode it stores the code of the window where the episode peaks, with a seeded hash of
- * it: at the `open` event, and again at every later event whose severity is higher. Codes are
- * computed only for windows that emit an event, in one encoder pass per group and batch, inside
- * the stage's synchronous part (the model cannot be swapped away meanwhile); the lean scoring of
- * every other window does not change.
+ * The codes of episodes, kept beside the scorer stage (docs/incidents.md, "Codes and hashes" and
+ * "Similar past episodes"). For each episode it stores the code of the window where the episode
+ * peaks, with a seeded hash of it: at the `open` event, and again at every later event whose
+ * severity is higher. Each such code is looked up among the group's stored codes (Hamming distance
+ * on the hash, then the exact code distance), and the `open` event carries the `similar.k` nearest
+ * earlier episodes. Codes are computed only for windows that emit an event, in one encoder pass
+ * per group and batch, inside the stage's synchronous part (the model cannot be swapped away
+ * meanwhile); the lean scoring of every other window does not change.
+ *
+ * Hashes compare only within one model version: when a group's model changes, the stored peak
+ * windows are re-encoded with the new model the first time it needs them, in memory, in one pass.
  *
  * Its state moves like the stage's: what a batch would store is staged (`onEvents`), written only
  * after the batch's events were published (`commit`), and dropped when the next batch begins
@@ -69,8 +82,8 @@ export class EpisodeCodes {
 
   /**
    * In the stage's synchronous part, for one group's published-to-be events and their windows (in
-   * the same order): stages the code of each event that raises its episode's peak. Returns the
-   * events to publish.
+   * the same order): stages the code of each event that raises its episode's peak, with the
+   * nearest earlier episodes, and returns the events, each `open` with its `similar` list.
    */
   onEvents(model: ScoringModel, events: readonly AnomalyEvent[], windows: readonly Window[]): readonly AnomalyEvent[] {
     if (!this.options.config.enabled || events.length === 0 || !model.encode) return events;
@@ -89,20 +102,27 @@ export class EpisodeCodes {
     });
     if (peaks.length === 0) return events;
     const codes = model.encode(peaks.map((p) => p.window));
-    const hasher = codeHasher({ size: codes[0]!.length, bits: this.options.config.hashBits, seed: this.options.config.hashSeed, center: model.codeCenter ?? null });
+    const hasher = this.hasherOf(model, codes[0]!.length);
+    if (this.options.config.k > 0) this.refreshIndex(known, model, hasher, codes[0]!.length);
+    const similarOf = new Map<string, readonly SimilarEpisode[]>();
     peaks.forEach(({ event, window }, i) => {
       const code = codes[i] as Float32Array;
+      const hash = hasher.hash(code);
       const before = staged.get(event.episodeId) ?? known.records.get(event.episodeId);
+      const openedAt = before?.openedAt ?? event.windowEnd;
+      const similar = this.lookup(known, model.group, hash, code, event.episodeId, Date.parse(openedAt));
+      if (event.state === 'open') similarOf.set(event.id, similar);
       staged.set(event.episodeId, {
         v: 1, episodeId: event.episodeId, eventId: event.id, series: event.series, group: event.group,
         modelVersion: model.version, hashVersion: hasher.version,
-        openedAt: before?.openedAt ?? event.windowEnd, at: event.windowEnd, severity: event.severity, score: event.score,
-        code: Array.from(code), hash: hashToHex(hasher.hash(code)), verdict: before?.verdict ?? null,
-        window: encodeWindow(window).toString('base64'),
+        openedAt, at: event.windowEnd, severity: event.severity, score: event.score,
+        code: Array.from(code), hash: hashToHex(hash), verdict: before?.verdict ?? null,
+        window: encodeWindow(window).toString('base64'), similar,
       });
     });
     this.staged.set(model.group, staged);
-    return events;
+    if (this.options.config.k === 0) return events;
+    return events.map((e) => (similarOf.has(e.id) ? { ...e, similar: similarOf.get(e.id)! } : e));
   }
 
   /** After the batch's events were published: makes the staged codes current and stores them. */
@@ -128,10 +148,73 @@ export class EpisodeCodes {
     return this.groups.get(group)?.records.get(episodeId);
   }
 
+  /** The `k` nearest earlier episodes (opened before `beforeMs`), nearest first. */
+  private lookup(known: GroupCodes, group: string, hash: Uint32Array, code: Float32Array, episodeId: string, beforeMs: number): SimilarEpisode[] {
+    const { k, candidates } = this.options.config;
+    if (k === 0 || known.index === null) return [];
+    const started = process.hrtime.bigint();
+    const hits = known.index.nearest(hash, code, { k, candidates, beforeMs, excludeId: episodeId });
+    this.options.metrics.lookupSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    this.options.metrics.lookups.inc({ group });
+    return hits.map(({ item, hamming, distance }) => ({
+      episodeId: item.episodeId, series: item.series, group: item.group, at: item.at, severity: item.severity,
+      hamming, distance: Math.round(distance * 1e6) / 1e6, verdict: item.verdict,
+    }));
+  }
+
+  /**
+   * Brings the group's index to the model's version: on a new version, every stored record is
+   * re-encoded from its peak window (one encoder pass); otherwise only records added since that
+   * came from another version (a scorer still on the old model) are.
+   */
+  private refreshIndex(known: GroupCodes, model: ScoringModel, hasher: CodeHasher, size: number): void {
+    const version = `${model.version}\u0000${hasher.version}`;
+    if (known.version !== version || known.index === null) {
+      known.version = version;
+      known.index = new HashIndex(hasher.bits / 32, size);
+      known.stale.clear();
+      for (const id of known.records.keys()) known.stale.add(id);
+    }
+    if (known.stale.size === 0) return;
+    const reencode: { record: EpisodeCode; window: Window }[] = [];
+    for (const id of known.stale) {
+      const record = known.records.get(id);
+      if (!record) continue;
+      if (record.modelVersion === model.version && record.hashVersion === hasher.version) {
+        this.index(known, record, hexToHash(record.hash), record.code);
+        continue;
+      }
+      try {
+        const window = decodeWindow(Buffer.from(record.window, 'base64'));
+        if (model.accepts(window)) reencode.push({ record, window });
+      } catch {
+        // A record without a readable window cannot be compared under this model; it stays out.
+      }
+    }
+    known.stale.clear();
+    if (reencode.length === 0 || !model.encode) return;
+    const codes = model.encode(reencode.map((r) => r.window));
+    reencode.forEach(({ record }, i) => this.index(known, record, hasher.hash(codes[i]!), codes[i]!));
+    this.options.metrics.reencoded.inc({ group: model.group }, reencode.length);
+  }
+
+  private index(known: GroupCodes, record: EpisodeCode, hash: Uint32Array, code: ArrayLike<number>): void {
+    if (!known.index) return;
+    try {
+      known.index.set(record.episodeId, hash, code, Date.parse(record.openedAt), record);
+    } catch {
+      // A code of another size (the latent size changed with the model): not comparable, left out.
+    }
+  }
+
+  private hasherOf(model: ScoringModel, size: number): CodeHasher {
+    return codeHasher({ size, bits: this.options.config.hashBits, seed: this.options.config.hashSeed, center: model.codeCenter ?? null });
+  }
+
   private groupCodes(group: string): GroupCodes {
     let known = this.groups.get(group);
     if (!known) {
-      known = { records: new Map(), cursor: null, loaded: false, readAtMs: Number.NEGATIVE_INFINITY };
+      known = { records: new Map(), cursor: null, loaded: false, readAtMs: Number.NEGATIVE_INFINITY, index: null, version: null, stale: new Set() };
       this.groups.set(group, known);
     }
     return known;
@@ -141,10 +224,19 @@ export class EpisodeCodes {
   private remember(known: GroupCodes, record: EpisodeCode): void {
     known.records.delete(record.episodeId);
     known.records.set(record.episodeId, record);
+    if (known.index) {
+      if (known.version === `${record.modelVersion}\u0000${record.hashVersion}`) this.index(known, record, hexToHash(record.hash), record.code);
+      else {
+        known.index.delete(record.episodeId);
+        known.stale.add(record.episodeId);
+      }
+    }
     while (known.records.size > this.options.config.maxCodesPerGroup) {
       const oldest = known.records.keys().next().value;
       if (oldest === undefined) break;
       known.records.delete(oldest);
+      known.index?.delete(oldest);
+      known.stale.delete(oldest);
     }
   }
 }

@@ -16,6 +16,8 @@ export interface IncidentsStageOptions {
   readonly now?: () => number;
   /** Episodes of closed incidents remembered in memory, so replays need no store read. Default 100000. */
   readonly rememberedEpisodes?: number;
+  /** Earlier incidents each message lists (`similar.k`), from its members' similar episodes. Default 3. */
+  readonly similarK?: number;
 }
 
 /** What one processed batch did, for callers and tests. */
@@ -70,9 +72,10 @@ export class IncidentsStage {
 
   async process(events: readonly AnomalyEvent[]): Promise<IncidentsOutcome> {
     const closed = await this.closedIncidentsOf(events);
-    const staged = this.grouper.stage(events, closed);
+    const known = await this.incidentsOfSimilar(events, closed);
+    const staged = this.grouper.stage(events, closed, known);
     const now = this.now();
-    const published = staged.changes.map((change) => toIncident(change, now));
+    const published = staged.changes.map((change) => toIncident(change, now, this.options.similarK ?? 3));
     if (published.length > 0) await this.options.sink.publish(published); // throws on failure: nothing staged is kept
     this.grouper.apply(staged);
     for (const [episode, id] of staged.closedEpisodes) this.remember(episode, id);
@@ -97,6 +100,32 @@ export class IncidentsStage {
     } catch (error) {
       this.options.metrics.storeFailures.inc();
       this.options.log.warn({ err: describeError(error) }, 'could not read which incidents episodes belong to; replayed events of closed incidents may start new ones');
+    }
+    return found;
+  }
+
+  /**
+   * The incident of each earlier episode that the events' `similar` lists name: from the open
+   * incidents, the closed ones remembered, else the store. Episodes of incidents made in this very
+   * batch are resolved by the grouper itself.
+   */
+  private async incidentsOfSimilar(events: readonly AnomalyEvent[], closed: ReadonlyMap<string, string>): Promise<Map<string, string>> {
+    const found = new Map(closed);
+    const unknown: string[] = [];
+    for (const event of events) {
+      for (const s of event.similar ?? []) {
+        if (found.has(s.episodeId)) continue;
+        const id = this.grouper.openIncidentOf(s.episodeId) ?? this.closed.get(s.episodeId);
+        if (id !== undefined) found.set(s.episodeId, id);
+        else if (!unknown.includes(s.episodeId)) unknown.push(s.episodeId);
+      }
+    }
+    if (unknown.length === 0) return found;
+    try {
+      for (const [episode, id] of await this.options.store.incidentsOf(unknown)) found.set(episode, id);
+    } catch (error) {
+      this.options.metrics.storeFailures.inc();
+      this.options.log.warn({ err: describeError(error) }, 'could not read the incidents of similar episodes; they are listed without one');
     }
     return found;
   }

@@ -121,6 +121,7 @@ export function observeBands(provider: ModelProvider, coverage: number, observe:
             if (windows.length > 0) observe(windows, bands(windows, coverage), model);
             return scores;
           },
+          ...(model.encode ? { encode: (w: readonly Window[]) => model.encode!(w), codeCenter: model.codeCenter ?? null } : {}),
           dispose: () => model.dispose(),
         };
         wrapped.set(model, view);

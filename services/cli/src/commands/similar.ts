@@ -1,0 +1,72 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { HourglassError, type EpisodeCode, type EpisodeVerdict, type HourglassConfig, type SimilarEpisode } from '@hourglass/core';
+import { DiskCodeStore, type CodeStore } from '@hourglass/pipeline';
+import { RedisCodeStore, createRedis, redisKeys } from '@hourglass/redis';
+
+/** What `hourglass similar --event ID` prints: the episode's stored peak and the earlier episodes most like it. */
+export interface SimilarResult {
+  readonly episode: Omit<EpisodeCode, 'window' | 'code' | 'similar'>;
+  readonly similar: readonly SimilarEpisode[];
+}
+
+/**
+ * `hourglass similar --event ID`: finds the stored code of the episode that ID names (its
+ * `episodeId`, the id of its `open` event, or the id of the event at its peak) in Redis or, with
+ * `stateDir`, in an embedded run's folder, and returns the similar earlier episodes stored with it.
+ */
+export async function similarTo(config: HourglassConfig, id: string, source: { stateDir?: string }): Promise<SimilarResult> {
+  const found = source.stateDir !== undefined ? await findOnDisk(config, source.stateDir, id) : await findInRedis(config, id);
+  if (!found) {
+    const where = source.stateDir !== undefined ? join(source.stateDir, 'codes') : `Redis (groups ${config.groups.map((g) => g.name).join(', ')})`;
+    throw new HourglassError('EPISODE_UNKNOWN', `no stored episode code for '${id}' in ${where}: give an event's episodeId (its open event's id) or the id of the event at its peak`);
+  }
+  const { window: _window, code: _code, similar, ...episode } = found;
+  return { episode, similar: similar ?? [] };
+}
+
+/** The result as lines: the episode, then one line per similar episode ("closest: ... on ..., marked false positive"). */
+export function formatSimilar(r: SimilarResult): string {
+  const e = r.episode;
+  const lines = [`episode ${e.episodeId} on ${e.series} (group ${e.group}, model ${e.modelVersion}): opened ${e.openedAt}, peak ${e.at} severity ${e.severity.toFixed(1)}, ${verdictText(e.verdict)}`];
+  if (r.similar.length === 0) lines.push('  no similar earlier episode');
+  r.similar.forEach((s, i) => {
+    lines.push(`  ${i === 0 ? 'closest' : `${i + 1}.`}: ${s.at} on ${s.series} (group ${s.group}), distance ${s.distance.toFixed(3)}, ${s.hamming} bits differ, severity ${s.severity.toFixed(1)}, ${verdictText(s.verdict)} (episode ${s.episodeId})`);
+  });
+  return lines.join('\n');
+}
+
+function verdictText(verdict: EpisodeVerdict): string {
+  return verdict === 'false-positive' ? 'marked false positive' : verdict === 'confirmed' ? 'confirmed' : 'not judged';
+}
+
+/** The newest stored record of the episode `id` names, searching the groups in order. */
+async function findIn(store: CodeStore, groups: readonly string[], id: string): Promise<EpisodeCode | undefined> {
+  for (const group of groups) {
+    const records = (await store.read(group, null)).records;
+    const hit = records.find((r) => r.episodeId === id || r.eventId === id);
+    if (hit) return records.filter((r) => r.episodeId === hit.episodeId).at(-1);
+  }
+  return undefined;
+}
+
+async function findOnDisk(config: HourglassConfig, stateDir: string, id: string): Promise<EpisodeCode | undefined> {
+  const dir = join(stateDir, 'codes');
+  if (!existsSync(dir)) throw new HourglassError('USAGE', `no codes at ${dir}: run \`hourglass run\` with this --state-dir first`);
+  const groups = readdirSync(dir).filter((f) => f.endsWith('.ndjson')).map((f) => f.slice(0, -'.ndjson'.length));
+  return findIn(new DiskCodeStore(dir, config.similar.maxCodesPerGroup), groups, id);
+}
+
+async function findInRedis(config: HourglassConfig, id: string): Promise<EpisodeCode | undefined> {
+  const redis = createRedis(config.redis, { failFast: true });
+  redis.on('error', () => undefined);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new HourglassError('UNAVAILABLE', `Redis at ${config.redis.url.replace(/\/\/[^@]*@/, '//***@')} did not answer within 5 s`)), 5000);
+      redis.once('ready', () => (clearTimeout(timer), resolve()));
+    });
+    return await findIn(new RedisCodeStore(redis, redisKeys(config.redis.keyPrefix), config.similar.maxCodesPerGroup), config.groups.map((g) => g.name), id);
+  } finally {
+    redis.disconnect();
+  }
+}
