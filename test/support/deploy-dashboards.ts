@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { repoRoot } from '../infra/paths';
@@ -155,7 +155,8 @@ export function definedMetricNames(): Set<string> {
       }
     }
   };
-  for (const top of ['services', 'shared']) for (const pkg of readdirSync(join(root, top))) walk(join(root, top, pkg, 'src'));
+  // Packages without sources of their own (shared/otlp-proto is generated at set-up) define no metrics.
+  for (const top of ['services', 'shared']) for (const pkg of readdirSync(join(root, top))) if (existsSync(join(root, top, pkg, 'src'))) walk(join(root, top, pkg, 'src'));
   return names;
 }
 

@@ -102,5 +102,5 @@ test('docs/config.md is the reference generated from the schema (regenerate with
   const result = hourglass('config', 'docs');
   assert.equal(result.status, 0);
   assert.equal(readFileSync(join(__dirname, '..', '..', '..', 'docs', 'config.md'), 'utf8'), result.stdout);
-  assert.match(result.stdout, /\| `groups\[\]\.window\.lengthSteps` \| integer \| `64` \|/);
+  assert.match(result.stdout, /\| `groups\[\]\.window\.lengthSteps` \| integer \| `16` \|/);
 });
