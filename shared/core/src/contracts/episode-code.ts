@@ -21,7 +21,7 @@ export interface SimilarEpisode {
 }
 
 /**
- * The code of an episode at its peak (the emitted window with the highest severity so far), as the
+ * The code of an episode at its peak (the emitted window with the highest surprise so far), as the
  * scorer stores it (Redis stream `hourglass:codes:<group>`, capped per group; embedded mode: a file
  * per group in its folder). A newer record of the same episode replaces an older one.
  */
@@ -40,6 +40,8 @@ export interface EpisodeCode {
   readonly at: string;
   readonly severity: number;
   readonly score: number;
+  /** The peak window's surprise (log10(1/p), docs/models.md): what ranks an episode's windows, as it does not saturate. */
+  readonly surprise?: number;
   readonly code: readonly number[];
   /** The hash of `code`, hex (codeHasher, hashToHex). */
   readonly hash: string;

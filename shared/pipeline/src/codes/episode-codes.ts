@@ -16,6 +16,19 @@ export interface EpisodeCodesOptions {
   readonly now?: () => number;
 }
 
+/** What ranks an episode's windows for its peak: the surprise (which, unlike severity and score, does not saturate), then severity, then score. */
+interface Peak {
+  readonly surprise?: number;
+  readonly severity: number;
+  readonly score: number;
+}
+
+function higher(a: Peak, b: Peak): boolean {
+  const sa = a.surprise ?? -1;
+  const sb = b.surprise ?? -1;
+  return sa !== sb ? sa > sb : a.severity !== b.severity ? a.severity > b.severity : a.score > b.score;
+}
+
 /** One group's stored codes as this scorer knows them. */
 interface GroupCodes {
   /** The newest record of each episode, oldest first (the cap removes from the front). */
@@ -36,7 +49,7 @@ interface GroupCodes {
  * The codes of episodes, kept beside the scorer stage (docs/incidents.md, "Codes and hashes" and
  * "Similar past episodes"). For each episode it stores the code of the window where the episode
  * peaks, with a seeded hash of it: at the `open` event, and again at every later event whose
- * severity is higher. Each such code is looked up among the group's stored codes (Hamming distance
+ * window's surprise is higher (the surprise, unlike severity, does not saturate at 100). Each such code is looked up among the group's stored codes (Hamming distance
  * on the hash, then the exact code distance), and the `open` event carries the `similar.k` nearest
  * earlier episodes. Codes are computed only for windows that emit an event, in one encoder pass
  * per group and batch, inside the stage's synchronous part (the model cannot be swapped away
@@ -81,31 +94,33 @@ export class EpisodeCodes {
   }
 
   /**
-   * In the stage's synchronous part, for one group's published-to-be events and their windows (in
-   * the same order): stages the code of each event that raises its episode's peak, with the
-   * nearest earlier episodes, and returns the events, each `open` with its `similar` list.
+   * In the stage's synchronous part, for one group's published-to-be events, their windows and
+   * their windows' surprise (in the same order): stages the code of each event that raises its
+   * episode's peak, with the nearest earlier episodes, and returns the events, each `open` with its
+   * `similar` list.
    */
-  onEvents(model: ScoringModel, events: readonly AnomalyEvent[], windows: readonly Window[]): readonly AnomalyEvent[] {
+  onEvents(model: ScoringModel, events: readonly AnomalyEvent[], windows: readonly Window[], surprises: readonly number[] = []): readonly AnomalyEvent[] {
     if (!this.options.config.enabled || events.length === 0 || !model.encode) return events;
     const staged = this.staged.get(model.group) ?? new Map<string, EpisodeCode>();
     const known = this.groupCodes(model.group);
     // The events that raise their episode's peak, against what is stored and what this batch raised before.
-    const peaks: { event: AnomalyEvent; window: Window }[] = [];
-    const highest = new Map<string, { severity: number; score: number }>();
+    const peaks: { event: AnomalyEvent; window: Window; surprise: number }[] = [];
+    const highest = new Map<string, Peak>();
     events.forEach((event, i) => {
       if (event.state === 'closed') return; // its window is normal: the episode has ended
+      const surprise = surprises[i] ?? 0;
+      const candidate: Peak = { surprise, severity: event.severity, score: event.score };
       const before = highest.get(event.episodeId) ?? staged.get(event.episodeId) ?? known.records.get(event.episodeId);
-      const raises = before === undefined || event.severity > before.severity || (event.severity === before.severity && event.score > before.score);
-      if (!raises) return;
-      highest.set(event.episodeId, event);
-      peaks.push({ event, window: windows[i] as Window });
+      if (before !== undefined && !higher(candidate, before)) return;
+      highest.set(event.episodeId, candidate);
+      peaks.push({ event, window: windows[i] as Window, surprise });
     });
     if (peaks.length === 0) return events;
     const codes = model.encode(peaks.map((p) => p.window));
     const hasher = this.hasherOf(model, codes[0]!.length);
     if (this.options.config.k > 0) this.refreshIndex(known, model, hasher, codes[0]!.length);
     const similarOf = new Map<string, readonly SimilarEpisode[]>();
-    peaks.forEach(({ event, window }, i) => {
+    peaks.forEach(({ event, window, surprise }, i) => {
       const code = codes[i] as Float32Array;
       const hash = hasher.hash(code);
       const before = staged.get(event.episodeId) ?? known.records.get(event.episodeId);
@@ -115,7 +130,7 @@ export class EpisodeCodes {
       staged.set(event.episodeId, {
         v: 1, episodeId: event.episodeId, eventId: event.id, series: event.series, group: event.group,
         modelVersion: model.version, hashVersion: hasher.version,
-        openedAt, at: event.windowEnd, severity: event.severity, score: event.score,
+        openedAt, at: event.windowEnd, severity: event.severity, score: event.score, surprise,
         code: Array.from(code), hash: hashToHex(hash), verdict: before?.verdict ?? null,
         window: encodeWindow(window).toString('base64'), similar,
       });

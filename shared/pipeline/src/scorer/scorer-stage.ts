@@ -153,6 +153,7 @@ export class ScorerStage {
     const gauged = this.options.bands?.gaugedNow() ?? null;
     const newest: Window[] = [];
     const eventWindows: Window[] = [];
+    const eventSurprises: number[] = [];
     for (let i = 0; i < ordered.length; i += 1) {
       const window = ordered[i] as Window;
       const s = scores[i] as WindowScore;
@@ -174,6 +175,7 @@ export class ScorerStage {
         events.push(toAnomalyEvent(event.id, event.episodeId, event.state, scored, s.explanation, this.now(), event.adopted));
         ingestedAtMs.push(window.ingestedAtMs);
         eventWindows.push(window);
+        eventSurprises.push(s.surprise);
       }
       // Anomalous windows, and every window while an episode is open, stay out of the buffer.
       if (cleanEligible(s.anomalous, before, state) && this.sampled(window)) normal.push(window);
@@ -183,7 +185,7 @@ export class ScorerStage {
     });
     this.options.bands?.updateGauges(model, group, newest);
     const banded = this.options.bands ? this.options.bands.onEvents(model, events, eventWindows) : events;
-    return { events: this.options.codes ? this.options.codes.onEvents(model, banded, eventWindows) : banded, ingestedAtMs, normal, states };
+    return { events: this.options.codes ? this.options.codes.onEvents(model, banded, eventWindows, eventSurprises) : banded, ingestedAtMs, normal, states };
   }
 
   /**
