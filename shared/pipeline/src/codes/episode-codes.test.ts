@@ -162,3 +162,12 @@ test('a new model version re-encodes the stored peak windows once, so every look
   const record = (await stored(store)).find((r) => r.series === 'b')!;
   assert.equal(record.modelVersion, 'v2');
 });
+
+test('an episode that opened earlier in the same batch is an earlier episode too', async () => {
+  const sink = new InMemoryEventSink();
+  const { stage } = setup({ events: sink });
+  // Two series in one batch: a's episode opens at window 1, b's at window 3.
+  await stage.process([...[1, 50, 1, 1, 1].map((v, i) => windowOf('a', i, v)), ...[1, 1, 1, 52, 1].map((v, i) => windowOf('b', i, v))]);
+  const opens = sink.events.filter((e) => e.state === 'open');
+  assert.deepEqual(opens.map((e) => [e.series, e.similar!.map((s) => s.series)]), [['a', []], ['b', ['a']]]);
+});

@@ -1,5 +1,5 @@
 import {
-  HashIndex, codeHasher, decodeWindow, describeError, encodeWindow, hashToHex, hexToHash,
+  HashIndex, codeHasher, decodeWindow, describeError, encodeWindow, hammingDistance, hashToHex, hexToHash,
   type AnomalyEvent, type CodeHasher, type EpisodeCode, type SimilarConfig, type SimilarEpisode, type Window,
 } from '@hourglass/core';
 import type { Logger } from '@hourglass/runtime';
@@ -36,6 +36,8 @@ interface GroupCodes {
   cursor: string | null;
   loaded: boolean;
   readAtMs: number;
+  /** Whether the last read or write failed: logged once per outage, not once per batch. */
+  failing: boolean;
   /**
    * The records' codes and hashes under one model version (`version`): the lookup index. Records
    * of another version are re-encoded from their stored window before they join it (`stale`).
@@ -85,8 +87,9 @@ export class EpisodeCodes {
         known.cursor = cursor;
         if (!known.loaded && known.records.size > 0) this.options.log.info({ group, codes: known.records.size }, 'loaded the stored episode codes');
         known.loaded = true;
+        this.recovered(known, group);
       } catch (error) {
-        this.options.log.warn({ group, err: describeError(error) }, 'could not read the stored episode codes; retried with a later batch');
+        this.failed(known, group, error, 'could not read the stored episode codes; retried every similar.refreshIntervalMs');
       }
       known.readAtMs = now;
       this.options.metrics.stored.set({ group }, known.records.size);
@@ -125,7 +128,7 @@ export class EpisodeCodes {
       const hash = hasher.hash(code);
       const before = staged.get(event.episodeId) ?? known.records.get(event.episodeId);
       const openedAt = before?.openedAt ?? event.windowEnd;
-      const similar = this.lookup(known, model.group, hash, code, event.episodeId, Date.parse(openedAt));
+      const similar = this.lookup(known, staged, model.group, hash, code, event.episodeId, Date.parse(openedAt));
       if (event.state === 'open') similarOf.set(event.id, similar);
       staged.set(event.episodeId, {
         v: 1, episodeId: event.episodeId, eventId: event.id, series: event.series, group: event.group,
@@ -151,11 +154,22 @@ export class EpisodeCodes {
       try {
         await this.options.store.append(group, [...records.values()]);
         this.options.metrics.computed.inc({ group }, records.size);
+        this.recovered(known, group);
       } catch (error) {
         this.options.metrics.writeFailures.inc({ group }, records.size);
-        this.options.log.warn({ group, codes: records.size, err: describeError(error) }, 'could not store episode codes; other scorers will not find these episodes');
+        this.failed(known, group, error, 'could not store episode codes; other scorers will not find these episodes (counted in hourglass_scorer_code_write_failures_total)');
       }
     }
+  }
+
+  private failed(known: GroupCodes, group: string, error: unknown, message: string): void {
+    if (!known.failing) this.options.log.warn({ group, err: describeError(error) }, message);
+    known.failing = true;
+  }
+
+  private recovered(known: GroupCodes, group: string): void {
+    if (known.failing) this.options.log.info({ group }, 'the episode code store answers again');
+    known.failing = false;
   }
 
   /** The newest record of an episode this scorer knows, or undefined. */
@@ -163,15 +177,26 @@ export class EpisodeCodes {
     return this.groups.get(group)?.records.get(episodeId);
   }
 
-  /** The `k` nearest earlier episodes (opened before `beforeMs`), nearest first. */
-  private lookup(known: GroupCodes, group: string, hash: Uint32Array, code: Float32Array, episodeId: string, beforeMs: number): SimilarEpisode[] {
+  /**
+   * The `k` nearest earlier episodes (opened before `beforeMs`), nearest first: from the index, and
+   * from the peaks this batch staged (an episode that opened earlier in the same batch is earlier
+   * too, whatever the batch size), which replace their older records.
+   */
+  private lookup(known: GroupCodes, staged: ReadonlyMap<string, EpisodeCode>, group: string, hash: Uint32Array, code: Float32Array, episodeId: string, beforeMs: number): SimilarEpisode[] {
     const { k, candidates } = this.options.config;
     if (k === 0 || known.index === null) return [];
     const started = process.hrtime.bigint();
-    const hits = known.index.nearest(hash, code, { k, candidates, beforeMs, excludeId: episodeId });
+    const hits: { item: EpisodeCode; hamming: number; distance: number }[] = known.index
+      .nearest(hash, code, { k: k + staged.size, candidates: candidates + staged.size, beforeMs, excludeId: episodeId })
+      .filter((h) => !staged.has(h.id));
+    for (const item of staged.values()) {
+      if (item.episodeId === episodeId || !(Date.parse(item.openedAt) < beforeMs)) continue;
+      hits.push({ item, hamming: hammingDistance(hexToHash(item.hash), hash), distance: Math.hypot(...item.code.map((v, j) => v - (code[j] as number))) });
+    }
+    hits.sort((a, b) => a.distance - b.distance || a.hamming - b.hamming || (a.item.episodeId < b.item.episodeId ? -1 : 1));
     this.options.metrics.lookupSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     this.options.metrics.lookups.inc({ group });
-    return hits.map(({ item, hamming, distance }) => ({
+    return hits.slice(0, k).map(({ item, hamming, distance }) => ({
       episodeId: item.episodeId, series: item.series, group: item.group, at: item.at, severity: item.severity,
       hamming, distance: Math.round(distance * 1e6) / 1e6, verdict: item.verdict,
     }));
@@ -229,7 +254,7 @@ export class EpisodeCodes {
   private groupCodes(group: string): GroupCodes {
     let known = this.groups.get(group);
     if (!known) {
-      known = { records: new Map(), cursor: null, loaded: false, readAtMs: Number.NEGATIVE_INFINITY, index: null, version: null, stale: new Set() };
+      known = { records: new Map(), cursor: null, loaded: false, readAtMs: Number.NEGATIVE_INFINITY, failing: false, index: null, version: null, stale: new Set() };
       this.groups.set(group, known);
     }
     return known;
