@@ -51,12 +51,12 @@ export async function startIncidentsService(config: HourglassConfig, log: Logger
   for (const outcome of ['opened', 'joined', 'updated', 'unchanged', 'replayed', 'orphaned']) metrics.events.inc({ outcome }, 0);
   const batcher = new MicroBatcher<AnomalyEvent>((events) => stage.process(events).then(() => undefined), { maxItems: ic.batchMaxEvents, maxWaitMs: ic.batchMaxWaitMs });
 
-  const consumer = kafka.consumer({
-    groupId: ic.groupId, sessionTimeout: ic.sessionTimeoutMs, heartbeatInterval: ic.heartbeatIntervalMs, maxWaitTimeInMs: ic.maxWaitTimeMs,
-    partitionAssigners: [singleOwnerAssigner],
-  });
   let joined = false;
   let owner = false;
+  const consumer = kafka.consumer({
+    groupId: ic.groupId, sessionTimeout: ic.sessionTimeoutMs, heartbeatInterval: ic.heartbeatIntervalMs, maxWaitTimeInMs: ic.maxWaitTimeMs,
+    partitionAssigners: [singleOwnerAssigner(() => owner)],
+  });
   /** Set when this member becomes the owner: the open incidents are read again, as the previous owner left them. */
   let takeOver: Promise<void> | null = null;
   let stoppedFor: string | null = null;
