@@ -151,7 +151,6 @@ export class AnomalyModel {
   }
 
   /**
-  /**
    * The code of each window (for the VAE, the encoder mean), one network pass over just these
    * windows: the scorer asks only for windows that emit an event, and for stored episodes when a
    * new version arrives (docs/incidents.md, "Codes and hashes").
