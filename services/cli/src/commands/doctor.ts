@@ -1,6 +1,7 @@
 import { describeError, type HourglassConfig } from '@hourglass/core';
 import { probeKafka, resolveKafkaSecurity } from '@hourglass/kafka';
-import { ModelRegistry, createRedis, describeRedisSecurity, probeRedis, redactUrl, redisKeys } from '@hourglass/redis';
+import { ModelRegistry, describeRedisSecurity, probeRedis, redactUrl, redisKeys } from '@hourglass/redis';
+import { withRedis } from './redis-session';
 import { initBackend, requireNativeFromEnv } from '@hourglass/model';
 
 /**
@@ -86,30 +87,21 @@ async function checkRedis(config: HourglassConfig): Promise<DoctorCheck> {
  * HourglassGroupStuckInColdStart alert say when it lasts too long.
  */
 async function checkModels(config: HourglassConfig): Promise<DoctorCheck> {
-  const redis = createRedis(config.redis, { failFast: true, lazyConnect: true });
-  redis.on('error', () => undefined);
   try {
-    await withTimeout(redis.connect(), 3000, 'Redis did not answer within 3 s');
-    const registry = new ModelRegistry(redis, redisKeys(config.redis.keyPrefix));
-    const current = await Promise.all(config.groups.map(async (g) => [g.name, (await registry.current(g.name))?.version ?? null] as const));
-    const missing = current.filter(([, v]) => v === null).map(([g]) => g);
-    const models = Object.fromEntries(current);
-    if (missing.length === 0) return { name: 'models', status: 'ok', detail: `every group has a model (${current.map(([g, v]) => `${g} ${v}`).join(', ')})`, data: { models } };
-    return {
-      name: 'models', status: 'warn', data: { models, withoutModel: missing },
-      detail: `no model yet for ${missing.join(', ')}: their series are not scored (cold start or refused fits; \`hourglass models list --group NAME\` says why)`,
-    };
+    return await withRedis(config, async (redis) => {
+      const registry = new ModelRegistry(redis, redisKeys(config.redis.keyPrefix));
+      const current = await Promise.all(config.groups.map(async (g) => [g.name, (await registry.current(g.name))?.version ?? null] as const));
+      const missing = current.filter(([, v]) => v === null).map(([g]) => g);
+      const models = Object.fromEntries(current);
+      if (missing.length === 0) return { name: 'models', status: 'ok', detail: `every group has a model (${current.map(([g, v]) => `${g} ${v}`).join(', ')})`, data: { models } };
+      return {
+        name: 'models', status: 'warn', data: { models, withoutModel: missing },
+        detail: `no model yet for ${missing.join(', ')}: their series are not scored (cold start or refused fits; \`hourglass models list --group NAME\` says why)`,
+      };
+    });
   } catch (error) {
     return { name: 'models', status: 'fail', detail: describeError(error) };
-  } finally {
-    redis.disconnect();
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** `SASL_SSL scram-sha-512 as hourglass`, `SSL`, `PLAINTEXT`: Kafka's protocol names, no secrets. */

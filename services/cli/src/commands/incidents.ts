@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { HourglassError, type HourglassConfig, type Incident } from '@hourglass/core';
 import { redisIncidentStore } from '@hourglass/incidents';
 import { newestFirst, type IncidentReader } from '@hourglass/pipeline';
-import { createRedis } from '@hourglass/redis';
+import { withRedis } from './redis-session';
 
 /** The file `hourglass run` appends every incident message to, in its state folder. */
 export function incidentLogPath(stateDir: string): string {
@@ -83,15 +83,5 @@ export class IncidentLogReader implements IncidentReader {
 
 async function withReader<T>(config: HourglassConfig, source: IncidentSource, fn: (reader: IncidentReader) => Promise<T>): Promise<T> {
   if (source.stateDir !== undefined) return fn(new IncidentLogReader(incidentLogPath(source.stateDir)));
-  const redis = createRedis(config.redis, { failFast: true });
-  redis.on('error', () => undefined);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new HourglassError('UNAVAILABLE', `Redis at ${config.redis.url.replace(/\/\/[^@]*@/, '//***@')} did not answer within 5 s`)), 5000);
-      redis.once('ready', () => (clearTimeout(timer), resolve()));
-    });
-    return await fn(redisIncidentStore(config, redis));
-  } finally {
-    redis.disconnect();
-  }
+  return withRedis(config, (redis) => fn(redisIncidentStore(config, redis)));
 }

@@ -1,5 +1,6 @@
 import { ConfigError, HourglassError, MaintenanceCalendar, maintenancePeriodSchema, type HourglassConfig, type MaintenancePeriod, type MaintenancePeriodInput } from '@hourglass/core';
-import { RedisMaintenanceStore, createRedis, redisKeys, type Redis } from '@hourglass/redis';
+import { RedisMaintenanceStore, redisKeys } from '@hourglass/redis';
+import { withRedis } from './redis-session';
 
 /** What `hourglass maintenance add` takes (flags as the command line parsed them). */
 export interface MaintenanceAddOptions {
@@ -29,17 +30,7 @@ export interface ListedPeriod {
 }
 
 async function withStore<T>(config: HourglassConfig, fn: (store: RedisMaintenanceStore) => Promise<T>): Promise<T> {
-  const redis: Redis = createRedis(config.redis, { failFast: true });
-  redis.on('error', () => undefined);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new HourglassError('UNAVAILABLE', `Redis at ${config.redis.url.replace(/\/\/[^@]*@/, '//***@')} did not answer within 5 s`)), 5000);
-      redis.once('ready', () => (clearTimeout(timer), resolve()));
-    });
-    return await fn(new RedisMaintenanceStore(redis, redisKeys(config.redis.keyPrefix)));
-  } finally {
-    redis.disconnect();
-  }
+  return withRedis(config, (redis) => fn(new RedisMaintenanceStore(redis, redisKeys(config.redis.keyPrefix))));
 }
 
 /**

@@ -1,22 +1,12 @@
 import { HourglassError, type HourglassConfig } from '@hourglass/core';
-import { createRedis } from '@hourglass/redis';
 import type { Logger } from '@hourglass/runtime';
 import { refitPolicy } from '@hourglass/pipeline';
 import { createRedisTrainer } from '@hourglass/trainer';
+import { withRedis } from './redis-session';
 
 /** Runs `fn` with the trainer's Redis wiring, and always closes the connection. */
 async function withRegistry<T>(config: HourglassConfig, log: Logger, fn: (t: ReturnType<typeof createRedisTrainer>) => Promise<T>): Promise<T> {
-  const redis = createRedis(config.redis, { failFast: true });
-  redis.on('error', () => undefined);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new HourglassError('UNAVAILABLE', `Redis at ${config.redis.url.replace(/\/\/[^@]*@/, '//***@')} did not answer within 5 s`)), 5000);
-      redis.once('ready', () => (clearTimeout(timer), resolve()));
-    });
-    return await fn(createRedisTrainer(config, redis, log));
-  } finally {
-    redis.disconnect();
-  }
+  return withRedis(config, (redis) => fn(createRedisTrainer(config, redis, log)));
 }
 
 function groupOf(config: HourglassConfig, name: string) {

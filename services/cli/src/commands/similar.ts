@@ -2,7 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { HourglassError, type EpisodeCode, type EpisodeVerdict, type HourglassConfig, type SimilarEpisode } from '@hourglass/core';
 import { DiskCodeStore, type CodeStore } from '@hourglass/pipeline';
-import { RedisCodeStore, createRedis, redisKeys } from '@hourglass/redis';
+import { RedisCodeStore, redisKeys } from '@hourglass/redis';
+import { withRedis } from './redis-session';
 
 /** What `hourglass similar --event ID` prints: the episode's stored peak and the earlier episodes most like it. */
 export interface SimilarResult {
@@ -58,15 +59,5 @@ async function findOnDisk(config: HourglassConfig, stateDir: string, id: string)
 }
 
 async function findInRedis(config: HourglassConfig, id: string): Promise<EpisodeCode | undefined> {
-  const redis = createRedis(config.redis, { failFast: true });
-  redis.on('error', () => undefined);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new HourglassError('UNAVAILABLE', `Redis at ${config.redis.url.replace(/\/\/[^@]*@/, '//***@')} did not answer within 5 s`)), 5000);
-      redis.once('ready', () => (clearTimeout(timer), resolve()));
-    });
-    return await findIn(new RedisCodeStore(redis, redisKeys(config.redis.keyPrefix), config.similar.maxCodesPerGroup), config.groups.map((g) => g.name), id);
-  } finally {
-    redis.disconnect();
-  }
+  return withRedis(config, (redis) => findIn(new RedisCodeStore(redis, redisKeys(config.redis.keyPrefix), config.similar.maxCodesPerGroup), config.groups.map((g) => g.name), id));
 }
