@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { describeError, opsPort, type AnomalyEvent, type HourglassConfig } from '@hourglass/core';
-import { createKafka, provideTopics, redeliverable, resolveKafkaSecurity, retryStartup } from '@hourglass/kafka';
+import { BatchFailureLog, createKafka, provideTopics, redeliverable, resolveKafkaSecurity, retryStartup } from '@hourglass/kafka';
 import { RedisIncidentStore, createRedis, redisKeys, type Redis } from '@hourglass/redis';
 import { MicroBatcher, createMetricsRegistry, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
 import { IncidentsStage, createIncidentsMetrics } from '@hourglass/pipeline';
@@ -75,7 +75,7 @@ export async function startIncidentsService(config: HourglassConfig, log: Logger
       log.error({ err }, 'consumer stopped and will not restart; restart the incidents service');
     }
   });
-  let failing = false;
+  const failures = new BatchFailureLog(log, 'incidents');
   await retryStartup('connecting the consumer', () => consumer.connect(), log);
   await retryStartup(`subscribing to ${config.topics.anomalies}`, () => consumer.subscribe({ topic: config.topics.anomalies, fromBeginning: true }), log);
   await consumer.run({
@@ -98,12 +98,10 @@ export async function startIncidentsService(config: HourglassConfig, log: Logger
       const beat = setInterval(() => void heartbeat().catch(() => undefined), Math.max(500, ic.heartbeatIntervalMs));
       try {
         await batcher.add(events);
-        if (failing) log.info('incident batches complete again');
-        failing = false;
+        failures.succeeded();
       } catch (error) {
         metrics.failedBatches.inc();
-        if (!failing) log.error({ err: describeError(error) }, 'a batch could not be completed (its incidents were not published); nothing is committed and the batch is redelivered until it succeeds');
-        failing = true;
+        failures.failed(error);
         throw redeliverable(error);
       } finally {
         clearInterval(beat);

@@ -1,10 +1,9 @@
 import { decodeWindows, describeError, opsPort, type HourglassConfig, type Window } from '@hourglass/core';
-import { createKafka, provideTopics, redeliverable, resolveKafkaSecurity, retryStartup } from '@hourglass/kafka';
+import { BatchFailureLog, createKafka, provideTopics, redeliverable, resolveKafkaSecurity, retryStartup } from '@hourglass/kafka';
 import { initBackend } from '@hourglass/model';
 import { ModelRegistry, RedisAdoptionLog, RedisEpisodeStore, RedisMaintenanceStore, RedisWindowBuffer, createRedis, redisKeys } from '@hourglass/redis';
 import { MicroBatcher, createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
 import { KafkaEventSink, RegistryModelSource } from './adapters';
-import { BatchFailureLog } from './batch-failure-log';
 import { redisEpisodeCodes } from './codes';
 import { ColdStartStatus, type TrainerDecision } from './cold-start-status';
 import { ExpectedBands, HotSwapModelProvider, MaintenanceSchedule, ScorerStage, SeriesScoreGauges, createScorerMetrics } from '@hourglass/pipeline';

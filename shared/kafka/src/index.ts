@@ -3,3 +3,4 @@ export { resolveKafkaSecurity, SecretFileError, type KafkaClientSecurity } from 
 export { ensureTopics, provideTopics, waitForTopics, consumerGroupLag, MissingTopicsError, type TopicSpec } from './topics';
 export { retryStartup, type RetryLog } from './startup';
 export { redeliverable } from './redelivery';
+export { BatchFailureLog, type FailureLogger } from './batch-failure-log';
