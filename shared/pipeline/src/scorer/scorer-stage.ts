@@ -64,6 +64,8 @@ export interface BatchOutcome {
  */
 export class ScorerStage {
   private readonly states = new Map<string, SeriesEpisodeState>();
+  /** (group, model version) pairs whose adoption the trainer already knows (one per refit at most: tiny). */
+  private readonly recordedAdoptions = new Set<string>();
   private readonly coldStart = new Set<string>();
   private readonly now: () => number;
 
@@ -198,10 +200,17 @@ export class ScorerStage {
     const { adoptions, log } = this.options;
     if (!adoptions) return;
     for (const [group, { states }] of staged) {
-      const versions = new Set<string>();
-      for (const state of states.values()) if (isAdopting(state)) versions.add(state.adoptingVersion as string);
-      for (const version of versions) {
-        await adoptions.record(group, version).catch((error: unknown) => log.warn({ group, err: String(error) }, 'could not record an adopted normal for the trainer'));
+      for (const state of states.values()) {
+        if (!isAdopting(state)) continue;
+        // Once per group and version, not per batch while the adoption lasts.
+        const key = `${group}\u0000${state.adoptingVersion as string}`;
+        if (this.recordedAdoptions.has(key)) continue;
+        try {
+          await adoptions.record(group, state.adoptingVersion as string);
+          this.recordedAdoptions.add(key);
+        } catch (error) {
+          log.warn({ group, err: String(error) }, 'could not record an adopted normal for the trainer');
+        }
       }
     }
   }
