@@ -3,12 +3,13 @@ import { Point } from '@influxdata/influxdb-client';
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { compileConfig, Windower, type InputFormat } from '@hourglass/core';
-import { createIngestMetrics, IngestConsumer } from '@hourglass/ingest';
+import { createIngestMetrics } from '@hourglass/ingest';
 import { processBatch, TopicParsers } from '@hourglass/pipeline';
 import { createLogger, createMetricsRegistry } from '@hourglass/runtime';
 import type { Kafka } from 'kafkajs';
 import { uniqueName } from '../support/fixtures';
 import { prometheusAdapterMessage } from '../support/format-producers';
+import { timedIngest } from './ingest-timing';
 
 /**
  * bench:ingest's per-format part: the same points (`series` series, 1 s apart) in each input
@@ -107,25 +108,8 @@ async function kafkaRate(kafka: Kafka, brokers: readonly string[], format: Input
     const config = configFor(format, input, windows, brokers);
     const windower = new Windower({ groups: config.groups, maxLiveSeries: config.ingest.maxLiveSeries, seriesIdleTimeoutMs: config.ingest.seriesIdleTimeoutMs });
     const metrics = createIngestMetrics(createMetricsRegistry('bench'), () => windower.liveSeries);
-    let first = 0;
-    const now = () => {
-      if (first === 0) first = performance.now();
-      return Date.now();
-    };
     const parsers = new TopicParsers({ ingest: config.ingest, groups: config.groups });
-    const consumer = new IngestConsumer({ kafka, config: config.ingest, topics: config.topics, windower, parsers, metrics, log: createLogger({ level: 'warn' }), now });
-    await consumer.start();
-    let end = 0;
-    for (;;) {
-      const counted = (await metrics.points.get()).values.reduce((n, v) => n + v.value, 0);
-      if (counted >= points) {
-        end = performance.now();
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    await consumer.stop();
-    return (points / (end - first)) * 1000;
+    return await timedIngest({ kafka, config: config.ingest, topics: config.topics, windower, parsers, metrics, log: createLogger({ level: 'warn' }) }, points);
   } finally {
     await admin.deleteTopics({ topics: [input, windows, `${windows}-dlq`] }).catch(() => undefined);
     await admin.disconnect();

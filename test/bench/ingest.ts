@@ -3,13 +3,14 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { compileConfig, Windower } from '@hourglass/core';
 import { createKafka } from '@hourglass/kafka';
-import { createIngestMetrics, IngestConsumer } from '@hourglass/ingest';
+import { createIngestMetrics } from '@hourglass/ingest';
 import { createLogger, createMetricsRegistry } from '@hourglass/runtime';
 import type { Kafka } from 'kafkajs';
 import { infrastructureFromEnv, resolveInfrastructure } from '../support/infrastructure';
 import { uniqueName } from '../support/fixtures';
 import { formatRows, formatTable } from './ingest-formats';
 import { startProfiler } from './bench-util';
+import { timedIngest } from './ingest-timing';
 import { benchPoints, pureIngest, stateBytesPerSeries } from './ingest-core';
 
 /**
@@ -140,25 +141,7 @@ async function ingestRate(kafka: Kafka, brokers: readonly string[], input: strin
   // As startIngest builds it: blocks, one windows-topic message per series run per batch.
   const windower = new Windower({ groups: config.groups, maxLiveSeries: config.ingest.maxLiveSeries, seriesIdleTimeoutMs: config.ingest.seriesIdleTimeoutMs, blocks: true });
   const metrics = createIngestMetrics(createMetricsRegistry('bench'), () => windower.liveSeries);
-  let first = 0;
-  const now = () => {
-    const t = performance.now();
-    if (first === 0) first = t;
-    return Date.now();
-  };
-  const consumer = new IngestConsumer({ kafka, config: config.ingest, topics: config.topics, windower, metrics, log: createLogger({ level: 'warn' }), now });
-  await consumer.start();
-  let end = 0;
-  for (;;) {
-    const counted = (await metrics.points.get()).values.reduce((n, v) => n + v.value, 0);
-    if (counted >= points) {
-      end = performance.now();
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  await consumer.stop();
-  return (points / (end - first)) * 1000;
+  return timedIngest({ kafka, config: config.ingest, topics: config.topics, windower, metrics, log: createLogger({ level: 'warn' }) }, points);
 }
 
 main().catch((error: unknown) => {
