@@ -142,15 +142,20 @@ test('with the incidents service running, an incident pages and mutes the episod
   const incidents = createIncidentsMetrics(incidentsRegistry);
   incidents.messages.inc({ group, state: 'open', band: '3' });
   incidents.messages.inc({ group, state: 'updated', band: '3' }, 3);
-  for (const [registry, service] of [[scorerRegistry, 'scorer'], [incidentsRegistry, 'incidents']] as const) {
+  const scrape = async (registry: typeof scorerRegistry, service: string) => {
     const server = await startOpsServer({ registry, host: '127.0.0.1', port: 0, readiness: () => ({ ready: true, details: {} }) });
     t.after(() => server.close());
     t.after(live.target(`${live.run}-${service}`, `127.0.0.1:${server.port}`, service));
-  }
+  };
+  // The incident alert first: in production the episode alerts wait (their route's group_wait, held
+  // to a scrape and an evaluation by deploy-rules.test.ts) for it; here every wait is 1 s, so the
+  // order is made explicit instead of left to which target Prometheus scrapes first.
+  await scrape(incidentsRegistry, 'incidents');
   const [hit] = await eventually('HourglassSevereIncidentOpened at the webhook', async () => {
     const found = delivered(live.received, 'HourglassSevereIncidentOpened', { group });
     return found.length > 0 ? found : undefined;
   }, 90_000, 500);
+  await scrape(scorerRegistry, 'scorer');
   assert.equal(hit!.alert.labels.severity, 'critical');
   assert.match(hit!.alert.annotations.runbook_url ?? '', /docs\/runbook\.md#hourglasssevereincidentopened$/);
   const muted = await eventually('the episode alert held by Alertmanager, inhibited by the incident', async () => {

@@ -69,3 +69,24 @@ test('the Alertmanager config groups by group and series, and inhibits per-serie
   const names = /alertname=~"([^"]+)"/.exec(perSeries.source_matchers.join(' '))![1]!.split('|');
   for (const n of names) assert.ok(groupAlerts.has(n), `${n} is not a scope=group alert`);
 });
+
+test('episode alerts wait for the incident alert that mutes them: their group_wait covers a scrape and a rule evaluation', () => {
+  interface Route { matchers?: string[]; group_wait?: string; routes?: Route[] }
+  const config = parseYaml(readFileSync(join(repoRoot(), 'deploy', 'alertmanager', 'alertmanager.yml'), 'utf8')) as { route: Route };
+  const prometheus = parseYaml(readFileSync(join(repoRoot(), 'deploy', 'prometheus', 'prometheus.yml'), 'utf8')) as { global: { scrape_interval: string; evaluation_interval: string } };
+  const seconds = (d: string) => {
+    const m = /^(\d+)(s|m)$/.exec(d);
+    assert.ok(m, `unexpected duration ${d}`);
+    return Number(m[1]) * (m[2] === 'm' ? 60 : 1);
+  };
+  // Alertmanager takes the first matching sub-route; the episode alerts must reach one that names them.
+  const routes = config.route.routes ?? [];
+  for (const alertname of ['HourglassAnomalyEpisodeOpened', 'HourglassSevereAnomalyEpisodeOpened']) {
+    const route = routes.find((r) => (r.matchers ?? []).some((m) => m.startsWith('alertname=~') && m.includes(alertname)));
+    assert.ok(route, `no route names ${alertname}`);
+    const before = routes.slice(0, routes.indexOf(route));
+    assert.ok(before.every((r) => (r.matchers ?? []).some((m) => /scope=~?"instance/.test(m))), `a route before ${alertname}'s would take it`);
+    const needed = seconds(prometheus.global.scrape_interval) + seconds(prometheus.global.evaluation_interval);
+    assert.ok(seconds(route.group_wait ?? '30s') > needed, `${alertname} waits ${route.group_wait}, not longer than a scrape and an evaluation (${needed}s)`);
+  }
+});
