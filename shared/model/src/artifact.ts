@@ -5,6 +5,7 @@ import type { WeightSpec } from './models/index';
 import { weightSpecs } from './models/index';
 import { type ThresholdState, validateThreshold } from './thresholds';
 import type { TrainingReport } from './training';
+import { type Seasonality, validateSeasonality } from './seasonality';
 
 /**
  * One self-contained model artifact (docs/models.md, "Artifact format"), all integers little-endian:
@@ -41,6 +42,8 @@ export interface ModelManifest {
   readonly band?: BandCalibration;
   /** What the codes look like on training windows (the hash is taken around their median); absent in models fitted before it existed. */
   readonly codes?: CodeSummary;
+  /** The cycle and its profile, removed from windows before the network (seasonality.ts); absent in models fitted before it existed: none. */
+  readonly seasonality?: Seasonality;
   readonly training: TrainingReport;
   readonly weights: readonly WeightSpec[];
 }
@@ -145,6 +148,10 @@ function validateManifest(m: ModelManifest): void {
     const codes = m.codes as Partial<CodeSummary> | null;
     const ok = typeof codes === 'object' && codes !== null && codes.size === parsed.data.latentSize && Array.isArray(codes.center) && codes.center.length === codes.size && codes.center.every((v) => typeof v === 'number' && Number.isFinite(v));
     if (!ok) throw invalid(`codes needs size ${parsed.data.latentSize} (the latent size) and as many finite centre values`);
+  }
+  if (m.seasonality !== undefined) {
+    const issues = validateSeasonality(m.seasonality, c);
+    if (issues.length > 0) throw invalid(issues.join('; '));
   }
   if (!m.training || typeof m.training !== 'object') throw invalid('training report is missing');
   const expected = weightSpecs(parsed.data, shape.steps * c);

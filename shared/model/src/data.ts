@@ -1,4 +1,5 @@
 import { HourglassError, type Window } from '@hourglass/core';
+import { NO_SEASONALITY, type Seasonality, profileAt } from './seasonality';
 
 /**
  * From raw windows to the matrices the networks see: shape checks, robust per-channel
@@ -22,7 +23,7 @@ export interface Normalisation {
 export interface Prepared {
   readonly n: number;
   readonly dim: number;
-  /** Normalised values; missing values hold the fill 0 (the channel's median). */
+  /** Normalised values, less the seasonal profile where the model has one; missing values hold the fill 0 (the typical value). */
   readonly x: Float32Array;
   /** 1 where observed, 0 where missing. */
   readonly mask: Float32Array;
@@ -102,9 +103,10 @@ export function fitNormalisation(windows: readonly Window[], shape: WindowShape)
  * Normalises windows into matrices. Non-finite observed values are treated as missing (mask 0), so
  * one corrupt point cannot turn a score into NaN; fitting refuses them earlier (fitNormalisation).
  */
-export function prepare(windows: readonly Window[], shape: WindowShape, norm: Normalisation): Prepared {
+export function prepare(windows: readonly Window[], shape: WindowShape, norm: Normalisation, seasonality: Seasonality = NO_SEASONALITY): Prepared {
   const c = shape.channels.length;
   const dim = shape.steps * c;
+  const seasonal = seasonality.periodMs !== null;
   const n = windows.length;
   const x = new Float32Array(n * dim);
   const mask = new Float32Array(n * dim);
@@ -119,7 +121,8 @@ export function prepare(windows: readonly Window[], shape: WindowShape, norm: No
     for (let k = 0, ch = 0; k < dim; k += 1, ch = ch + 1 === c ? 0 : ch + 1) {
       const v = w.values[k] as number;
       if (w.mask[k] !== 1 || !Number.isFinite(v)) continue;
-      x[row + k] = (v - (center[ch] as number)) / (scale[ch] as number);
+      const typical = seasonal ? profileAt(seasonality, ch, w.startMs + Math.floor(k / c) * w.intervalMs) : 0;
+      x[row + k] = (v - (center[ch] as number)) / (scale[ch] as number) - typical;
       mask[row + k] = 1;
       seen += 1;
     }

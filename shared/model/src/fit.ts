@@ -2,10 +2,11 @@ import { ConfigError, HourglassError, type ModelConfig, type ModelConfigInput, t
 import { ARTIFACT_FORMAT_VERSION, DEFAULT_MAX_ARTIFACT_BYTES, decodeArtifact } from './artifact';
 import { type BackendOptions, type Tf, initBackend } from './backend';
 import { type BandCalibration, fitBand } from './band';
-import { type Prepared, checkFinite, checkShape, fitNormalisation, prepare, selectRows } from './data';
+import { type Prepared, type WindowShape, checkFinite, checkShape, fitNormalisation, prepare, selectRows } from './data';
 import { AnomalyModel } from './model';
 import { type Autoencoder, createNetwork } from './models/index';
 import { createRng, permutation } from './random';
+import { fitSeasonality } from './seasonality';
 import { codeSummary, networkReconstruction, scoreNetwork } from './scoring';
 import { chooseThreshold } from './thresholds';
 import { type TrainOptions, trainNetwork } from './training';
@@ -39,7 +40,8 @@ export async function fitModel(configInput: ModelConfigInput, windows: readonly 
   const trainRows = order.slice(validationCount).sort((a, b) => a - b);
   const validationRows = order.slice(0, validationCount).sort((a, b) => a - b);
   const normalisation = fitNormalisation(trainRows.map((i) => windows[i] as Window), shape);
-  const all = prepare(windows, shape, normalisation);
+  const seasonality = fitSeasonality(config.seasonality, trainRows.map((i) => windows[i] as Window), (ch, v) => (v - (normalisation.center[ch] as number)) / (normalisation.scale[ch] as number));
+  const all = prepare(windows, shape, normalisation, seasonality);
   const train = selectRows(all, trainRows);
   const validation = selectRows(all, validationRows);
   const net = createNetwork(tf, config, dim, null, rng.fork(4));
@@ -50,9 +52,9 @@ export async function fitModel(configInput: ModelConfigInput, windows: readonly 
     if (!weightsFinite || !errors.every(Number.isFinite)) throw new HourglassError('MODEL_TRAINING_DIVERGED', 'training produced non-finite weights or errors; lower learningRate or check the data');
     const calibration = fitCalibration(errors, config.calibration.tailQuantile);
     const threshold = chooseThreshold(config.threshold, errors);
-    const band = newestStepBand(tf, net, validation, shape.channels.length);
+    const band = newestStepBand(tf, net, validation, shape);
     const weights = net.weights.map((w) => ({ name: w.name, shape: w.variable.shape }));
-    return new AnomalyModel(tf, net, { formatVersion: ARTIFACT_FORMAT_VERSION, type: config.type, config, shape, normalisation, calibration, threshold, band, codes: codeSummary(tf, net, train), training, weights });
+    return new AnomalyModel(tf, net, { formatVersion: ARTIFACT_FORMAT_VERSION, type: config.type, config, shape, normalisation, calibration, threshold, band, codes: codeSummary(tf, net, train), seasonality, training, weights });
   } catch (error) {
     net.dispose();
     throw error;
@@ -60,10 +62,11 @@ export async function fitModel(configInput: ModelConfigInput, windows: readonly 
 }
 
 /** The band's calibration: the newest step's errors (observed minus reconstructed) on the validation windows, per channel. */
-function newestStepBand(tf: Tf, net: Autoencoder, validation: Prepared, channels: number): BandCalibration {
+function newestStepBand(tf: Tf, net: Autoencoder, validation: Prepared, shape: WindowShape): BandCalibration {
   const recon = networkReconstruction(tf, net, validation);
+  const channels = shape.channels.length;
   const errors: number[][] = Array.from({ length: channels }, () => []);
-  const newest = validation.dim - channels;
+  const newest = (shape.steps - 1) * channels;
   for (let i = 0; i < validation.n; i += 1) {
     for (let c = 0; c < channels; c += 1) {
       const k = i * validation.dim + newest + c;

@@ -7,3 +7,4 @@ export { type ModelManifest, ARTIFACT_FORMAT_VERSION, DEFAULT_MAX_ARTIFACT_BYTES
 export type { CodeSummary } from './artifact';
 export { type Normalisation, type WindowShape } from './data';
 export { type BandCalibration, BAND_PROBABILITIES } from './band';
+export { type Seasonality, fitSeasonality } from './seasonality';

@@ -4,6 +4,7 @@ import { type ModelManifest, encodeArtifact } from './artifact';
 import type { Tf } from './backend';
 import { checkShape, prepare, selectRows } from './data';
 import { explain } from './explain';
+import { NO_SEASONALITY, type Seasonality, profileAt } from './seasonality';
 import type { Autoencoder } from './models/index';
 import { calibrate, networkCodes, networkErrors, networkReconstruction, scoreNetwork } from './scoring';
 
@@ -40,6 +41,11 @@ export class AnomalyModel {
     readonly manifest: ModelManifest,
   ) {}
 
+  /** The cycle removed from windows before the network (none for models fitted without one). */
+  get seasonality(): Seasonality {
+    return this.manifest.seasonality ?? NO_SEASONALITY;
+  }
+
   /** The raw-error threshold and its calibrated score. */
   get threshold(): { readonly rawError: number; readonly score: number } {
     const value = this.manifest.threshold.value;
@@ -52,7 +58,7 @@ export class AnomalyModel {
     if (windows.length === 0) return [];
     const { shape, normalisation, calibration, threshold, config } = this.manifest;
     checkShape(windows, shape);
-    const data = prepare(windows, shape, normalisation);
+    const data = prepare(windows, shape, normalisation, this.seasonality);
     const raw = scoreNetwork(this.tf, this.net, data);
     return windows.map((_, i) => {
       const rawError = raw.rawError[i] as number;
@@ -78,7 +84,7 @@ export class AnomalyModel {
     this.ensureLive();
     const { shape, normalisation, calibration, threshold, config } = this.manifest;
     if (windows.length > 0) checkShape(windows, shape);
-    const data = prepare(windows, shape, normalisation);
+    const data = prepare(windows, shape, normalisation, this.seasonality);
     const rawError = networkErrors(this.tf, this.net, data, config.type === 'variational' ? config.variational.samples : 1);
     const n = windows.length;
     const score = new Float64Array(n);
@@ -122,7 +128,7 @@ export class AnomalyModel {
     if (windows.length === 0) return [];
     const { shape, normalisation, band } = this.manifest;
     checkShape(windows, shape);
-    const data = prepare(windows, shape, normalisation);
+    const data = prepare(windows, shape, normalisation, this.seasonality);
     const recon = networkReconstruction(this.tf, this.net, data);
     const newest = shape.steps - 1;
     const offsets = shape.channels.map((_, c) => (band ? bandOffsets(band, c, coverage) : null));
@@ -135,7 +141,8 @@ export class AnomalyModel {
           const value = this.stepValue(window, expected, newest, c, channel);
           const k = newest * shape.channels.length + c;
           const off = offsets[c];
-          const denorm = (v: number) => v * (normalisation.scale[c] as number) + (normalisation.center[c] as number);
+          const typical = profileAt(this.seasonality, c, window.endMs);
+          const denorm = (v: number) => (v + typical) * (normalisation.scale[c] as number) + (normalisation.center[c] as number);
           return { ...value, lower: off ? denorm((expected[k] as number) + off.lower) : null, upper: off ? denorm((expected[k] as number) + off.upper) : null };
         }),
       };
@@ -147,7 +154,9 @@ export class AnomalyModel {
     const { normalisation, shape } = this.manifest;
     const k = t * shape.channels.length + c;
     const v = window.values[k] as number;
-    return { channel, actual: window.mask[k] === 1 && Number.isFinite(v) ? v : null, expected: (expected[k] as number) * (normalisation.scale[c] as number) + (normalisation.center[c] as number) };
+    // The network's output is relative to the seasonal profile, as its input was.
+    const typical = profileAt(this.seasonality, c, window.startMs + t * window.intervalMs);
+    return { channel, actual: window.mask[k] === 1 && Number.isFinite(v) ? v : null, expected: ((expected[k] as number) + typical) * (normalisation.scale[c] as number) + (normalisation.center[c] as number) };
   }
 
   /**
@@ -160,7 +169,7 @@ export class AnomalyModel {
     if (windows.length === 0) return [];
     const { shape, normalisation } = this.manifest;
     checkShape(windows, shape);
-    const { codes, size } = networkCodes(this.tf, this.net, prepare(windows, shape, normalisation));
+    const { codes, size } = networkCodes(this.tf, this.net, prepare(windows, shape, normalisation, this.seasonality));
     return windows.map((_, i) => codes.slice(i * size, (i + 1) * size));
   }
 

@@ -117,6 +117,20 @@ export const modelConfigSchema = z
       .strict()
       .default({})
       .refine((t) => t.method !== 'fixed' || t.value !== undefined, { message: 'method fixed needs a value', path: ['value'] }),
+    /**
+     * Seasonality beyond one window (docs/models.md, "Seasonality"): the model learns the typical
+     * value at each phase of the series' cycle and sees every window relative to it.
+     */
+    seasonality: z
+      .object({
+        /**
+         * `auto`: the week, else the day, when the training data spans two of them and shows it
+         * (autocorrelation); `off`: none; or one period in ms. Default off.
+         */
+        periodMs: z.union([z.enum(['auto', 'off']), z.number().int().min(2).max(366 * 86_400_000)]).default('off'),
+      })
+      .strict()
+      .default({}),
     /** Explanations attached to each score. */
     explanation: z
       .object({
