@@ -21,6 +21,7 @@ import { formatIncident, formatIncidents, listIncidents, showIncident } from './
 import { formatSimilar, similarTo } from './commands/similar';
 import { startIncidentsService } from '@hourglass/incidents';
 import { addMaintenance, formatPeriods, listMaintenance, removeMaintenance } from './commands/maintenance';
+import { formatFeedback, formatRecorded, giveFeedback, listFeedback, removeFeedback } from './commands/feedback';
 
 /**
  * The `hourglass` command line: the composition root of every command. It is the only module
@@ -278,6 +279,37 @@ function buildProgram(): Command {
     .action(async (opts: { event: string; stateDir?: string; config?: string; json?: boolean }) => {
       const result = await similarTo(loadConfig(opts.config, process.env), opts.event, { ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
       process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${formatSimilar(result)}\n`);
+    });
+
+  program
+    .command('feedback')
+    .description('Give a verdict on an anomaly episode: false-positive (the next refit learns its windows) or confirmed (the gate keeps it flagged). Stored in Redis, or with --state-dir in an embedded run\'s folder.')
+    .option('--event <id>', "an anomaly event's episodeId (its open event's id), or the id of the event at its peak")
+    .option('--verdict <verdict>', 'false-positive or confirmed')
+    .option('--note <text>', 'why (stored with the verdict, shown by --list and `models show`)')
+    .option('--list', 'list the stored verdicts (with --group, of one group) and the precision operators reported')
+    .option('-g, --group <name>', 'with --list: one model group')
+    .option('--remove', 'forget the verdict on --event (Redis); the next refit no longer uses it')
+    .option('--state-dir <dir>', "embedded mode's folder (what `hourglass run --state-dir DIR` wrote) instead of Redis")
+    .option('-c, --config <file>', 'config file (YAML or JSON)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { event?: string; verdict?: string; note?: string; list?: boolean; group?: string; remove?: boolean; stateDir?: string; config?: string; json?: boolean }) => {
+      const config = loadConfig(opts.config, process.env);
+      if (opts.list) {
+        const list = await listFeedback(config, { ...(opts.group ? { group: opts.group } : {}), ...(opts.stateDir ? { stateDir: opts.stateDir } : {}) });
+        process.stdout.write(opts.json ? `${JSON.stringify(list)}\n` : `${formatFeedback(list)}\n`);
+        return;
+      }
+      if (opts.remove) {
+        if (!opts.event) throw new HourglassError('USAGE', '--remove needs --event ID (the episode id, from --list)');
+        if (opts.stateDir) throw new HourglassError('USAGE', "--remove works on Redis; in a folder, give a new verdict instead");
+        const group = await removeFeedback(config, opts.event);
+        if (group === null) throw new HourglassError('USAGE', `no verdict on episode '${opts.event}'`);
+        process.stdout.write(`removed the verdict on episode ${opts.event} (group ${group})\n`);
+        return;
+      }
+      const recorded = await giveFeedback(config, { ...opts, by: process.env.USER ?? process.env.LOGNAME ?? 'unknown' });
+      process.stdout.write(opts.json ? `${JSON.stringify(recorded.feedback)}\n` : `${formatRecorded(recorded)}\n`);
     });
 
   const maintenance = program.command('maintenance').description('Maintenance periods: no events and no clean-buffer windows for the series they cover (stored in Redis; scorers re-read them without a restart).');

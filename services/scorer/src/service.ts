@@ -1,7 +1,7 @@
 import { decodeWindows, describeError, opsPort, type HourglassConfig, type Window } from '@hourglass/core';
 import { BatchFailureLog, createKafka, provideTopics, redeliverable, resolveKafkaSecurity, retryStartup } from '@hourglass/kafka';
 import { initBackend } from '@hourglass/model';
-import { ModelRegistry, RedisAdoptionLog, RedisEpisodeStore, RedisMaintenanceStore, RedisWindowBuffer, createRedis, redisKeys } from '@hourglass/redis';
+import { ModelRegistry, RedisAdoptionLog, RedisEpisodeStore, RedisHeldBackStore, RedisMaintenanceStore, RedisWindowBuffer, createRedis, redisKeys } from '@hourglass/redis';
 import { MicroBatcher, createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
 import { KafkaEventSink, RegistryModelSource } from './adapters';
 import { redisEpisodeCodes } from './codes';
@@ -61,12 +61,14 @@ export async function startScorerService(config: HourglassConfig, log: Logger, o
     seriesGauges,
     bands: new ExpectedBands({ coverage: sc.bandCoverage, gauges: sc.bandGauges, scoreGauges: seriesGauges, registry, log: log.child({ component: 'bands' }) }),
     maintenance, adoptions: new RedisAdoptionLog(redis, keys),
+    // Windows kept out of the buffer, for verdicts to come (docs/feedback.md).
+    ...(config.feedback.enabled ? { heldBack: new RedisHeldBackStore(redis, keys, config.feedback.heldBackMaxWindows) } : {}),
     codes: redisEpisodeCodes(config, redis, keys, registry, log),
     log: log.child({ component: 'stage' }),
   });
   // Counters start at 0 for every configured group, so "no drops yet" reads 0 and not "no data".
   for (const { name: group } of groups) {
-    for (const counter of [metrics.windows, metrics.bufferWrites, metrics.bufferDrops, metrics.coldStartWindows, metrics.unscorable]) counter.inc({ group }, 0);
+    for (const counter of [metrics.windows, metrics.bufferWrites, metrics.bufferDrops, metrics.coldStartWindows, metrics.unscorable, metrics.heldBackWrites, metrics.heldBackDrops]) counter.inc({ group }, 0);
   }
   await provider.start().catch((error: unknown) => log.warn({ err: describeError(error) }, 'initial model load failed; polling will retry'));
   metrics.coldStartAlertAfter.set(sc.coldStartAlertAfterMs / 1000);

@@ -1,10 +1,12 @@
 import { describeError, opsPort, type GroupConfig, type HourglassConfig } from '@hourglass/core';
 import { initBackend } from '@hourglass/model';
-import { ModelRegistry, RedisAdoptionLog, RedisWindowBuffer, createRedis, redisKeys, tryLock, type Redis } from '@hourglass/redis';
+import { ModelRegistry, RedisAdoptionLog, RedisFeedbackStore, RedisWindowBuffer, createRedis, redisKeys, tryLock, type Redis } from '@hourglass/redis';
 import { createMetricsRegistry, exportBackendInfo, startOpsServer, type Logger, type OpsServer } from '@hourglass/runtime';
 import {
-  TrainerStage, createTrainerMetrics, refitDue, refitPolicy, refitScheduleOf, type GroupFitState, type ModelStore, type RefitOutcome, type TrainLocks,
+  TrainerStage, createTrainerMetrics, refitDue, refitPolicy, refitScheduleOf, trainingFeedbackPolicy, type GroupFitState, type ModelStore, type RefitOutcome, type TrainLocks,
 } from '@hourglass/pipeline';
+import { createFeedbackMetrics, redisFeedbackRecorder, refreshFeedbackGauges } from './feedback';
+import { startFeedbackConsumer, type FeedbackConsumer } from './feedback-consumer';
 
 export const SERVICE_NAME = 'hourglass-trainer';
 
@@ -27,8 +29,13 @@ export function createRedisTrainer(config: HourglassConfig, redis: Redis, log: L
   const registry = new ModelRegistry(redis, keys, config.trainer.keepVersions);
   const buffer = new RedisWindowBuffer(redis, keys, config.scorer.bufferMaxWindows);
   const locks: TrainLocks = { tryLock: (group, ttlMs) => tryLock(redis, keys.trainLock(group), ttlMs) };
-  const stage = new TrainerStage({ source: buffer, store: registryModelStore(registry), locks, metrics: createTrainerMetrics(metricsRegistry), adoptions: new RedisAdoptionLog(redis, keys), log });
-  return { stage, registry, buffer, metricsRegistry };
+  const feedback = new RedisFeedbackStore(redis, keys);
+  const stage = new TrainerStage({
+    source: buffer, store: registryModelStore(registry), locks, metrics: createTrainerMetrics(metricsRegistry), adoptions: new RedisAdoptionLog(redis, keys), log,
+    // Verdicts teach refits (docs/feedback.md); with feedback.enabled off they are stored but unused.
+    ...(config.feedback.enabled ? { feedback: trainingFeedbackPolicy(config, feedback) } : {}),
+  });
+  return { stage, registry, buffer, feedback, metricsRegistry };
 }
 
 export interface TrainerService {
@@ -48,7 +55,11 @@ export async function startTrainerService(config: HourglassConfig, log: Logger, 
   exportBackendInfo(metricsRegistry, info.name);
   const redis = createRedis(config.redis);
   redis.on('error', (error: Error) => log.debug({ err: error.message }, 'redis connection error'));
-  const { stage, registry, buffer } = createRedisTrainer(config, redis, log.child({ component: 'stage' }), metricsRegistry);
+  const { stage, registry, buffer, feedback } = createRedisTrainer(config, redis, log.child({ component: 'stage' }), metricsRegistry);
+  const feedbackMetrics = createFeedbackMetrics(metricsRegistry);
+  const feedbackReader: FeedbackConsumer | null = config.feedback.consumeTopic
+    ? startFeedbackConsumer(config, { recorder: redisFeedbackRecorder(config, redis), metrics: feedbackMetrics, log: log.child({ component: 'feedback' }) })
+    : null;
   const policy = refitPolicy(config);
   /** When a group's last fit was rejected, failed or skipped; it is not retried for a while. */
   const lastMiss = new Map<string, number>();
@@ -106,6 +117,8 @@ export async function startTrainerService(config: HourglassConfig, log: Logger, 
           }
         }
         lastLoopOk = ok;
+        // Verdicts come from the CLI too, so the counts are read from Redis, not counted here.
+        await refreshFeedbackGauges(feedbackMetrics, feedback, config.groups.map((g) => g.name)).catch((error: unknown) => log.debug({ err: describeError(error) }, 'could not read the feedback counts'));
       }
       await sleep(config.trainer.checkIntervalMs, () => stopping);
     }
@@ -113,7 +126,7 @@ export async function startTrainerService(config: HourglassConfig, log: Logger, 
   const running = loop();
   const ops = await startOpsServer({
     registry: metricsRegistry, host: config.ops.host, port: opsPort(config, 'trainer'),
-    readiness: () => ({ ready: redis.status === 'ready', details: { backend: info.name, redis: redis.status, lastLoopOk, lastRefit } }),
+    readiness: () => ({ ready: redis.status === 'ready', details: { backend: info.name, redis: redis.status, lastLoopOk, lastRefit, feedbackTopic: feedbackReader?.status() ?? 'off' } }),
   });
   log.info({ ops: ops.url, groups: config.groups.map((g) => g.name) }, 'trainer started');
   return {
@@ -121,6 +134,7 @@ export async function startTrainerService(config: HourglassConfig, log: Logger, 
     async stop() {
       stopping = true;
       await running; // a fit in progress finishes and writes whole, or not at all
+      await feedbackReader?.stop();
       redis.disconnect();
       await ops.close();
     },

@@ -48,3 +48,6 @@ export {
 export { MaintenanceCalendar, GroupMaintenance, weeklyAsCron, type NamedPeriod, type MaintenanceSource } from './maintenance/calendar';
 export * from './formats/index';
 export type { ExpectedBand, BandValue, StepValue } from './contracts/expected-band';
+export { feedbackConfigSchema, type FeedbackConfig } from './config/feedback-config';
+export { FEEDBACK_VERDICTS, feedbackRequestSchema, parseFeedbackRequest, type Feedback, type FeedbackRequest, type FeedbackVerdict } from './contracts/feedback';
+export { episodeWindows, reportedPrecision, stillFlagged, type HeldBackWindow } from './feedback/episode-windows';

@@ -38,4 +38,14 @@ export type { CodeStore } from './codes/ports';
 export { EmbeddedPipeline, type EmbeddedOptions, type EmbeddedStats } from './embedded/pipeline';
 export { DiskCodeStore } from './embedded/disk-code-store';
 export { DiskModelStore } from './embedded/disk-model-store';
+export { DiskFeedbackStore, DiskHeldBack } from './embedded/disk-feedback-store';
 export { InMemoryAdoptionLog, type AdoptionLog } from './adoption/adoption-log';
+
+export { FeedbackRecorder, type FeedbackRecorderOptions, type RecordedFeedback } from './feedback/recorder';
+export { handleFeedbackMessage, type FeedbackMessageOutcome } from './feedback/feedback-message';
+export {
+  checkConfirmed, feedbackReport, loadTrainingFeedback, trainingFeedbackPolicy, weightedFalsePositives,
+  type ConfirmedCheck, type ForgottenEpisode, type LabelledEpisode, type TrainingFeedback, type TrainingFeedbackPolicy,
+} from './feedback/training-feedback';
+export { InMemoryFeedbackStore, InMemoryHeldBack } from './feedback/in-memory';
+export type { FeedbackReader, FeedbackStore, HeldBackSink, HeldBackSource } from './feedback/ports';

@@ -9,3 +9,5 @@ export { RedisCodeStore } from './code-store';
 export { RedisMaintenanceStore } from './maintenance-store';
 export type { Redis } from 'ioredis';
 export { RedisAdoptionLog } from './adoption-log';
+export { RedisHeldBackStore } from './held-back-store';
+export { RedisFeedbackStore } from './feedback-store';

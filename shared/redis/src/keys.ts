@@ -35,6 +35,12 @@ export interface RedisKeys {
   adoptions(group: string): string;
   /** Hash of the maintenance periods added at run time: field = period id, value = the period as JSON. */
   maintenance(): string;
+  /** Capped stream of the windows the scorers kept out of the clean buffer, per group, tagged with their episode (for feedback). */
+  heldBack(group: string): string;
+  /** Hash of a group's feedback: field = episode id, value = the verdict as JSON. */
+  feedback(group: string): string;
+  /** Hash of the windows stored with a group's feedback: field = episode id, value = a clean-buffer pack. */
+  feedbackWindows(group: string): string;
 }
 
 export function redisKeys(prefix = 'hourglass:'): RedisKeys {
@@ -56,5 +62,9 @@ export function redisKeys(prefix = 'hourglass:'): RedisKeys {
     codes: (group) => `${prefix}codes:${group}`,
     adoptions: (group) => `${prefix}adoptions:${group}`,
     maintenance: () => `${prefix}maintenance`,
+    heldBack: (group) => `${prefix}heldback:${group}`,
+    feedback: (group) => `${prefix}feedback:${group}`,
+    // Group names cannot contain ':', so this is never another group's feedback hash.
+    feedbackWindows: (group) => `${prefix}feedback:${group}:windows`,
   };
 }

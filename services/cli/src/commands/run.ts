@@ -77,7 +77,7 @@ export async function runEmbedded(config: HourglassConfig, options: RunOptions, 
   const incidentLog = createWriteStream(incidentsFile, { flags: 'a' });
   const incidentIds = new Set<string>();
   const pipeline = new EmbeddedPipeline({
-    config: effective, modelsDir: join(options.stateDir, 'models'), codesDir: join(options.stateDir, 'codes'), registry, log,
+    config: effective, modelsDir: join(options.stateDir, 'models'), codesDir: join(options.stateDir, 'codes'), feedbackDir: join(options.stateDir, 'feedback'), registry, log,
     onIncident: (incident) => {
       incidentIds.add(incident.id);
       incidentLog.write(`${JSON.stringify(incident)}\n`);

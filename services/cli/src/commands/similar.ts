@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { HourglassError, type EpisodeCode, type EpisodeVerdict, type HourglassConfig, type SimilarEpisode } from '@hourglass/core';
-import { DiskCodeStore, type CodeStore } from '@hourglass/pipeline';
-import { RedisCodeStore, redisKeys } from '@hourglass/redis';
+import { DiskCodeStore, DiskFeedbackStore, type CodeStore } from '@hourglass/pipeline';
+import { RedisCodeStore, RedisFeedbackStore, redisKeys } from '@hourglass/redis';
 import { withRedis } from './redis-session';
 
 /** What `hourglass similar --event ID` prints: the episode's stored peak and the earlier episodes most like it. */
@@ -18,12 +18,22 @@ export interface SimilarResult {
  */
 export async function similarTo(config: HourglassConfig, id: string, source: { stateDir?: string }): Promise<SimilarResult> {
   const found = source.stateDir !== undefined ? await findOnDisk(config, source.stateDir, id) : await findInRedis(config, id);
-  if (!found) {
-    const where = source.stateDir !== undefined ? join(source.stateDir, 'codes') : `Redis (groups ${config.groups.map((g) => g.name).join(', ')})`;
-    throw new HourglassError('EPISODE_UNKNOWN', `no stored episode code for '${id}' in ${where}: give an event's episodeId (its open event's id) or the id of the event at its peak`);
-  }
+  if (found) return found;
+  const where = source.stateDir !== undefined ? join(source.stateDir, 'codes') : `Redis (groups ${config.groups.map((g) => g.name).join(', ')})`;
+  throw new HourglassError('EPISODE_UNKNOWN', `no stored episode code for '${id}' in ${where}: give an event's episodeId (its open event's id) or the id of the event at its peak`);
+}
+
+/**
+ * The record as `similar` prints it, with the verdicts operators have given since it was written
+ * (a record's `similar` list is what its scorer knew then): the feedback store has the newest.
+ */
+async function withVerdicts(found: EpisodeCode, feedback: { get(group: string, episodeId: string): Promise<{ verdict: EpisodeVerdict } | null> }): Promise<SimilarResult> {
   const { window: _window, code: _code, similar, ...episode } = found;
-  return { episode, similar: similar ?? [] };
+  const verdictOf = async (group: string, episodeId: string, stored: EpisodeVerdict) => (await feedback.get(group, episodeId))?.verdict ?? stored;
+  return {
+    episode: { ...episode, verdict: await verdictOf(episode.group, episode.episodeId, episode.verdict) },
+    similar: await Promise.all((similar ?? []).map(async (s) => ({ ...s, verdict: await verdictOf(s.group, s.episodeId, s.verdict) }))),
+  };
 }
 
 /** The result as lines: the episode, then one line per similar episode ("closest: ... on ..., marked false positive"). */
@@ -51,13 +61,18 @@ async function findIn(store: CodeStore, groups: readonly string[], id: string): 
   return undefined;
 }
 
-async function findOnDisk(config: HourglassConfig, stateDir: string, id: string): Promise<EpisodeCode | undefined> {
+async function findOnDisk(config: HourglassConfig, stateDir: string, id: string): Promise<SimilarResult | undefined> {
   const dir = join(stateDir, 'codes');
   if (!existsSync(dir)) throw new HourglassError('USAGE', `no codes at ${dir}: run \`hourglass run\` with this --state-dir first`);
   const groups = readdirSync(dir).filter((f) => f.endsWith('.ndjson')).map((f) => f.slice(0, -'.ndjson'.length));
-  return findIn(new DiskCodeStore(dir, config.similar.maxCodesPerGroup), groups, id);
+  const found = await findIn(new DiskCodeStore(dir, config.similar.maxCodesPerGroup), groups, id);
+  return found && withVerdicts(found, new DiskFeedbackStore(join(stateDir, 'feedback')));
 }
 
-async function findInRedis(config: HourglassConfig, id: string): Promise<EpisodeCode | undefined> {
-  return withRedis(config, (redis) => findIn(new RedisCodeStore(redis, redisKeys(config.redis.keyPrefix), config.similar.maxCodesPerGroup), config.groups.map((g) => g.name), id));
+async function findInRedis(config: HourglassConfig, id: string): Promise<SimilarResult | undefined> {
+  return withRedis(config, async (redis) => {
+    const keys = redisKeys(config.redis.keyPrefix);
+    const found = await findIn(new RedisCodeStore(redis, keys, config.similar.maxCodesPerGroup), config.groups.map((g) => g.name), id);
+    return found && withVerdicts(found, new RedisFeedbackStore(redis, keys));
+  });
 }

@@ -63,7 +63,7 @@ test('ops.servicePorts gives each service its own port on one machine; the other
 
 test('each shared topic is named once, in topics; an input that is also an output is refused, and the old fields say where they went', () => {
   const config = compileConfig({ topics: { windows: 'w' } });
-  assert.deepEqual(config.topics, { windows: 'w', anomalies: 'hourglass.anomalies', deadLetter: 'hourglass.dlq', incidents: 'hourglass.incidents' });
+  assert.deepEqual(config.topics, { windows: 'w', anomalies: 'hourglass.anomalies', deadLetter: 'hourglass.dlq', incidents: 'hourglass.incidents', feedback: 'hourglass.feedback' });
   const same = captureConfigError({ topics: { windows: 'x', deadLetter: 'x' } });
   assert.deepEqual(same.issues.map((i) => i.path), ['topics.deadLetter']);
   const loop = captureConfigError({ ingest: { topics: ['in', 'hourglass.windows'] } });

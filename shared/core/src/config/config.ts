@@ -9,6 +9,7 @@ import { closest, knownKeysAt } from './suggest';
 import { MOVED_TOPIC_FIELDS, topicsConfigSchema } from './topics-config';
 import { incidentsConfigSchema } from './incidents-config';
 import { similarConfigSchema } from './similar-config';
+import { feedbackConfigSchema } from './feedback-config';
 
 const opsPortSchema = z.number().int().min(0).max(65535);
 
@@ -99,6 +100,8 @@ export const hourglassConfigSchema = z
     incidents: incidentsConfigSchema.default({}),
     /** Codes and hashes of episodes, and the similar earlier episodes events carry (docs/incidents.md). */
     similar: similarConfigSchema.default({}),
+    /** Operators' verdicts on episodes, and how they teach the next refit (docs/feedback.md). */
+    feedback: feedbackConfigSchema.default({}),
     /** Model groups, matched in order: a series belongs to the first group that matches it. */
     groups: z
       .array(groupConfigSchema)

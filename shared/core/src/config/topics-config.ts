@@ -18,6 +18,8 @@ export const topicsConfigSchema = z
     deadLetter: topicName.default('hourglass.dlq'),
     /** Incidents, from the incidents stage (JSON, docs/incidents.md). Default `hourglass.incidents`. */
     incidents: topicName.default('hourglass.incidents'),
+    /** Operators' verdicts on episodes, read by the trainers (JSON, docs/feedback.md). Default `hourglass.feedback`. */
+    feedback: topicName.default('hourglass.feedback'),
   })
   .strict()
   .superRefine((t, ctx) => {

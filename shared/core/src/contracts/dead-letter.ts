@@ -1,6 +1,7 @@
 /**
- * Why ingest refused a message. Every refusal lands on the dead-letter topic with one of these, and
- * `hourglass_ingest_dead_letters_total{reason}` counts it (a bounded label set, by construction).
+ * Why ingest (or the trainers' reader of the feedback topic) refused a message. Every refusal lands
+ * on the dead-letter topic with one of these, and `hourglass_ingest_dead_letters_total{reason}`
+ * (`hourglass_feedback_messages_total{outcome}` for feedback) counts it: a bounded label set, by construction.
  */
 export const REJECT_REASONS = [
   'oversize',
@@ -18,6 +19,9 @@ export const REJECT_REASONS = [
   'malformed_line',
   'malformed_protobuf',
   'unsupported_metric',
+  // The feedback topic (docs/feedback.md): a message that is not a valid verdict, or names no known episode.
+  'invalid_feedback',
+  'unknown_episode',
 ] as const;
 
 /** One of REJECT_REASONS. */

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Counter, type Registry } from 'prom-client';
 import { Windower, describeError, type AnomalyEvent, type GroupConfig, type HourglassConfig, type Incident, type Point, type Window } from '@hourglass/core';
 import type { Logger } from '@hourglass/runtime';
@@ -17,6 +18,7 @@ import { createTrainerMetrics } from '../trainer/trainer-metrics';
 import { TrainerStage, type RefitOutcome, type RefitPolicy } from '../trainer/trainer-stage';
 import { DiskModelStore } from './disk-model-store';
 import { DiskCodeStore } from './disk-code-store';
+import { DiskFeedbackStore, DiskHeldBack } from './disk-feedback-store';
 import { createCodesMetrics } from '../codes/codes-metrics';
 import { EpisodeCodes } from '../codes/episode-codes';
 import { InMemoryCodeStore } from '../codes/in-memory';
@@ -24,6 +26,7 @@ import { InMemoryIncidentStore } from '../incidents/in-memory';
 import { createIncidentsMetrics } from '../incidents/incidents-metrics';
 import { IncidentsStage } from '../incidents/incidents-stage';
 import { InMemoryAdoptionLog } from '../adoption/adoption-log';
+import { trainingFeedbackPolicy } from '../feedback/training-feedback';
 
 export interface EmbeddedOptions {
   /**
@@ -38,6 +41,12 @@ export interface EmbeddedOptions {
   readonly modelsDir: string;
   /** Folder for the codes of episodes (one file per group, capped at `similar.maxCodesPerGroup`); default: kept in memory. */
   readonly codesDir?: string;
+  /**
+   * Folder for feedback (docs/feedback.md): the scorer keeps its held-back windows there
+   * (`heldback/`), and refits learn from the verdicts `hourglass feedback --state-dir` stored there.
+   * Default none (no held-back windows, no feedback), as `eval nab` runs.
+   */
+  readonly feedbackDir?: string;
   readonly registry: Registry;
   readonly log: Logger;
   /** Called for every published anomaly event, in order. */
@@ -109,6 +118,7 @@ export class EmbeddedPipeline {
   constructor(private readonly options: EmbeddedOptions) {
     const { registry, log, config } = options;
     const sc = config.scorer;
+    const feedbackDir = config.feedback.enabled ? options.feedbackDir : undefined;
     this.groups = config.groups;
     this.schedule = refitScheduleOf(config.trainer);
     this.policy = refitPolicy(config);
@@ -146,6 +156,7 @@ export class EmbeddedPipeline {
       // The config's maintenance periods only: one process over a file has no run-time store.
       maintenance: new MaintenanceSchedule({ configured: config.maintenance, registry, log: log.child({ component: 'maintenance' }) }),
       adoptions,
+      ...(feedbackDir ? { heldBack: new DiskHeldBack(join(feedbackDir, 'heldback'), config.feedback.heldBackMaxWindows) } : {}),
       codes: new EpisodeCodes({
         config: config.similar, metrics: createCodesMetrics(registry), log: log.child({ component: 'codes' }),
         store: options.codesDir ? new DiskCodeStore(options.codesDir, config.similar.maxCodesPerGroup) : new InMemoryCodeStore(config.similar.maxCodesPerGroup),
@@ -154,6 +165,7 @@ export class EmbeddedPipeline {
     });
     this.trainer = new TrainerStage({
       source: this.buffer, store: this.store, locks: new InMemoryLocks(), metrics: createTrainerMetrics(registry), adoptions, log: log.child({ component: 'trainer' }),
+      ...(feedbackDir ? { feedback: trainingFeedbackPolicy(config, new DiskFeedbackStore(feedbackDir)) } : {}),
     });
     this.incidents = new IncidentsStage({
       config: config.incidents, store: new InMemoryIncidentStore(), metrics: createIncidentsMetrics(registry), log: log.child({ component: 'incidents' }), similarK: config.similar.k,

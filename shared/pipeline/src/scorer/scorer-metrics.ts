@@ -27,6 +27,8 @@ export function createScorerMetrics(registry: Registry) {
     }),
     bufferWrites: new Counter({ name: 'hourglass_scorer_buffer_writes_total', help: 'Windows appended to the clean buffer, by group.', labelNames: ['group'], registers }),
     bufferDrops: new Counter({ name: 'hourglass_scorer_buffer_drops_total', help: 'Clean-buffer writes dropped because Redis failed, by group.', labelNames: ['group'], registers }),
+    heldBackWrites: new Counter({ name: 'hourglass_scorer_held_back_writes_total', help: 'Windows kept out of the clean buffer (anomalous or in an episode) and stored for feedback, by group.', labelNames: ['group'], registers }),
+    heldBackDrops: new Counter({ name: 'hourglass_scorer_held_back_drops_total', help: 'Held-back windows not stored for feedback because Redis failed, by group.', labelNames: ['group'], registers }),
     coldStartSeconds: new Gauge({
       name: 'hourglass_scorer_cold_start_seconds', labelNames: ['group', 'reason'], registers,
       help: 'How long the group has had no model (since its oldest buffered window, or since this scorer first saw it without one), by why (too_few_windows, fit_rejected, ...); absent once it has one.',

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import {
   cleanEligible, isAdopting, severityBand, stepEpisode, INITIAL_SERIES_STATE,
-  type AnomalyEvent, type EpisodePolicy, type ScoredWindow, type SeriesEpisodeState, type Window,
+  type AnomalyEvent, type EpisodePolicy, type HeldBackWindow, type ScoredWindow, type SeriesEpisodeState, type Window,
 } from '@hourglass/core';
 import type { Logger } from '@hourglass/runtime';
 import type { AdoptionLog } from '../adoption/adoption-log';
 import type { ExpectedBands } from './expected-bands';
 import type { MaintenanceView } from './maintenance';
 import type { EpisodeCodes } from '../codes/episode-codes';
+import type { HeldBackSink } from '../feedback/ports';
 import type { CleanWindowSink, EpisodeStateStore, EventSink, ModelProvider, ScoringModel, WindowScore } from './ports';
 import type { ScorerMetrics } from './scorer-metrics';
 import type { SeriesScoreGauges } from './series-gauges';
@@ -35,6 +36,8 @@ export interface ScorerStageOptions {
   readonly bands?: ExpectedBands;
   /** Where adoptions of a new normal are recorded for the trainer (episodes.adoptAfterMs). Default none. */
   readonly adoptions?: AdoptionLog;
+  /** Where the windows kept out of the clean buffer go, tagged with their episode, for verdicts to come (docs/feedback.md). Default none. */
+  readonly heldBack?: HeldBackSink;
   readonly log: Logger;
   readonly now?: () => number;
 }
@@ -124,6 +127,7 @@ export class ScorerStage {
     await this.options.codes?.commit();
     await this.recordAdoptions(staged);
     const { appended, dropped } = await this.appendClean(clean, this.coldStart);
+    await this.appendHeldBack(staged);
     await this.checkpoint(staged);
     return { scored: windows.length - coldWindows, events, cleanAppended: appended, cleanDropped: dropped, coldStartGroups: this.coldStartGroups() };
   }
@@ -156,6 +160,7 @@ export class ScorerStage {
     const newest: Window[] = [];
     const eventWindows: Window[] = [];
     const eventSurprises: number[] = [];
+    const heldBack: HeldBackWindow[] | null = this.options.heldBack ? [] : null;
     for (let i = 0; i < ordered.length; i += 1) {
       const window = ordered[i] as Window;
       const s = scores[i] as WindowScore;
@@ -180,14 +185,16 @@ export class ScorerStage {
         eventSurprises.push(s.surprise);
       }
       // Anomalous windows, and every window while an episode is open, stay out of the buffer.
-      if (cleanEligible(s.anomalous, before, state) && this.sampled(window)) normal.push(window);
+      if (cleanEligible(s.anomalous, before, state)) {
+        if (this.sampled(window)) normal.push(window);
+      } else heldBack?.push({ window, episodeId: state.episodeId ?? before.episodeId });
     }
     anomaliesByBand.forEach((count, band) => {
       if (count > 0) metrics.anomalies.inc({ group, band: String(band) }, count);
     });
     this.options.bands?.updateGauges(model, group, newest);
     const banded = this.options.bands ? this.options.bands.onEvents(model, events, eventWindows) : events;
-    return { events: this.options.codes ? this.options.codes.onEvents(model, banded, eventWindows, eventSurprises) : banded, ingestedAtMs, normal, states };
+    return { events: this.options.codes ? this.options.codes.onEvents(model, banded, eventWindows, eventSurprises) : banded, ingestedAtMs, normal, states, heldBack: heldBack ?? [] };
   }
 
   /**
@@ -258,6 +265,26 @@ export class ScorerStage {
     return { appended, dropped };
   }
 
+  /**
+   * After the batch's events were published, like the clean buffer: the held-back windows of each
+   * group, for verdicts to come. Best effort: a failure is counted and costs only what a verdict on
+   * these episodes could have taught the next refit.
+   */
+  private async appendHeldBack(staged: ReadonlyMap<string, StagedGroup>): Promise<void> {
+    const sink = this.options.heldBack;
+    if (!sink) return;
+    for (const [group, { heldBack }] of staged) {
+      if (heldBack.length === 0) continue;
+      try {
+        await sink.append(group, heldBack);
+        this.options.metrics.heldBackWrites.inc({ group }, heldBack.length);
+      } catch (error) {
+        this.options.metrics.heldBackDrops.inc({ group }, heldBack.length);
+        this.options.log.warn({ group, dropped: heldBack.length, err: String(error) }, 'held-back windows not stored; a verdict on their episodes will not find them');
+      }
+    }
+  }
+
   private async ensureStates(group: string, windows: readonly Window[]): Promise<void> {
     const missing = [...new Set(windows.map((w) => w.series))].filter((s) => !this.states.has(stateKey(group, s)));
     if (missing.length === 0) return;
@@ -317,6 +344,8 @@ interface StagedGroup {
   readonly normal: Window[];
   /** The new episode state of each series the batch touched. */
   readonly states: ReadonlyMap<string, SeriesEpisodeState>;
+  /** Windows kept out of the buffer, with their episode (empty without a held-back sink). */
+  readonly heldBack: readonly HeldBackWindow[];
 }
 
 function toAnomalyEvent(id: string, episodeId: string, state: AnomalyEvent['state'], w: ScoredWindow, explanation: AnomalyEvent['explanation'], nowMs: number, adopted?: true): AnomalyEvent {

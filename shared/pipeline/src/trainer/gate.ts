@@ -28,8 +28,12 @@ export interface GatePolicy {
   readonly firstModelOverBudget: 'take' | 'refuse';
 }
 
-/** Why the gate decided as it did: a metric label and a code for programs, beside the operator's sentence. */
-export type GateCode = 'first_model' | 'first_model_over_budget' | 'gate_passed' | 'false_alarms' | 'worse_error';
+/**
+ * Why the gate decided as it did: a metric label and a code for programs, beside the operator's
+ * sentence. `forgot_confirmed` is decided by the trainer stage after `judge`: the candidate no
+ * longer flags an anomaly an operator confirmed (feedback/training-feedback.ts).
+ */
+export type GateCode = 'first_model' | 'first_model_over_budget' | 'gate_passed' | 'false_alarms' | 'worse_error' | 'forgot_confirmed';
 
 export interface GateVerdict {
   readonly promote: boolean;

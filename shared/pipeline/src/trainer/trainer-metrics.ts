@@ -10,6 +10,7 @@ export function createTrainerMetrics(registry: Registry) {
     fits: new Counter({ name: 'hourglass_trainer_fits_total', help: 'Refits by outcome (promoted, rejected, failed) and reason.', labelNames: ['group', 'outcome', 'reason'], registers }),
     leftOutWindows: new Gauge({ name: 'hourglass_trainer_left_out_windows', help: 'Clean windows the group\'s last fit left out because their channels differ from the model\'s (series that need their own group).', labelNames: ['group'], registers }),
     bufferSize: new Gauge({ name: 'hourglass_trainer_buffer_windows', help: 'Clean windows available to the group\'s next fit.', labelNames: ['group'], registers }),
+    feedbackWindows: new Gauge({ name: 'hourglass_trainer_feedback_windows', help: 'Windows of operators\' verdicts the group\'s last fit used, by verdict (false-positive: learned, weighted; confirmed: checked by the gate).', labelNames: ['group', 'verdict'], registers }),
     threshold: new Gauge({ name: 'hourglass_trainer_threshold', help: 'Threshold (calibrated score) of the version last promoted.', labelNames: ['group'], registers }),
   };
 }

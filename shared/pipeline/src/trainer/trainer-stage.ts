@@ -1,8 +1,9 @@
-import { describeError, type ModelConfigInput, type Window } from '@hourglass/core';
+import { describeError, stillFlagged, type ModelConfigInput, type Window } from '@hourglass/core';
 import { fitModel, loadModel, type AnomalyModel } from '@hourglass/model';
 import type { Logger } from '@hourglass/runtime';
 import { describeLeftOut, selectChannelSet } from './channel-sets';
 import type { AdoptionLog } from '../adoption/adoption-log';
+import { checkConfirmed, feedbackReport, loadTrainingFeedback, weightedFalsePositives, type TrainingFeedback, type TrainingFeedbackPolicy } from '../feedback/training-feedback';
 import { judge, type GateCode, type GatePolicy, type HoldoutMetrics } from './gate';
 import type { CleanWindowSource, ModelStore, TrainLocks } from './ports';
 import type { TrainerMetrics } from './trainer-metrics';
@@ -35,6 +36,8 @@ export interface TrainerStageOptions {
   readonly metrics: TrainerMetrics;
   /** Adoptions of a new normal recorded by the scorers: a buffer holding one is not refused as contaminated. Default none. */
   readonly adoptions?: AdoptionLog;
+  /** Operators' verdicts: false positives are learned (weighted), confirmed anomalies must stay flagged. Default none. */
+  readonly feedback?: TrainingFeedbackPolicy;
   readonly log: Logger;
   readonly now?: () => number;
 }
@@ -101,6 +104,9 @@ export class TrainerStage {
           return await this.reject(group, 'contaminated', `buffer looks contaminated: the current model flags ${(100 * contamination).toFixed(1)}% of it (limit ${(100 * policy.maxContamination).toFixed(1)}%)`, null, null);
         }
       }
+      // Verdicts: a false positive's windows join the training windows (never the held-out ones).
+      const fb = await this.trainingFeedback(group, windows[0] as Window);
+      if (fb && fb.falsePositives.length > 0) training.push(...weightedFalsePositives(fb.falsePositives, this.options.feedback!.falsePositiveWeight));
       const config = { ...(modelConfig as object), robust: { enabled: true, ...((modelConfig as { robust?: object }).robust ?? {}) } } as ModelConfigInput;
       candidate = await fitModel(config, training, {
         onProgress: async (p) => {
@@ -118,12 +124,26 @@ export class TrainerStage {
       }
       const candidateMetrics = holdoutMetrics(candidate, holdout);
       const currentMetrics = current ? holdoutMetrics(current, holdout) : null;
-      const verdict = judge(policy.gate, candidateMetrics, currentMetrics);
+      // A candidate that learns a false positive the current model still raises spends some of its
+      // capacity on that pattern, so its error on clean windows may rise a little: that one check is
+      // waived for it (as the contamination check is for an adoption); the false-alarm check stays.
+      const unlearned = fb && current ? stillRaised(fb, current, this.options.feedback!.openAfterWindows(group)) : [];
+      if (unlearned.length > 0) log.info({ group, episodes: unlearned }, 'the current model still raises false positives operators reported: the held-out error check is waived for this fit');
+      const gatePolicy = unlearned.length > 0 ? { ...policy.gate, errorTolerance: Number.POSITIVE_INFINITY } : policy.gate;
+      const verdict = judge(gatePolicy, candidateMetrics, currentMetrics);
       if (!verdict.promote) return await this.reject(group, verdict.code, verdict.reason, candidateMetrics, currentMetrics);
+      // An anomaly an operator confirmed must keep alerting: a candidate that forgot one is refused.
+      const flags = (model: AnomalyModel) => (ws: readonly Window[]) => model.score(ws).map((s) => s.anomalous);
+      const confirmed = fb ? checkConfirmed(fb.confirmed, this.options.feedback!.openAfterWindows(group), flags(candidate), current ? flags(current) : null) : null;
+      if (confirmed && confirmed.forgotten.length > 0) {
+        const named = confirmed.forgotten.map((f) => `${f.episodeId} on ${f.series} (${f.candidateFlagged} of ${f.windows} windows flagged, the current model ${f.currentFlagged})`).join('; ');
+        return await this.reject(group, 'forgot_confirmed', `the candidate no longer flags ${confirmed.forgotten.length} confirmed anomal${confirmed.forgotten.length === 1 ? 'y' : 'ies'}: ${named}`, candidateMetrics, currentMetrics);
+      }
 
       const artifact = candidate.toArtifact();
       const leftOut = selection.leftOut.length > 0 ? { channels: selection.channels, leftOut: selection.leftOut } : {};
-      const { version } = await store.putVersion(group, artifact, { ...extraReport, ...leftOut, training: report, gate: { candidate: candidateMetrics, current: currentMetrics }, reason: verdict.reason });
+      const feedback = fb ? { feedback: feedbackReport(fb, this.options.feedback!.falsePositiveWeight, confirmed?.checks ?? []) } : {};
+      const { version } = await store.putVersion(group, artifact, { ...extraReport, ...leftOut, ...feedback, training: report, gate: { candidate: candidateMetrics, current: currentMetrics }, reason: verdict.reason });
       await store.setCurrent(group, version);
       await store.recordDecision({ group, at: new Date(this.now()).toISOString(), outcome: 'promoted', promoted: true, reason: verdict.reason, candidate: { ...candidateMetrics }, current: currentMetrics ? { ...currentMetrics } : null, version });
       metrics.fits.inc({ group, outcome: 'promoted', reason: verdict.code });
@@ -147,6 +167,17 @@ export class TrainerStage {
     }
   }
 
+  /** The group's verdicts with their windows of the fit's shape, or null without feedback; counted per verdict. */
+  private async trainingFeedback(group: string, like: Window): Promise<TrainingFeedback | null> {
+    const policy = this.options.feedback;
+    if (!policy) return null;
+    const fb = await loadTrainingFeedback(policy.reader, group, (w) => sameShape(w, like));
+    const count = (list: TrainingFeedback['confirmed']) => list.reduce((n, e) => n + e.windows.length, 0);
+    this.options.metrics.feedbackWindows.set({ group, verdict: 'false-positive' }, count(fb.falsePositives));
+    this.options.metrics.feedbackWindows.set({ group, verdict: 'confirmed' }, count(fb.confirmed));
+    return fb;
+  }
+
   private async reject(group: string, code: 'contaminated' | GateCode, reason: string, candidate: HoldoutMetrics | null, current: HoldoutMetrics | null): Promise<RefitOutcome> {
     this.options.metrics.fits.inc({ group, outcome: 'rejected', reason: code });
     await this.options.store.recordDecision({
@@ -162,6 +193,18 @@ export class TrainerStage {
   private now(): number {
     return (this.options.now ?? Date.now)();
   }
+}
+
+/** The false positives the model would still open an episode on (their episode ids). */
+function stillRaised(fb: TrainingFeedback, model: AnomalyModel, openAfterWindows: number): string[] {
+  return fb.falsePositives
+    .filter((e) => e.windows.length > 0 && stillFlagged(model.score(e.windows).map((s) => s.anomalous), openAfterWindows))
+    .map((e) => e.feedback.episodeId);
+}
+
+/** Whether two windows have one shape (length and channels), so one model takes both. */
+function sameShape(a: Window, b: Window): boolean {
+  return a.values.length === b.values.length && a.channels.length === b.channels.length && a.channels.every((c, i) => c === b.channels[i]);
 }
 
 /** Share of windows a model flags as anomalous at its own threshold. */
