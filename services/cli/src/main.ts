@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { HourglassError, describeError, isTimeZone } from '@hourglass/core';
 import { requireNativeFromEnv } from '@hourglass/model';
 import { createLogger, onShutdownSignal, HOURGLASS_VERSION, type Logger } from '@hourglass/runtime';
@@ -371,6 +371,12 @@ function buildProgram(): Command {
       if (opts.json) process.stdout.write(`${JSON.stringify({ ...summary, eventsFile: events })}\n`);
       else process.stdout.write(`${formatRunSummary(summary)}\nHTML report: ${summary.report ?? '(none)'}\nAnomaly events (NDJSON): ${events}\nNext: \`npx hourglass run --input FILE\` on your own data, or \`npm test\` against real Kafka and Redis.\n`);
     });
+  // Program options count only before the subcommand, so that `models show --version V` means the
+  // version to show, not Hourglass' own (commander otherwise takes it for the program's --version);
+  // --verbose (read from argv on errors) stays accepted anywhere.
+  program.enablePositionalOptions();
+  const everyCommand = (c: Command): Command[] => [c, ...c.commands.flatMap(everyCommand)];
+  for (const command of everyCommand(program).slice(1)) command.addOption(new Option('--verbose', 'show stack traces on errors').hideHelp());
   return program;
 }
 
