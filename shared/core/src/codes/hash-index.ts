@@ -1,3 +1,4 @@
+import { SubstringTables, masksByWeight, substringOf } from './multi-index';
 import { popcount32 } from './semantic-hash';
 
 /** One hit of a lookup: the stored item, the bits that differ, and the exact code distance. */
@@ -19,12 +20,66 @@ export interface NearestOptions {
   readonly excludeId?: string;
 }
 
+export interface HashIndexOptions {
+  /** Slots allocated up front (they double when full). Default 1,024. */
+  readonly capacity?: number;
+  /**
+   * Items from which lookups go through the multi-index (the substring tables are built when the
+   * index first holds this many, and kept); below it every lookup scans. Default 8,192: measured
+   * (bench:similar), the two cost about the same from 4,000 to 10,000 Gaussian codes, the scan
+   * less below. 0: always; Infinity: never (the plain scan).
+   */
+  readonly multiIndexFrom?: number;
+  /**
+   * Work (buckets visited + 3 · slots met in them) a multi-index lookup may do before it gives up
+   * for a scan. Default: the slots in use, about what the scan costs. Infinity never scans (tests
+   * of the multi-index alone).
+   */
+  readonly probeBudget?: number;
+}
+
+/** How the lookups of one index went, counted since it was made; for benchmarks and profiles. */
+export interface LookupStats {
+  /** Lookups answered by scanning every slot (the index was small). */
+  scans: number;
+  /** Lookups answered by the multi-index. */
+  probed: number;
+  /** Lookups the multi-index gave up on for a scan (it would have cost more than one). */
+  fallbacks: number;
+  /** Buckets visited, and slots met in them (a slot once per table it is met in), by the multi-index lookups (those that fell back too). */
+  buckets: number;
+  examined: number;
+}
+
+/** Work a multi-index lookup may do before a scan is cheaper: buckets + TOUCH_COST · slots met in them, against the slots a scan reads. */
+const TOUCH_COST = 3;
+
+interface Candidate {
+  readonly slot: number;
+  readonly hamming: number;
+  distance: number;
+}
+
+const byId = (ids: (string | undefined)[]) => (a: Candidate, b: Candidate): number => {
+  const x = ids[a.slot] as string;
+  const y = ids[b.slot] as string;
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
 /**
  * Codes and their hashes in flat typed arrays, for lookups that cost a few Hamming distances per
- * stored item (docs/incidents.md, "Similar past episodes"): a scan computes the Hamming distance
- * of every stored hash (a popcount per 32-bit word), keeps the `candidates` nearest, and ranks
- * those by the exact Euclidean distance between codes. Slots are reused, so updates and removals
- * cost O(1) and nothing is rebuilt.
+ * candidate (docs/incidents.md, "Similar past episodes"). A lookup shortlists the `candidates`
+ * nearest eligible hashes (by Hamming distance; ties at the last place by the exact code
+ * distance, then id) and ranks those by the exact Euclidean distance between codes (then
+ * Hamming, then id): an answer that depends only on what is stored, not on the order it came in.
+ *
+ * Small indexes scan every slot. From `multiIndexFrom` items, lookups use multi-index hashing
+ * (`SubstringTables`): the search radius grows one step at a time, probing the buckets that can
+ * hold hashes within it, until `candidates` eligible hashes lie within the radius, and then the
+ * shortlist is complete, so the answer is the scan's, item for item. When the radius would grow so
+ * far that probing costs more than a scan (few eligible items, hashes far apart), it falls back to
+ * the scan; either way the answer is the same. Slots are reused, so updates and removals cost
+ * O(1) (O(b/16) with the tables) and nothing is rebuilt.
  */
 export class HashIndex<T> {
   // Int32, not Uint32: words read back as small integers, never as doubles, in the hot loop.
@@ -37,16 +92,36 @@ export class HashIndex<T> {
   private readonly slots = new Map<string, number>();
   private readonly free: number[] = [];
   private used = 0;
+  private readonly multiFrom: number;
+  private readonly probeBudget: number | undefined;
+  private tables: SubstringTables | null = null;
+  /** The probe's slots met: slot, the next in its distance's list, whether eligible. */
+  private metSlot = new Int32Array(256);
+  private metNext = new Int32Array(256);
+  private metEligible = new Uint8Array(256);
+  private collected: Int32Array;
+  private collectedHamming: Int32Array;
+  readonly stats: LookupStats = { scans: 0, probed: 0, fallbacks: 0, buckets: 0, examined: 0 };
 
-  constructor(private readonly words: number, private readonly size: number, capacity = 1024) {
+  constructor(private readonly words: number, private readonly size: number, options: HashIndexOptions | number = {}) {
+    const { capacity = 1024, multiIndexFrom = 8192, probeBudget } = typeof options === 'number' ? { capacity: options } : options;
     this.hashes = new Int32Array(capacity * words);
     this.codes = new Float32Array(capacity * size);
     this.times = new Float64Array(capacity).fill(Infinity);
+    this.collected = new Int32Array(64);
+    this.collectedHamming = new Int32Array(64);
+    this.multiFrom = multiIndexFrom;
+    this.probeBudget = probeBudget;
   }
 
   /** Items held. */
   get count(): number {
     return this.slots.size;
+  }
+
+  /** Whether lookups go through the multi-index (it holds `multiIndexFrom` items, or did). */
+  get multiIndexed(): boolean {
+    return this.tables !== null;
   }
 
   has(id: string): boolean {
@@ -67,12 +142,15 @@ export class HashIndex<T> {
     this.times[slot] = timeMs;
     this.items[slot] = item;
     this.ids[slot] = id;
+    if (this.tables) this.tables.add(slot, this.hashes);
+    else if (this.slots.size >= this.multiFrom) this.buildTables();
   }
 
   delete(id: string): void {
     const slot = this.slots.get(id);
     if (slot === undefined) return;
     this.slots.delete(id);
+    this.tables?.remove(slot);
     this.times[slot] = Infinity;
     this.items[slot] = undefined;
     this.ids[slot] = undefined;
@@ -86,62 +164,214 @@ export class HashIndex<T> {
     this.times.fill(Infinity);
     this.items = [];
     this.ids = [];
+    this.tables = null;
   }
 
   /** The k nearest items: shortlisted by Hamming distance, ranked by the exact code distance (then Hamming, then id). */
   nearest(hash: Uint32Array, code: ArrayLike<number>, options: NearestOptions): HashHit<T>[] {
-    const k = Math.max(0, options.k);
-    if (k === 0 || this.slots.size === 0) return [];
-    const keep = Math.max(k, options.candidates);
+    if (options.k <= 0 || this.slots.size === 0) return [];
+    if (this.tables) {
+      const n = this.probe(hash, options);
+      if (n >= 0) return this.rank(n, code, options);
+      this.stats.fallbacks += 1;
+    } else this.stats.scans += 1;
+    return this.rank(this.scan(hash, options), code, options);
+  }
+
+  /** The same lookup by a scan of every slot, whatever the index's size: the reference the multi-index is held to. */
+  nearestByScan(hash: Uint32Array, code: ArrayLike<number>, options: NearestOptions): HashHit<T>[] {
+    if (options.k <= 0 || this.slots.size === 0) return [];
+    return this.rank(this.scan(hash, options), code, options);
+  }
+
+  private keepOf(options: NearestOptions): number {
+    return Math.max(options.k, options.candidates, 1);
+  }
+
+  private excludedSlot(options: NearestOptions): number {
+    return options.excludeId === undefined ? -1 : (this.slots.get(options.excludeId) ?? -1);
+  }
+
+  /**
+   * Every eligible slot within Hamming distance R of the query, R the smallest radius holding
+   * `keep` of them (all eligible slots when fewer), into `collected`; returns how many. The radius
+   * shrinks as nearer hashes turn up, so most slots cost one or two popcounts and a comparison.
+   */
+  private scan(hash: Uint32Array, options: NearestOptions): number {
+    const keep = this.keepOf(options);
     const before = options.beforeMs ?? Infinity;
-    const exclude = options.excludeId === undefined ? -1 : (this.slots.get(options.excludeId) ?? -1);
-    // A bounded shortlist: the `keep` smallest Hamming distances seen, with the worst of them known.
-    const shortSlots = new Int32Array(keep);
-    const shortDist = new Int32Array(keep);
-    let filled = 0;
-    let worst = -1;
-    let worstAt = -1;
+    const exclude = this.excludedSlot(options);
     const { words, hashes, times, used } = this;
+    const bits = words * 32;
+    const counts = new Int32Array(bits + 1);
+    let radius = bits;
+    let within = 0; // collected slots within `radius`
+    let n = 0;
     const h0 = hash[0]! | 0;
     const h1 = words > 1 ? hash[1]! | 0 : 0;
-    // The common path is one or two popcounts per slot; the time and exclusion checks run only for
-    // a slot that would enter the short list (free slots have time +Infinity, so they never do).
     for (let slot = 0, base = 0; slot < used; slot += 1, base += words) {
       let d = popcount32(hashes[base]! ^ h0);
       if (words > 1) d += popcount32(hashes[base + 1]! ^ h1);
       for (let w = 2; w < words; w += 1) d += popcount32(hashes[base + w]! ^ hash[w]!);
-      if (filled === keep && d >= worst) continue;
+      if (d > radius) continue;
+      // Free slots have time +Infinity, so this one comparison skips them too.
       if (!(times[slot]! < before) || slot === exclude) continue;
-      if (filled < keep) {
-        shortSlots[filled] = slot;
-        shortDist[filled] = d;
-        filled += 1;
-        if (d > worst) {
-          worst = d;
-          worstAt = filled - 1;
-        }
-        continue;
-      }
-      shortSlots[worstAt] = slot;
-      shortDist[worstAt] = d;
-      worst = -1;
-      for (let i = 0; i < keep; i += 1) {
-        if (shortDist[i]! > worst) {
-          worst = shortDist[i]!;
-          worstAt = i;
-        }
+      n = this.collect(n, slot, d);
+      counts[d] = counts[d]! + 1;
+      within += 1;
+      while (radius > 0 && within - counts[radius]! >= keep) {
+        within -= counts[radius]!;
+        radius -= 1;
       }
     }
-    const hits: HashHit<T>[] = [];
-    for (let i = 0; i < filled; i += 1) {
-      const slot = shortSlots[i] as number;
+    let kept = 0;
+    for (let i = 0; i < n; i += 1) {
+      if (this.collectedHamming[i]! > radius) continue;
+      this.collected[kept] = this.collected[i]!;
+      this.collectedHamming[kept] = this.collectedHamming[i]!;
+      kept += 1;
+    }
+    return kept;
+  }
+
+  /**
+   * Multi-index hashing: radius r = s·m + a grows from 0, each step probing the buckets of
+   * substring a at exactly s bits from the query's. After step r every hash within r has been
+   * met (pigeonhole, `SubstringTables`), so once `keep` eligible slots lie within r, the slots
+   * within r are the scan's set. A slot met again in a later table is recognised from its own
+   * substring distances (it was met at step min over t of d_t·m + t), so no per-slot mark is
+   * read, and times are read only for slots within the radius. Returns how many it collected, or
+   * −1 when it gave up because the probing would cost more than the scan.
+   */
+  private probe(hash: Uint32Array, options: NearestOptions): number {
+    const tables = this.tables as SubstringTables;
+    const keep = this.keepOf(options);
+    const before = options.beforeMs ?? Infinity;
+    const exclude = this.excludedSlot(options);
+    const { words, times } = this;
+    const { heads, occupied, buckets: lists, stride } = tables;
+    const m = tables.tables;
+    const bits = words * 32;
+    const { masks, starts } = masksByWeight();
+    const budget = this.probeBudget ?? this.used;
+    const query = new Int32Array(m);
+    for (let t = 0; t < m; t += 1) query[t] = substringOf(hash, 0, t);
+    // Slots met, each in the list of its Hamming distance (firstAt[d] → metNext → ...).
+    const firstAt = new Int32Array(bits + 1).fill(-1);
+    let met = 0;
+    let buckets = 0;
+    let touched = 0;
+    let within = 0;
+    this.stats.probed += 1;
+    let radius = 0;
+    for (; radius <= bits; radius += 1) {
+      const s = Math.floor(radius / m);
+      const t = radius % m;
+      const end = starts[s + 1]!;
+      if (buckets + (end - starts[s]!) + TOUCH_COST * touched > budget) return this.gaveUp(buckets, touched);
+      const key = query[t]!;
+      const offset = t * 65536;
+      for (let i = starts[s]!; i < end; i += 1) {
+        buckets += 1;
+        const at = offset + (key ^ masks[i]!);
+        if ((occupied[at >>> 5]! & (1 << (at & 31))) === 0) continue;
+        const bucket = lists[heads[at]!]!;
+        for (let e = 0; e < bucket.length; e += stride) {
+          touched += 1;
+          let d = 0;
+          let metAt = radius;
+          for (let u = 0; u < m; u += 1) {
+            const du = popcount32(bucket[e + 1 + u]! ^ query[u]!);
+            d += du;
+            metAt = Math.min(metAt, du * m + u);
+          }
+          if (metAt < radius) continue; // met at an earlier step, in another table
+          met = this.meet(met, bucket[e]!, d, firstAt);
+        }
+        if (buckets + TOUCH_COST * touched > budget) return this.gaveUp(buckets, touched);
+      }
+      // Every slot at distance `radius` has now been met: count the eligible ones.
+      for (let i = firstAt[radius]!; i >= 0; i = this.metNext[i]!) {
+        const slot = this.metSlot[i]!;
+        const eligible = times[slot]! < before && slot !== exclude;
+        this.metEligible[i] = eligible ? 1 : 0;
+        if (eligible) within += 1;
+      }
+      if (within >= keep) break;
+    }
+    this.stats.buckets += buckets;
+    this.stats.examined += touched;
+    let n = 0;
+    for (let d = 0; d <= Math.min(radius, bits); d += 1) {
+      for (let i = firstAt[d]!; i >= 0; i = this.metNext[i]!) if (this.metEligible[i] === 1) n = this.collect(n, this.metSlot[i]!, d);
+    }
+    return n;
+  }
+
+  /** Files a slot met by the probe under its distance's list; returns how many are met. */
+  private meet(met: number, slot: number, d: number, firstAt: Int32Array): number {
+    if (met === this.metSlot.length) {
+      const grown = (a: Int32Array) => {
+        const b = new Int32Array(met * 2);
+        b.set(a);
+        return b;
+      };
+      [this.metSlot, this.metNext] = [grown(this.metSlot), grown(this.metNext)];
+      const eligible = new Uint8Array(met * 2);
+      eligible.set(this.metEligible);
+      this.metEligible = eligible;
+    }
+    this.metSlot[met] = slot;
+    this.metNext[met] = firstAt[d]!;
+    this.metEligible[met] = 0;
+    firstAt[d] = met;
+    return met + 1;
+  }
+
+  private gaveUp(buckets: number, touched: number): number {
+    this.stats.buckets += buckets;
+    this.stats.examined += touched;
+    return -1;
+  }
+
+  /** The shortlist of the `n` collected slots (nearest `keep` by Hamming, then code distance, then id), ranked by code distance (then Hamming, then id). */
+  private rank(n: number, code: ArrayLike<number>, options: NearestOptions): HashHit<T>[] {
+    const keep = this.keepOf(options);
+    const list: Candidate[] = [];
+    for (let i = 0; i < n; i += 1) {
+      const slot = this.collected[i]!;
       let s = 0;
       const base = slot * this.size;
       for (let j = 0; j < this.size; j += 1) s += ((this.codes[base + j] as number) - (code[j] as number)) ** 2;
-      hits.push({ id: this.ids[slot] as string, item: this.items[slot] as T, hamming: shortDist[i] as number, distance: Math.sqrt(s) });
+      list.push({ slot, hamming: this.collectedHamming[i]!, distance: Math.sqrt(s) });
     }
-    hits.sort((a, b) => a.distance - b.distance || a.hamming - b.hamming || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return hits.slice(0, k);
+    const ids = byId(this.ids);
+    let shortlist = list;
+    if (list.length > keep) {
+      list.sort((a, b) => a.hamming - b.hamming || a.distance - b.distance || ids(a, b));
+      shortlist = list.slice(0, keep);
+    }
+    shortlist.sort((a, b) => a.distance - b.distance || a.hamming - b.hamming || ids(a, b));
+    return shortlist.slice(0, options.k).map((c) => ({ id: this.ids[c.slot] as string, item: this.items[c.slot] as T, hamming: c.hamming, distance: c.distance }));
+  }
+
+  private collect(n: number, slot: number, hamming: number): number {
+    if (n === this.collected.length) {
+      const slots = new Int32Array(n * 2);
+      slots.set(this.collected);
+      const distances = new Int32Array(n * 2);
+      distances.set(this.collectedHamming);
+      [this.collected, this.collectedHamming] = [slots, distances];
+    }
+    this.collected[n] = slot;
+    this.collectedHamming[n] = hamming;
+    return n + 1;
+  }
+
+  private buildTables(): void {
+    const tables = new SubstringTables(this.words, this.times.length);
+    for (const slot of this.slots.values()) tables.add(slot, this.hashes);
+    this.tables = tables;
   }
 
   private grow(): void {
