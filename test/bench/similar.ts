@@ -5,16 +5,18 @@ import { HashIndex, codeHasher, compileConfig, seededRng } from '@hourglass/core
 import { initBackend } from '@hourglass/model';
 import { KINDS_DEFAULTS, evaluateKinds, type KindsEvaluation, type KindsStreamOptions } from '@hourglass/pipeline/dist/codes/testing/kinds-stream';
 import { repoRoot } from '../infra/paths';
-import { environment, markdownTable, si, timeSync } from './bench-util';
+import { environment, markdownTable, si, timeInterleaved } from './bench-util';
 
 /**
- * `npm run bench:similar [-- --json] [--quick]`: what the similar-episode lookups cost and how
- * often they are right (docs/bench-similar.md).
+ * `npm run bench:similar [-- --json] [--quick] [--lookups-only]`: what the similar-episode lookups
+ * cost and how often they are right (docs/bench-similar.md).
  *
- * 1. Lookups per second with 1k, 10k and 100k stored codes of one group: HashIndex.nearest as the
+ * 1. Lookups per second with 1k, 10k and 100k stored codes of one group, HashIndex.nearest as the
  *    scorer calls it for an opening episode (the default latent size 8 and similar.hashBits 64,
- *    similar.k 3, similar.candidates 32; also 128 and 256 bits at 100k). Codes are Gaussian: a
- *    lookup's cost depends on how many codes it scans, not on what they hold.
+ *    similar.k 3, similar.candidates 32; also 128 and 256 bits at 100k), against the plain scan of
+ *    every code, timed round-robin, on Gaussian codes and on clustered ones (the multi-index's
+ *    cost depends on how the codes crowd its buckets). Each query's k hits are compared with the
+ *    scan's.
  * 2. The generated stream of issue 19's test (shared/pipeline/src/codes/similar-kinds.test.ts):
  *    three kinds of injected anomalies, ten each, through embedded mode, on several seeds, with a
  *    mild daily cycle (the test's), a strong one, and with refits (new model versions re-encode
@@ -25,38 +27,96 @@ import { environment, markdownTable, si, timeSync } from './bench-util';
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const quick = args.includes('--quick');
+/** Only the lookups (no model, no stream): for profiles (`node --cpu-prof test/dist/bench/similar.js --lookups-only`). */
+const lookupsOnly = args.includes('--lookups-only');
 const progress = (line: string): void => void process.stderr.write(`[bench:similar] ${line}\n`);
 const LATENT = 8;
-const QUERIES = 256;
+const QUERIES = 512;
+
+type CodeData = 'gaussian' | 'clustered';
 
 interface LookupRow {
   readonly stored: number;
   readonly bits: number;
-  readonly lookupsPerSec: number;
-  readonly usPerLookup: number;
-  readonly nsPerStoredCode: number;
+  readonly data: CodeData;
+  /** The plain scan of every stored code (what a lookup was before the multi-index). */
+  readonly scanPerSec: number;
+  /** HashIndex.nearest as the scorer calls it: the scan below 8,192 codes, the multi-index from there. */
+  readonly indexPerSec: number;
+  readonly indexUsPerLookup: number;
+  /** Of the index's lookups: answered by the multi-index, and fallen back to the scan. */
+  readonly probedShare: number;
+  readonly fallbackShare: number;
+  /** Per multi-index lookup: buckets visited, slots met in them. */
+  readonly buckets: number;
+  readonly met: number;
+  /** Queries whose k hits (ids, Hamming and code distances) are the scan's. */
+  readonly identical: number;
+  readonly queries: number;
 }
 
-function lookups(stored: number, bits: number): LookupRow {
+/**
+ * Codes of the default latent size. Gaussian: spread evenly over every direction (the hashes'
+ * substrings spread over as many buckets as they can). Clustered: 24 kinds of episode, each a
+ * centre with a spread of 0.15 around it, as a group's recurring anomalies would be: the buckets
+ * near a cluster hold many codes, the worst case for the multi-index.
+ */
+function codeSource(data: CodeData, seed: number): () => number[] {
+  const rng = seededRng(seed);
+  const gaussian = () => Array.from({ length: LATENT }, () => rng.normal());
+  if (data === 'gaussian') return gaussian;
+  const centres = Array.from({ length: 24 }, gaussian);
+  return () => centres[Math.floor(rng.next() * centres.length)]!.map((v) => v + 0.15 * rng.normal());
+}
+
+function lookups(stored: number, bits: number, data: CodeData): LookupRow {
   const { k, candidates, hashSeed } = compileConfig({}).similar;
   const hasher = codeHasher({ size: LATENT, bits, seed: hashSeed, center: null });
-  const rng = seededRng(stored + bits);
-  const code = () => Array.from({ length: LATENT }, () => rng.normal());
+  const code = codeSource(data, stored + bits);
   const index = new HashIndex<number>(bits / 32, LATENT);
+  const scan = new HashIndex<number>(bits / 32, LATENT, { multiIndexFrom: Infinity });
   for (let i = 0; i < stored; i += 1) {
     const c = code();
-    index.set(`e${i}`, hasher.hash(c), c, i, i);
+    const h = hasher.hash(c);
+    index.set(`e${i}`, h, c, i, i);
+    scan.set(`e${i}`, h, c, i, i);
   }
   const queries = Array.from({ length: QUERIES }, () => {
     const c = code();
     return { hash: hasher.hash(c), code: c };
   });
-  // One repetition: QUERIES lookups, each of every stored code (as an opening episode's is).
-  const timing = timeSync(() => {
-    for (const q of queries) index.nearest(q.hash, q.code, { k, candidates, beforeMs: Infinity });
+  const options = { k, candidates, beforeMs: Infinity };
+  let identical = 0;
+  for (const q of queries) {
+    const a = index.nearest(q.hash, q.code, options);
+    const b = scan.nearest(q.hash, q.code, options);
+    if (a.length === b.length && a.every((h, i) => h.id === b[i]!.id && h.hamming === b[i]!.hamming && h.distance === b[i]!.distance)) identical += 1;
+  }
+  const before = { ...index.stats };
+  // One repetition: QUERIES lookups, as an opening episode's; the two are timed round-robin so that a busy machine's slow phases hit both.
+  const timing = timeInterleaved({
+    scan: () => {
+      for (const q of queries) scan.nearest(q.hash, q.code, options);
+    },
+    index: () => {
+      for (const q of queries) index.nearest(q.hash, q.code, options);
+    },
   }, { warmup: 3, minTimeMs: quick ? 300 : 1500, minReps: 5 });
-  const usPerLookup = (timing.medianMs * 1000) / QUERIES;
-  return { stored, bits, lookupsPerSec: 1e6 / usPerLookup, usPerLookup, nsPerStoredCode: (usPerLookup * 1000) / stored };
+  const after = index.stats;
+  const looked = after.scans - before.scans + (after.probed - before.probed);
+  const probed = after.probed - before.probed;
+  const usPerLookup = (ms: number) => (ms * 1000) / QUERIES;
+  return {
+    stored, bits, data,
+    scanPerSec: 1e6 / usPerLookup(timing.scan.medianMs),
+    indexPerSec: 1e6 / usPerLookup(timing.index.medianMs),
+    indexUsPerLookup: usPerLookup(timing.index.medianMs),
+    probedShare: (probed - (after.fallbacks - before.fallbacks)) / looked,
+    fallbackShare: (after.fallbacks - before.fallbacks) / looked,
+    buckets: probed === 0 ? 0 : (after.buckets - before.buckets) / probed,
+    met: probed === 0 ? 0 : (after.examined - before.examined) / probed,
+    identical, queries: QUERIES,
+  };
 }
 
 interface KindsRow {
@@ -88,15 +148,30 @@ function pooled(runs: readonly KindsEvaluation[], pick: (r: KindsEvaluation) => 
 }
 
 async function main(): Promise<void> {
-  const { info } = await initBackend({ requireNative: true });
   const env = environment(repoRoot());
   progress('lookups');
-  const lookupRows = [...[1000, 10_000, 100_000].map((n) => lookups(n, 64)), lookups(100_000, 128), lookups(100_000, 256)];
+  const lookupRows: LookupRow[] = [];
+  for (const data of ['gaussian', 'clustered'] as const) {
+    for (const [stored, bits] of [[1000, 64], [10_000, 64], [100_000, 64], [100_000, 128], [100_000, 256]] as const) {
+      lookupRows.push(lookups(stored, bits, data));
+      progress(`${data}, ${stored} codes, ${bits} bits: ${si(lookupRows.at(-1)!.indexPerSec)}/s`);
+    }
+  }
+  const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
   const lookupTable = markdownTable(
-    ['stored codes', 'hash bits', 'lookups/s', 'µs/lookup', 'ns per stored code'],
-    lookupRows.map((r) => [si(r.stored), String(r.bits), si(r.lookupsPerSec), r.usPerLookup.toFixed(1), r.nsPerStoredCode.toFixed(2)]),
-    ['r', 'r', 'r', 'r', 'r'],
+    ['codes', 'stored codes', 'hash bits', 'scan: lookups/s', 'index: lookups/s', 'index: µs/lookup', 'speed-up', 'by multi-index / fell back', 'buckets, slots met per probe', 'top-k as the scan\'s'],
+    lookupRows.map((r) => [
+      r.data, si(r.stored), String(r.bits), si(r.scanPerSec), si(r.indexPerSec), r.indexUsPerLookup.toFixed(1), `${(r.indexPerSec / r.scanPerSec).toFixed(1)}×`,
+      `${pct(r.probedShare)} / ${pct(r.fallbackShare)}`, r.probedShare + r.fallbackShare === 0 ? '–' : `${r.buckets.toFixed(0)}, ${r.met.toFixed(0)}`, `${r.identical}/${r.queries}`,
+    ]),
+    ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   );
+  if (lookupsOnly) {
+    process.stdout.write(`Node ${env.node}, ${env.cpus} × ${env.cpuModel}, load ${env.loadAvg.join(' ')}, commit ${env.gitCommit ?? '?'}; one core\n\n${lookupTable}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ environment: env, lookups: lookupRows })}\n`);
+    return;
+  }
+  const { info } = await initBackend({ requireNative: true });
   const seeds = quick ? [19] : [19, 7, 3, 11, 23];
   const variants = [
     await kinds('mild daily cycle (amplitude 0.3, noise 0.1; the test\'s)', seeds, {}),
