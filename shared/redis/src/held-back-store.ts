@@ -31,7 +31,8 @@ const PAGE = 256;
  * capped stream per group (`hourglass:heldback:<group>`), so that a verdict given later can find
  * its episode's windows. One entry per group and batch, like the clean buffer: field `p` a
  * clean-buffer pack, `n` its window count, `e` a JSON array of the episode id of each window
- * (null: anomalous before an episode opened). The cap counts windows (`feedback.heldBackMaxWindows`).
+ * (null: anomalous before an episode opened). The cap counts windows (`feedback.heldBackMaxWindows`):
+ * as in the clean buffer, a group holds between the cap and the cap plus one entry.
  */
 export class RedisHeldBackStore {
   constructor(private readonly redis: Redis, private readonly keys: RedisKeys, private readonly maxWindows: number) {}
