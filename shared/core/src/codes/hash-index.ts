@@ -279,14 +279,14 @@ export class HashIndex<T> {
         for (let e = 0; e < bucket.length; e += stride) {
           touched += 1;
           let d = 0;
-          let metAt = radius;
-          for (let u = 0; u < m; u += 1) {
+          let u = 0;
+          for (; u < m; u += 1) {
             const du = popcount32(bucket[e + 1 + u]! ^ query[u]!);
+            // Met at an earlier step, in table u: a slot already counted.
+            if (du * m + u < radius) break;
             d += du;
-            metAt = Math.min(metAt, du * m + u);
           }
-          if (metAt < radius) continue; // met at an earlier step, in another table
-          met = this.meet(met, bucket[e]!, d, firstAt);
+          if (u === m) met = this.meet(met, bucket[e]!, d, firstAt);
         }
         if (buckets + TOUCH_COST * touched > budget) return this.gaveUp(buckets, touched);
       }
