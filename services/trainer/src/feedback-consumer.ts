@@ -8,6 +8,8 @@ import type { FeedbackMetrics } from './feedback';
 const MAX_DEAD_LETTER_BYTES = 64 * 1024;
 /** How long the reader waits before it tries Kafka again after failing to start. */
 const RESTART_AFTER_MS = 10_000;
+/** How long a stop waits for a start in progress. */
+const STOP_WAIT_MS = 2000;
 
 /** The trainer's reader of the feedback topic. */
 export interface FeedbackConsumer {
@@ -38,13 +40,16 @@ export function startFeedbackConsumer(config: HourglassConfig, deps: { recorder:
     let warned = false;
     while (!stopping) {
       try {
+        // No wait inside (waitMs 0): a missing topic is retried by this loop, which a stop interrupts.
         await provideTopics(kafka, [topic], {
-          create: fb.createTopic, partitions: fb.topicPartitions, waitMs: config.kafka.topicWaitMs, setting: 'feedback.createTopic', log,
+          create: fb.createTopic, partitions: fb.topicPartitions, waitMs: 0, setting: 'feedback.createTopic', log,
           howToCreate: `create ${topic} with your Kafka tools, or set feedback.createTopic: true`,
         });
+        if (stopping) return;
         await producer.connect();
         await consumer.connect();
         await consumer.subscribe({ topic, fromBeginning: true });
+        if (stopping) return;
         await consumer.run({
           eachMessage: async ({ topic: from, partition, message }) => {
             const text = message.value?.toString('utf8') ?? '';
@@ -80,7 +85,9 @@ export function startFeedbackConsumer(config: HourglassConfig, deps: { recorder:
     status: () => status,
     async stop() {
       stopping = true;
-      await running;
+      // A connection attempt to an unreachable broker retries for a while: a trainer that stops does
+      // not wait for it (the disconnects below end what it opened).
+      await Promise.race([running, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
       await consumer.disconnect().catch(() => undefined);
       await producer.disconnect().catch(() => undefined);
     },
