@@ -9,6 +9,7 @@ import { createScorerMetrics } from '../scorer/scorer-metrics';
 import { ScorerStage } from '../scorer/scorer-stage';
 import { SeriesScoreGauges } from '../scorer/series-gauges';
 import { InMemoryHeldBack } from './in-memory';
+import { weightedFalsePositives } from './training-feedback';
 
 // A stand-in model: a window is anomalous when its newest value exceeds 10.
 const model: ScoringModel = {
@@ -58,4 +59,17 @@ test('a failed held-back write is counted and survived: the batch completes', as
   assert.equal(outcome.events.length, 2);
   assert.equal(events.events.length, 2);
   assert.match(await registry.metrics(), /hourglass_scorer_held_back_drops_total\{group="g"\} 4/);
+});
+
+test('false positives are repeated `weight` times, but never beyond maxWindows: fewer repeats, then the newest verdicts only', () => {
+  const episode = (id: string, from: number, n: number) => ({
+    feedback: { v: 1 as const, episodeId: id, eventId: id, group: 'g', series: 'a', verdict: 'false-positive' as const, note: null, by: 'x', at: '2026-12-01T00:00:00.000Z', source: 'cli' as const, windows: n },
+    windows: Array.from({ length: n }, (_, i) => windowOf(from + i, 1)),
+  });
+  const ends = (ws: readonly Window[]) => ws.map((w) => w.endMs / 1000);
+  const older = episode('E1', 0, 3);
+  const newer = episode('E2', 10, 2);
+  assert.deepEqual(ends(weightedFalsePositives([older, newer], 2)), [0, 1, 2, 10, 11, 0, 1, 2, 10, 11]);
+  assert.equal(weightedFalsePositives([older, newer], 10, 12).length, 10, 'two repeats of five fit in twelve');
+  assert.deepEqual(ends(weightedFalsePositives([older, newer], 10, 3)), [2, 10, 11], 'the newest verdicts\' windows, once');
 });

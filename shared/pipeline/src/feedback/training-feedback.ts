@@ -44,11 +44,16 @@ export async function loadTrainingFeedback(reader: FeedbackReader, group: string
 /**
  * The false positives' windows, each repeated `weight` times: what is added to a refit's training
  * windows (never to its held-out ones, which judge false alarms on the clean buffer alone), so that
- * the pattern an operator called normal weighs as much as `weight` clean windows would.
+ * the pattern an operator called normal weighs as much as `weight` clean windows would. At most
+ * `maxWindows` in all (the trainer's `maxWindows`), so that verdicts piling up over months cannot
+ * make a fit unboundedly large: fewer repetitions first, then only the newest verdicts' windows.
  */
-export function weightedFalsePositives(falsePositives: readonly LabelledEpisode[], weight: number): Window[] {
+export function weightedFalsePositives(falsePositives: readonly LabelledEpisode[], weight: number, maxWindows = Number.POSITIVE_INFINITY): Window[] {
+  const newestFirst = [...falsePositives].reverse().flatMap((e) => [...e.windows].reverse());
+  const distinct = newestFirst.slice(0, Math.max(0, maxWindows)).reverse();
+  const repeats = Math.max(1, Math.min(weight, Math.floor(maxWindows / Math.max(1, distinct.length))));
   const out: Window[] = [];
-  for (let r = 0; r < weight; r += 1) for (const { windows } of falsePositives) out.push(...windows);
+  for (let r = 0; r < repeats; r += 1) out.push(...distinct);
   return out;
 }
 

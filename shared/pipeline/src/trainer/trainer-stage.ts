@@ -106,7 +106,7 @@ export class TrainerStage {
       }
       // Verdicts: a false positive's windows join the training windows (never the held-out ones).
       const fb = await this.trainingFeedback(group, windows[0] as Window);
-      if (fb && fb.falsePositives.length > 0) training.push(...weightedFalsePositives(fb.falsePositives, this.options.feedback!.falsePositiveWeight));
+      if (fb && fb.falsePositives.length > 0) training.push(...weightedFalsePositives(fb.falsePositives, this.options.feedback!.falsePositiveWeight, policy.maxWindows));
       const config = { ...(modelConfig as object), robust: { enabled: true, ...((modelConfig as { robust?: object }).robust ?? {}) } } as ModelConfigInput;
       candidate = await fitModel(config, training, {
         onProgress: async (p) => {
