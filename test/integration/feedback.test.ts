@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileConfig, seededRng, type Window } from '@hourglass/core';
+import { compileConfig, seededRng, type HourglassConfig, type Window } from '@hourglass/core';
 import { consumerGroupLag, createKafka, ensureTopics } from '@hourglass/kafka';
 import { createRedis } from '@hourglass/redis';
 import { createLogger } from '@hourglass/runtime';
@@ -27,6 +27,16 @@ function plateauWindows(series: string, from: number, count: number, seed: numbe
 }
 
 interface Sample { metric: Record<string, string>; value: [number, string] }
+
+/** Collects every JSON message of a topic from the beginning, while it runs. */
+async function collectTopic(config: HourglassConfig, topic: string): Promise<{ values: Record<string, unknown>[]; stop(): Promise<void> }> {
+  const consumer = createKafka(config.kafka).consumer({ groupId: uniqueName('collector'), sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+  const values: Record<string, unknown>[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void values.push(JSON.parse(message.value!.toString()) as Record<string, unknown>) });
+  return { values, stop: () => consumer.disconnect() };
+}
 
 test('feedback on real Kafka, Redis and Prometheus: a false positive stops alerting after the refit, a confirmed anomaly keeps alerting', async (t) => {
   const infra = await integrationInfrastructure(t);
@@ -119,6 +129,13 @@ test('feedback on real Kafka, Redis and Prometheus: a false positive stops alert
     const by = Object.fromEntries(verdicts.map((s) => [s.metric.verdict, Number(s.value[1])]));
     return by['false-positive'] === 1 && by.confirmed === 1 && Number(precision[0]?.value[1]) === 0.5 && Number(refused[0]?.value[1]) === 1 ? true : undefined;
   }, 60_000, 500);
+  // The malformed message is on the dead-letter topic, with the bad field named.
+  const letters = await collectTopic(config, config.topics.deadLetter);
+  t.after(() => letters.stop());
+  const letter = await eventually('the refused message on the dead-letter topic', async () => letters.values.find((l) => l.topic === config.topics.feedback), 30_000);
+  assert.equal(letter.reason, 'invalid_feedback');
+  assert.match(String(letter.detail), /verdict/);
+  assert.equal(letter.value, '{"event":"x","verdict":"perhaps"}');
   // The verdict reaches "similar": the episode's stored code says it.
   assert.match(hourglass('similar', '--event', fp[0]!.episodeId as string), /marked false positive/);
 
