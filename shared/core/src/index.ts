@@ -39,7 +39,7 @@ export {
 } from './incidents/incident-grouper';
 export { codeHasher, hammingDistance, hashToHex, hexToHash, popcount32, type CodeHasher, type CodeHasherOptions } from './codes/semantic-hash';
 export type { EpisodeCode, EpisodeVerdict, SimilarEpisode } from './contracts/episode-code';
-export { HashIndex, type HashHit, type NearestOptions } from './codes/hash-index';
+export { HashIndex, type HashHit, type HashIndexOptions, type LookupStats, type NearestOptions } from './codes/hash-index';
 export { similarConfigSchema, type SimilarConfig } from './config/similar-config';
 export {
   maintenancePeriodSchema, maintenanceConfigSchema, instantMs, WEEKDAYS,

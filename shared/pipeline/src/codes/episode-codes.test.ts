@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { EPISODE_DEFAULTS, compileConfig, decodeWindow, type EpisodeCode, type Window } from '@hourglass/core';
+import { EPISODE_DEFAULTS, compileConfig, decodeWindow, type EpisodeCode, type HashIndexOptions, type Window } from '@hourglass/core';
 import { createLogger } from '@hourglass/runtime';
 import { InMemoryCleanBuffer, InMemoryEpisodeStore, InMemoryEventSink } from '../scorer/in-memory';
 import type { EventSink, ScoringModel } from '../scorer/ports';
@@ -40,12 +40,12 @@ const windowOf = (series: string, i: number, value: number): Window => ({
   values: Float32Array.of(1, 1, i, value), mask: Uint8Array.of(1, 1, 1, 1), ingestedAtMs: 0,
 });
 
-function setup(options: { store?: CodeStore; events?: EventSink; maxCodesPerGroup?: number; episodes?: InMemoryEpisodeStore } = {}) {
+function setup(options: { store?: CodeStore; events?: EventSink; maxCodesPerGroup?: number; episodes?: InMemoryEpisodeStore; index?: HashIndexOptions } = {}) {
   const registry = new Registry();
   const store = options.store ?? new InMemoryCodeStore();
   const encoded: Window[][] = [];
   const similar = { ...compileConfig({}).similar, ...(options.maxCodesPerGroup ? { maxCodesPerGroup: options.maxCodesPerGroup } : {}) };
-  const codes = new EpisodeCodes({ config: similar, store, metrics: createCodesMetrics(registry), log });
+  const codes = new EpisodeCodes({ config: similar, store, metrics: createCodesMetrics(registry), log, index: options.index });
   const m = model(encoded);
   const events = options.events ?? new InMemoryEventSink();
   const stage = new ScorerStage({
@@ -114,6 +114,21 @@ test('codes are capped per group: the oldest episodes go first', async () => {
   for (const series of ['a', 'b', 'c']) await stage.process([1, 50, 1, 1].map((v, i) => windowOf(series, i, v)));
   assert.deepEqual((await stored(store)).map((r) => r.series), ['b', 'c']);
   assert.equal(codes.record('g', (await stored(store))[0]!.episodeId)?.series, 'b');
+});
+
+test('through the multi-index, a code the cap evicted is never found, and every open event lists what the scan lists', async () => {
+  const lists = async (index: HashIndexOptions) => {
+    const sink = new InMemoryEventSink();
+    const { stage } = setup({ maxCodesPerGroup: 2, store: new InMemoryCodeStore(2), events: sink, index });
+    // Four episodes, one at a time; the cap keeps two codes, so a (50) is gone when d (51), its nearest, opens.
+    for (const [i, [series, peak]] of ([['a', 50], ['b', 52], ['c', 90], ['d', 51]] as const).entries()) {
+      await stage.process([1, peak, 1, 1].map((v, j) => windowOf(series, 10 * i + j, v)));
+    }
+    return sink.events.filter((e) => e.state === 'open').map((e) => [e.series, (e.similar ?? []).map((s) => s.series)]);
+  };
+  const multi = await lists({ multiIndexFrom: 0, probeBudget: Infinity });
+  assert.deepEqual(multi, [['a', []], ['b', ['a']], ['c', ['b', 'a']], ['d', ['b', 'c']]]);
+  assert.deepEqual(await lists({ multiIndexFrom: Infinity }), multi);
 });
 
 test('an open event carries the nearest earlier episodes (never itself, never later ones), and the stored record keeps them', async () => {

@@ -1,6 +1,6 @@
 import {
   HashIndex, codeHasher, decodeWindow, describeError, encodeWindow, hammingDistance, hashToHex, hexToHash,
-  type AnomalyEvent, type CodeHasher, type EpisodeCode, type SimilarConfig, type SimilarEpisode, type Window,
+  type AnomalyEvent, type CodeHasher, type HashIndexOptions, type EpisodeCode, type SimilarConfig, type SimilarEpisode, type Window,
 } from '@hourglass/core';
 import type { Logger } from '@hourglass/runtime';
 import type { ScoringModel } from '../scorer/ports';
@@ -14,6 +14,8 @@ export interface EpisodeCodesOptions {
   readonly metrics: CodesMetrics;
   readonly log: Logger;
   readonly now?: () => number;
+  /** How each group's lookup index is built (from how many codes it uses the multi-index); default HashIndex's. For tests. */
+  readonly index?: HashIndexOptions;
 }
 
 /** What ranks an episode's windows for its peak: the surprise (which, unlike severity and score, does not saturate), then severity, then score. */
@@ -211,7 +213,7 @@ export class EpisodeCodes {
     const version = `${model.version}\u0000${hasher.version}`;
     if (known.version !== version || known.index === null) {
       known.version = version;
-      known.index = new HashIndex(hasher.bits / 32, size);
+      known.index = new HashIndex(hasher.bits / 32, size, this.options.index);
       known.stale.clear();
       for (const id of known.records.keys()) known.stale.add(id);
     }
