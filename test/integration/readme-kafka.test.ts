@@ -7,7 +7,7 @@
 // cleared first, so `doctor` passes only if the eval exported them); otherwise they are replaced by
 // exporting the harness's addresses. `npm run infra:down` never runs: other tests use the
 // infrastructure, and the harness stops what it started. The README's config uses the default
-// names (topics `hourglass.*`, groups `hourglass-ingest` and `hourglass-scorer`, keys
+// names (topics `hourglass.*`, groups `hourglass-ingest`, `hourglass-scorer` and `hourglass-incidents`, keys
 // `hourglass:*`), so they are deleted first, as on a fresh `infra:up`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +19,7 @@ import { integrationInfrastructure } from '../support/fixtures';
 import { infrastructureEnv } from '../support/infrastructure';
 import { portIsFree, readmeCommands, resetDefaultNames } from '../support/readme';
 
-const OPS_PORTS = [9401, 9402, 9403]; // deploy/config/local.yaml's ops.servicePorts
+const OPS_PORTS = [9401, 9402, 9403, 9404]; // deploy/config/local.yaml's ops.servicePorts
 const ADDRESS_NAMES = ['KAFKA_BROKERS', 'REDIS_URL', 'PROMETHEUS_URL', 'ALERTMANAGER_URL'];
 /** Everything, from infra:up to the first event and the services stopped: a few minutes on 2 cores. */
 const SCRIPT_TIMEOUT_MS = 6 * 60_000;
@@ -30,7 +30,8 @@ test("the README's Kafka section, line by line, with produce --demo, gives an an
   const lines = readmeCommands('Running it against Kafka');
   // The section must stay something this test can run: the README is the spec here.
   for (const expected of [/^npm run infra:up$/, /^eval "\$\(npm run -s infra:status\)"$/, /^npx hourglass doctor$/, /^npx hourglass ingest .*&$/, /^npx hourglass scorer .*&$/,
-    /^npx hourglass trainer .*&$/, /^npx hourglass produce .*--demo/, /^npx hourglass events .*--max 1/, /^kill %1 %2 %3$/, /^npm run infra:down$/]) {
+    /^npx hourglass trainer .*&$/, /^npx hourglass incidents serve .*&$/, /^npx hourglass produce .*--demo/, /^npx hourglass events .*--max 1/,
+    /^npx hourglass events .*--topic hourglass\.incidents --max 1/, /^kill %1 %2 %3 %4$/, /^npm run infra:down$/]) {
     assert.ok(lines.some((l) => expected.test(l)), `the README's Kafka section has no line like ${expected}: ${JSON.stringify(lines)}`);
   }
   for (const port of OPS_PORTS) assert.ok(await portIsFree(port), `127.0.0.1:${port} is taken: is the README's stack already running? Stop it first.`);
@@ -51,7 +52,7 @@ test("the README's Kafka section, line by line, with produce --demo, gives an an
     // Each background job is its own process group (job control): its id lets the test stop it.
     if (line.endsWith('&')) script.push('echo "readme job group $!" >&2');
   });
-  // The README stopped its jobs (`kill %1 %2 %3`): let them finish their graceful stop; the trap is
+  // The README stopped its jobs (`kill %1 %2 %3 %4`): let them finish their graceful stop; the trap is
   // only for a script that fails half-way (a second SIGTERM would cut a graceful stop short).
   script.push('wait', 'trap - EXIT');
 
@@ -92,17 +93,25 @@ test("the README's Kafka section, line by line, with produce --demo, gives an an
   assert.equal(code, 0, `the README's commands failed (exit ${code}) after ${((Date.now() - started) / 1000).toFixed(0)} s; the last 'readme line' shows which${tail}`);
   t.diagnostic(`the README's ${lines.length} lines ran in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
-  const event = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => typeof e.episodeId === 'string');
+  const printed = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const event = printed.find((e) => typeof e.episodeId === 'string');
   assert.ok(event, `no anomaly event on stdout:\n${stdout}${tail}`);
   assert.equal(event.state, 'open', 'the first event of an episode opens it');
   assert.match(String(event.group), /^(hosts|default)$/);
+  // The incidents service grouped the episodes: its first message opens an incident with a member.
+  const incident = printed.find((e) => Array.isArray(e.members));
+  assert.ok(incident, `no incident on stdout:\n${stdout}${tail}`);
+  assert.equal(incident.state, 'open', 'the first message of an incident opens it');
+  assert.equal(incident.revision, 1);
+  assert.ok((incident.members as unknown[]).length >= 1);
+  assert.match(String(incident.key), /^group:(hosts|default)$/);
   assert.match(stderr, /sent \d+ points to hourglass\.points/);
   assert.match(stderr, /"msg":"created topics"/, 'ingest created its topics');
   // The issue this test stands for: nothing at error level on the way (kafkajs retries included).
   const errors = stderr.split('\n').filter((l) => /"level":(50|60)/.test(l));
   assert.deepEqual(errors, [], 'error-level log lines');
-  // `kill %1 %2 %3` stopped the services: their ports are free again.
-  assert.ok(await waitFor(async () => (await Promise.all(OPS_PORTS.map(portIsFree))).every(Boolean), 20_000, 250), 'the services still listen after kill %1 %2 %3');
+  // `kill %1 %2 %3 %4` stopped the services: their ports are free again.
+  assert.ok(await waitFor(async () => (await Promise.all(OPS_PORTS.map(portIsFree))).every(Boolean), 20_000, 250), 'the services still listen after kill %1 %2 %3 %4');
 });
 
 /** `text` as one single-quoted shell word. */

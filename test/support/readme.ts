@@ -51,8 +51,8 @@ export function portIsFree(port: number): Promise<boolean> {
 /**
  * Puts the infrastructure in the state a new operator's `infra:up` gives: none of the topics,
  * consumer groups and Redis keys that a config with the default names (deploy/config/local.yaml)
- * uses. Only for test infrastructure: it deletes `hourglass.*` topics, the `hourglass-ingest`
- * and `hourglass-scorer` groups and every `hourglass:*` key.
+ * uses. Only for test infrastructure: it deletes `hourglass.*` topics, the `hourglass-ingest`,
+ * `hourglass-scorer` and `hourglass-incidents` groups and every `hourglass:*` key.
  */
 export async function resetDefaultNames(infra: Infrastructure): Promise<void> {
   const kafka = createKafka({ brokers: infra.kafkaBrokers, clientId: 'readme-test-reset', connectionTimeoutMs: 3000 });
@@ -63,7 +63,7 @@ export async function resetDefaultNames(infra: Infrastructure): Promise<void> {
     if (topics.length > 0) await admin.deleteTopics({ topics });
     const gone = await waitFor(async () => !(await admin.listTopics()).some((t) => topics.includes(t)), 30_000, 250);
     if (!gone) throw new Error(`topics ${topics.join(', ')} are still there 30 s after their deletion`);
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g === 'hourglass-ingest' || g === 'hourglass-scorer');
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g === 'hourglass-ingest' || g === 'hourglass-scorer' || g === 'hourglass-incidents');
     if (groups.length > 0) await deleteGroups(admin, groups);
   } finally {
     await admin.disconnect();
