@@ -148,8 +148,6 @@ test('bad inputs are refused with clear errors', async () => {
     return 'no error';
   };
   assert.equal(await code(fitModel(small('undercomplete'), good.slice(0, 20))), 'MODEL_TOO_LITTLE_DATA');
-  const constant = good.map((w) => ({ ...w, values: new Float32Array(w.values.length).fill(3) }));
-  assert.equal(await code(fitModel(small('undercomplete'), constant)), 'MODEL_CONSTANT_DATA');
   const nonFinite = good.map((w, i) => (i === 7 ? { ...w, values: w.values.map((v, k) => (k === 3 ? Infinity : v)) } : w));
   assert.equal(await code(fitModel(small('variational'), nonFinite)), 'MODEL_INPUT_NOT_FINITE');
   const mixed = [...good.slice(0, 59), ...sineWindows(1, W + 1, 1, 9)];
@@ -168,4 +166,22 @@ test('bad inputs are refused with clear errors', async () => {
     model.dispose();
   }
   assert.throws(() => model.score(good), (e: unknown) => e instanceof HourglassError && e.code === 'MODEL_DISPOSED');
+});
+
+test('a constant series gets a model: the constant is normal in any batch, and a small change of it is anomalous', async () => {
+  const good = sineWindows(120, W, 1, 9);
+  const constant = good.map((w) => ({ ...w, values: new Float32Array(w.values.length).fill(3) }));
+  const model = await fitModel(small('undercomplete', { epochs: 5 }), constant);
+  try {
+    assert.equal(model.manifest.normalisation.constant, true);
+    const steady = constant.slice(0, 40);
+    for (const batch of [steady, steady.slice(0, 1), steady.slice(0, 7)]) {
+      assert.deepEqual(Array.from(model.scoreBatch(batch).anomalous).filter((a) => a === 1), [], `a steady window was flagged in a batch of ${batch.length}`);
+    }
+    // 3 -> 3.01 at one step: a third of a percent.
+    const moved = steady.slice(0, 5).map((w) => ({ ...w, values: w.values.map((v, k) => (k === 7 ? 3.01 : v)) }));
+    assert.deepEqual(Array.from(model.scoreBatch(moved).anomalous), [1, 1, 1, 1, 1]);
+  } finally {
+    model.dispose();
+  }
 });

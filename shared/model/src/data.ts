@@ -17,6 +17,8 @@ export interface WindowShape {
 export interface Normalisation {
   readonly center: readonly number[];
   readonly scale: readonly number[];
+  /** True when every channel was constant in the training windows (the scales are all floors); absent in older models. */
+  readonly constant?: boolean;
 }
 
 /** n windows as row-major n × D matrices (D = W·C, time-major like the Window contract). */
@@ -71,7 +73,7 @@ export function checkFinite(windows: readonly Window[]): void {
   });
 }
 
-/** Fits the normalisation on training windows; refuses non-finite observed values and all-constant data. */
+/** Fits the normalisation on training windows; refuses non-finite observed values. */
 export function fitNormalisation(windows: readonly Window[], shape: WindowShape): Normalisation {
   checkFinite(windows);
   const c = shape.channels.length;
@@ -93,10 +95,9 @@ export function fitNormalisation(windows: readonly Window[], shape: WindowShape)
     center.push(median);
     scale.push(Math.max(s, RELATIVE_SCALE_FLOOR * Math.abs(median), ABSOLUTE_SCALE_FLOOR));
   });
-  if (informative === 0) {
-    throw new HourglassError('MODEL_CONSTANT_DATA', 'every channel is constant in the training windows: there is no normal behaviour to learn');
-  }
-  return { center, scale };
+  // Every channel constant: still a model. Its scale is the floor, so any change of the constant is
+  // far from everything it learnt and is flagged; a series is never left unwatched for being steady.
+  return { center, scale, constant: informative === 0 };
 }
 
 /**

@@ -23,7 +23,7 @@ export interface FitOptions extends TrainOptions {
 /**
  * Fits a model of `config` on normal windows: normalisation on the training split, training with
  * early stopping, then calibration and threshold on the validation split's errors.
- * Throws ConfigError, or HourglassError MODEL_TOO_LITTLE_DATA / MODEL_CONSTANT_DATA /
+ * Throws ConfigError, or HourglassError MODEL_TOO_LITTLE_DATA /
  * MODEL_INPUT_NOT_FINITE / MODEL_INPUT_INVALID / MODEL_CONFIG_INVALID / MODEL_TRAINING_DIVERGED.
  */
 export async function fitModel(configInput: ModelConfigInput, windows: readonly Window[], options: FitOptions = {}): Promise<AnomalyModel> {

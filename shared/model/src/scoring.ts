@@ -10,6 +10,16 @@ export interface RawScores {
   readonly contributions: Float32Array;
 }
 
+/**
+ * Raw errors below this (a mean squared error in normalised units) are numerical noise, reported as
+ * 0. Real series have errors many decades above it; a model of a constant series reconstructs it
+ * to within float rounding, and without the floor that rounding, which depends on the batch, would
+ * decide whether a steady window is anomalous.
+ */
+export const NUMERICAL_ERROR_FLOOR = 1e-9;
+
+const floored = (e: number): number => (e < NUMERICAL_ERROR_FLOOR ? 0 : e);
+
 /** Largest batch sent to the network at once; bounds memory for any input size (the VAE multiplies it by L). */
 export const SCORE_CHUNK = 1024;
 
@@ -38,7 +48,7 @@ export function scoreNetwork(tf: Tf, net: Autoencoder, data: Prepared, chunk = S
     const errors = out[0].dataSync();
     contributions.set(out[1].dataSync(), start * data.dim);
     tf.dispose([...out]);
-    for (let i = 0; i < rows; i += 1) rawError[start + i] = (data.observed[start + i] as number) === 0 ? 0 : (errors[i] as number);
+    for (let i = 0; i < rows; i += 1) rawError[start + i] = (data.observed[start + i] as number) === 0 ? 0 : floored(errors[i] as number);
   }
   return { rawError, contributions };
 }
@@ -60,7 +70,7 @@ export function networkErrors(tf: Tf, net: Autoencoder, data: Prepared, samples:
     });
     const values = errors.dataSync();
     errors.dispose();
-    for (let i = 0; i < rows; i += 1) rawError[start + i] = (data.observed[start + i] as number) === 0 ? 0 : (values[i] as number);
+    for (let i = 0; i < rows; i += 1) rawError[start + i] = (data.observed[start + i] as number) === 0 ? 0 : floored(values[i] as number);
   }
   return rawError;
 }

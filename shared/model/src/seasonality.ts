@@ -53,8 +53,8 @@ function binOf(ms: number, periodMs: number, binMs: number, bins: number): numbe
 /**
  * Decides a model's seasonality from its config and training windows (`normalise` maps a raw value
  * of channel ch into the network's units): `off` none; a number that period; `auto` the week, else
- * the day, when the data spans two of them and shows it. The profile is the median of each phase
- * bin, pooled with its neighbouring bins.
+ * the day, when the data spans two of them and shows it. The profile is the cycle's shape: the
+ * median of each phase bin of the values less their period's mean, pooled with neighbouring bins.
  */
 export function fitSeasonality(config: ModelConfig['seasonality'], windows: readonly Window[], normalise: (ch: number, v: number) => number): Seasonality {
   const setting = config.periodMs;
@@ -81,23 +81,60 @@ export function fitSeasonality(config: ModelConfig['seasonality'], windows: read
   const bins = Math.max(1, Math.ceil(periodMs / binMs));
   const period = periodMs;
   const samples = Array.from({ length: (windows[0] as Window).channels.length }, () => Array.from({ length: bins }, () => [] as number[]));
+  const lag = Math.round(period / first.intervalMs);
   for (const one of series) {
     one.channels.forEach((values, ch) => {
+      // The cycle alone: each value less the mean of the period centred on it, so that the profile
+      // holds the shape of the cycle and not the level the series had while training (a trend or a
+      // shift would otherwise be baked into every later window's distance from the profile).
+      const level = centredMean(values, lag);
       values.forEach((v, t) => {
-        if (Number.isFinite(v)) (samples[ch] as number[][])[binOf(one.firstMs + t * one.intervalMs, period, binMs, bins)]!.push(normalise(ch, v));
+        const m = level[t] as number;
+        if (Number.isFinite(v) && Number.isFinite(m)) (samples[ch] as number[][])[binOf(one.firstMs + t * one.intervalMs, period, binMs, bins)]!.push(normalise(ch, v) - normalise(ch, m));
       });
     });
   }
-  // Two or three cycles of data give two or three values per bin: pool ±k neighbours.
+  // Two or three cycles of data give one to three values per bin: pool ±k neighbours.
   const k = Math.max(1, Math.round(bins / 96));
-  const profile = samples.map((perBin) =>
-    perBin.map((_, b) => {
+  const profile = samples.map((perBin) => {
+    const raw = perBin.map((_, b) => {
       const pooled: number[] = [];
       for (let d = -k; d <= k; d += 1) pooled.push(...(perBin[(b + d + bins) % bins] as number[]));
-      return pooled.length === 0 ? 0 : Math.round(median(pooled) * 1e6) / 1e6;
-    }),
-  );
+      return pooled.length === 0 ? 0 : median(pooled);
+    });
+    // Centred on 0, so the profile moves no window's level, only its shape.
+    const mean = raw.reduce((a, v) => a + v, 0) / raw.length;
+    return raw.map((v) => Math.round((v - mean) * 1e6) / 1e6);
+  });
   return { periodMs, autocorrelation, binMs, profile };
+}
+
+/**
+ * The mean of the `period` values centred on each step (NaN-aware; NaN where the window does not
+ * fit in the series or holds less than half its values observed).
+ */
+function centredMean(values: Float64Array, period: number): Float64Array {
+  const out = new Float64Array(values.length).fill(Number.NaN);
+  const before = Math.floor(period / 2);
+  const after = period - 1 - before;
+  let sum = 0;
+  let count = 0;
+  const addAt = (i: number, sign: 1 | -1) => {
+    const v = values[i] as number;
+    if (Number.isFinite(v)) {
+      sum += sign * v;
+      count += sign;
+    }
+  };
+  for (let i = 0; i < Math.min(period, values.length); i += 1) addAt(i, 1);
+  for (let t = before; t + after < values.length; t += 1) {
+    if (t > before) {
+      addAt(t - before - 1, -1);
+      addAt(t + after, 1);
+    }
+    if (count * 2 >= period) out[t] = sum / count;
+  }
+  return out;
 }
 
 function median(values: number[]): number {
