@@ -63,6 +63,14 @@ const overview = [
   ['timeseries', 'Share of tracked series above threshold', 12, 8, [
     [`count by (group) (max by (group, series) (hourglass_series_anomaly_score{${G}}) > on (group) group_left max by (group) (hourglass_scorer_threshold)) / count by (group) (max by (group, series) (hourglass_series_anomaly_score{${G}})) or on (group) 0 * count by (group) (max by (group, series) (hourglass_series_anomaly_score{${G}}))`, '{{group}}'],
   ], { unit: 'percentunit' }],
+  // The incidents service (docs/incidents.md): the episodes of related series grouped, what Alertmanager pages on.
+  ['stat', 'Open incidents', 4, 8, [[`sum by (group) (hourglass_incidents_open{${G}})`, '{{group}}']], {}],
+  ['timeseries', 'Incidents opened, by severity band', 10, 8, [
+    [`sum by (group, band) (increase(hourglass_incidents_total{state="open", ${G}}[$__rate_interval]))`, '{{group}} band {{band}}'],
+  ], { unit: 'short', bars: true }],
+  ['timeseries', 'Anomaly events into incidents, by outcome', 10, 8, [
+    ['sum by (outcome) (rate(hourglass_incidents_events_total[$__rate_interval]))', '{{outcome}}'],
+  ], { unit: 'ops' }],
   ['row', 'Throughput and latency'],
   ['timeseries', 'Input points by outcome', 8, 8, [['sum by (outcome) (rate(hourglass_ingest_points_total[$__rate_interval]))', '{{outcome}}']], { unit: 'ops' }],
   ['timeseries', 'Windows produced and scored', 8, 8, [
@@ -91,7 +99,7 @@ const overview = [
     ['sum(rate(hourglass_ingest_duplicate_points_total[$__rate_interval]))', 'duplicate'],
     ['sum(rate(hourglass_ingest_series_evictions_total[$__rate_interval]))', 'evicted series'],
   ], { unit: 'ops' }],
-  ['stat', 'Instances up', 8, 6, [['sum by (service) (up{service=~"ingest|scorer|trainer"})', '{{service}}']], {}],
+  ['stat', 'Instances up', 8, 6, [['sum by (service) (up{service=~"ingest|scorer|trainer|incidents"})', '{{service}}']], {}],
   ['stat', 'Live series (ingest)', 8, 6, [['sum(hourglass_ingest_live_series)', 'series']], {}],
   ['table', 'TensorFlow backend per instance', 8, 6, [['max by (instance, backend) (hourglass_backend_info)', '', true]], {}],
 ];

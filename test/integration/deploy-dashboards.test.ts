@@ -6,12 +6,12 @@ import { test } from 'node:test';
 import type { Registry } from 'prom-client';
 import type { Window } from '@hourglass/core';
 import { createLogger, createMetricsRegistry, exportBackendInfo, startOpsServer } from '@hourglass/runtime';
-import { createScorerMetrics, createTrainerMetrics, ExpectedBands, SeriesScoreGauges, type ScoringModel } from '@hourglass/pipeline';
+import { createIncidentsMetrics, createScorerMetrics, createTrainerMetrics, ExpectedBands, SeriesScoreGauges, type ScoringModel } from '@hourglass/pipeline';
 import { createIngestMetrics } from '@hourglass/ingest';
 import { integrationInfrastructure, uniqueName } from '../support/fixtures';
 import { assertDashboardsReturnData, type PipelineTarget } from '../support/deploy-dashboards';
 
-/** Registries shaped exactly like the three services', with every metric given values, kept moving by a ticker. */
+/** Registries shaped exactly like the four services', with every metric given values, kept moving by a ticker. */
 function exampleRegistries(group: string): { registries: Record<PipelineTarget['service'], Registry>; tick: () => void } {
   const scorerRegistry = createMetricsRegistry('scorer');
   exportBackendInfo(scorerRegistry, 'tensorflow');
@@ -26,6 +26,9 @@ function exampleRegistries(group: string): { registries: Record<PipelineTarget['
   const trainer = createTrainerMetrics(trainerRegistry);
   const ingestRegistry = createMetricsRegistry('ingest');
   const ingest = createIngestMetrics(ingestRegistry, () => 42);
+  const incidentsRegistry = createMetricsRegistry('incidents');
+  const incidents = createIncidentsMetrics(incidentsRegistry);
+  incidents.open.set({ group }, 2);
   scorer.threshold.set({ group }, 0.9);
   scorer.modelInfo.set({ group, version: 'v3' }, 1);
   scorer.modelLoaded.set({ group }, 1);
@@ -65,8 +68,10 @@ function exampleRegistries(group: string): { registries: Record<PipelineTarget['
     ingest.duplicatePoints.inc();
     ingest.evictions.inc();
     ingest.produceSeconds.observe(0.01);
+    incidents.messages.inc({ group, state: 'open', band: String(i % 4) });
+    incidents.events.inc({ outcome: i % 2 === 0 ? 'opened' : 'joined' });
   };
-  return { registries: { scorer: scorerRegistry, trainer: trainerRegistry, ingest: ingestRegistry }, tick };
+  return { registries: { scorer: scorerRegistry, trainer: trainerRegistry, ingest: ingestRegistry, incidents: incidentsRegistry }, tick };
 }
 
 test('every dashboard panel query returns data through Prometheus, scraping the services\' real metric definitions', { timeout: 120_000 }, async (t) => {
@@ -78,7 +83,7 @@ test('every dashboard panel query returns data through Prometheus, scraping the 
   const timer = setInterval(tick, 200);
   t.after(() => clearInterval(timer));
   const targets: PipelineTarget[] = [];
-  for (const service of ['ingest', 'scorer', 'trainer'] as const) {
+  for (const service of ['ingest', 'scorer', 'trainer', 'incidents'] as const) {
     const server = await startOpsServer({ registry: registries[service], host: '127.0.0.1', port: 0, readiness: () => ({ ready: true, details: {} }) });
     t.after(() => server.close());
     targets.push({ service, address: `127.0.0.1:${server.port}` });

@@ -6,6 +6,7 @@ import { createLogger } from '@hourglass/runtime';
 import { startIngest } from '@hourglass/ingest';
 import { startScorerService } from '@hourglass/scorer';
 import { startTrainerService } from '@hourglass/trainer';
+import { startIncidentsService } from '@hourglass/incidents';
 import { assertDashboardsReturnData } from '../support/deploy-dashboards';
 import { eventually, integrationInfrastructure, uniqueName, deleteKeys } from '../support/fixtures';
 import { collectAnomalies } from '../support/pipeline-fixtures';
@@ -13,8 +14,8 @@ import { collectAnomalies } from '../support/pipeline-fixtures';
 const log = createLogger({ level: 'silent' });
 
 /**
- * The whole distributed pipeline (ingest, scorer and trainer services on the real Kafka and
- * Redis) runs on demo data with anomalies while the real Prometheus scrapes it; then every query
+ * The whole distributed pipeline (ingest, scorer, trainer and incidents services on the real
+ * Kafka and Redis) runs on demo data with anomalies while the real Prometheus scrapes it; then every query
  * of every dashboard panel, with its variables filled in, must return data.
  */
 test('a running pipeline makes every dashboard panel return data through Prometheus', { timeout: 400_000 }, async (t) => {
@@ -25,9 +26,10 @@ test('a running pipeline makes every dashboard panel return data through Prometh
     kafka: { brokers: [...infra.kafkaBrokers], clientId: id },
     redis: { url: infra.redisUrl, keyPrefix: `${id}:` },
     log: { level: 'silent' },
-    topics: { windows: `${id}.windows`, anomalies: `${id}.anomalies`, deadLetter: `${id}.dlq` },
+    topics: { windows: `${id}.windows`, anomalies: `${id}.anomalies`, deadLetter: `${id}.dlq`, incidents: `${id}.incidents` },
     ingest: { groupId: `${id}-ingest`, topics: [`${id}.points`], sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitTimeMs: 100 },
     scorer: { groupId: `${id}-scorer`, batchMaxWaitMs: 20, warmupWindows: 400, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, seriesGaugeTopK: 5 },
+    incidents: { groupId: `${id}-incidents`, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 },
     trainer: { minWindows: 300, checkIntervalMs: 300, refitAfterNewWindows: 200, retryAfterMissMs: 2000 },
     groups: [{
       name: 'web', match: { series: ['web.latency_ms'] }, window: { lengthSteps: 32, intervalMs: 300_000 },
@@ -36,15 +38,17 @@ test('a running pipeline makes every dashboard panel return data through Prometh
     }],
   });
   const kafka = createKafka(config.kafka);
-  await ensureTopics(kafka, [`${id}.points`, `${id}.windows`, `${id}.dlq`, `${id}.anomalies`].map((topic) => ({ topic, numPartitions: 2 })));
+  await ensureTopics(kafka, [`${id}.points`, `${id}.windows`, `${id}.dlq`, `${id}.anomalies`, `${id}.incidents`].map((topic) => ({ topic, numPartitions: 2 })));
   const trainer = await startTrainerService(config, log, { requireNative: false });
   const scorer = await startScorerService(config, log, { requireNative: false });
   const ingest = await startIngest({ config, log });
+  const incidents = await startIncidentsService(config, log);
   const anomalies = await collectAnomalies(config);
   const redis = createRedis(config.redis.url);
   t.after(async () => {
     await anomalies.stop();
     await ingest.stop();
+    await incidents.stop();
     await scorer.stop();
     await trainer.stop();
     await deleteKeys(redis, config.redis.keyPrefix);
@@ -94,5 +98,6 @@ test('a running pipeline makes every dashboard panel return data through Prometh
     { service: 'ingest', address: address(ingest.ops.url) },
     { service: 'scorer', address: address(scorer.ops.url) },
     { service: 'trainer', address: address(trainer.ops.url) },
+    { service: 'incidents', address: address(incidents.ops.url) },
   ], { timeoutMs: 180_000 });
 });

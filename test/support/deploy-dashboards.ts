@@ -219,9 +219,9 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\\\$&');
 }
 
-/** A running Hourglass process to scrape: its service (ingest, scorer, trainer) and ops address (host:port). */
+/** A running Hourglass process to scrape: its service (ingest, scorer, trainer, incidents) and ops address (host:port). */
 export interface PipelineTarget {
-  readonly service: 'ingest' | 'scorer' | 'trainer';
+  readonly service: 'ingest' | 'scorer' | 'trainer' | 'incidents';
   readonly address: string;
 }
 
