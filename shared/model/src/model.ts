@@ -2,7 +2,7 @@ import { HourglassError, type ExpectedBand, type Explanation, type Window, type 
 import { bandOffsets } from './band';
 import { type ModelManifest, encodeArtifact } from './artifact';
 import type { Tf } from './backend';
-import { checkShape, prepare, selectRows } from './data';
+import { type Prepared, checkShape, prepare, selectRows } from './data';
 import { explain } from './explain';
 import { NO_SEASONALITY, type Seasonality, profileAt } from './seasonality';
 import type { Autoencoder } from './models/index';
@@ -19,8 +19,10 @@ export interface ScoreBatch {
   readonly score: Float64Array;
   readonly severity: Float64Array;
   readonly surprise: Float64Array;
-  /** 1 where rawError is strictly above the threshold (never for a window with nothing observed). */
+  /** 1 where rawError is strictly above the threshold (never for a window with nothing observed) and the deviation goes the configured direction. */
   readonly anomalous: Uint8Array;
+  /** 1 where rawError is strictly above the threshold, whatever the direction (what the clean buffer keeps out). */
+  readonly aboveThreshold: Uint8Array;
   readonly observed: Int32Array;
   /** The explanations of windows `rows`, in that order; throws MODEL_DISPOSED once the model is disposed. */
   explain(rows: readonly number[]): Explanation[];
@@ -60,6 +62,8 @@ export class AnomalyModel {
     checkShape(windows, shape);
     const data = prepare(windows, shape, normalisation, this.seasonality);
     const raw = scoreNetwork(this.tf, this.net, data);
+    const above = Uint8Array.from(windows, (_, i) => (data.observed[i] !== 0 && (raw.rawError[i] as number) > threshold.value ? 1 : 0));
+    const anomalous = this.directional(data, above);
     return windows.map((_, i) => {
       const rawError = raw.rawError[i] as number;
       // A window with nothing observed has nothing to judge: it is reported as normal, never as an anomaly.
@@ -69,7 +73,8 @@ export class AnomalyModel {
         score,
         severity,
         surprise,
-        anomalous: data.observed[i] !== 0 && rawError > threshold.value,
+        anomalous: anomalous[i] === 1,
+        aboveThreshold: above[i] === 1,
         explanation: explain(raw.contributions.subarray(i * data.dim, (i + 1) * data.dim), windows[i]!, shape.steps, shape.channels, config.explanation.topK),
       };
     });
@@ -90,15 +95,16 @@ export class AnomalyModel {
     const score = new Float64Array(n);
     const severity = new Float64Array(n);
     const surprise = new Float64Array(n);
-    const anomalous = new Uint8Array(n);
+    const aboveThreshold = new Uint8Array(n);
     for (let i = 0; i < n; i += 1) {
       if (data.observed[i] === 0) continue; // nothing observed: reported as normal, with score 0
       const c = calibrate(calibration, rawError[i] as number);
       score[i] = c.score;
       severity[i] = c.severity;
       surprise[i] = c.surprise;
-      anomalous[i] = (rawError[i] as number) > threshold.value ? 1 : 0;
+      aboveThreshold[i] = (rawError[i] as number) > threshold.value ? 1 : 0;
     }
+    const anomalous = this.directional(data, aboveThreshold);
     const explainRows = (rows: readonly number[]): Explanation[] => {
       this.ensureLive();
       if (rows.length === 0) return [];
@@ -113,7 +119,37 @@ export class AnomalyModel {
         return { ...e, topSteps: e.topSteps.map((step) => ({ ...step, values: shape.channels.map((channel, c) => this.stepValue(window, expected, step.step, c, channel)) })) };
       });
     };
-    return { n, rawError, score, severity, surprise, anomalous, observed: data.observed, explain: explainRows };
+    return { n, rawError, score, severity, surprise, anomalous, aboveThreshold, observed: data.observed, explain: explainRows };
+  }
+
+  /**
+   * The verdicts after `model.direction`: `above` itself for `both`; otherwise only the windows
+   * above the threshold whose deviation goes that way. A window's deviation is the sum over its
+   * observed values of (actual - expected)·|actual - expected|: the signed squared error, so its
+   * sign is the sign of the largest deviations, which are what put it above the threshold. One
+   * more network pass, over the windows above the threshold only (few, and none on a quiet batch).
+   */
+  private directional(data: Prepared, above: Uint8Array): Uint8Array {
+    const direction = this.manifest.config.direction ?? 'both';
+    if (direction === 'both') return above;
+    const rows: number[] = [];
+    above.forEach((a, i) => {
+      if (a === 1) rows.push(i);
+    });
+    const out = new Uint8Array(above.length);
+    if (rows.length === 0) return out;
+    const subset = selectRows(data, rows);
+    const recon = networkReconstruction(this.tf, this.net, subset);
+    rows.forEach((row, i) => {
+      let deviation = 0;
+      for (let k = i * subset.dim; k < (i + 1) * subset.dim; k += 1) {
+        if (subset.mask[k] !== 1) continue;
+        const d = (subset.x[k] as number) - (recon[k] as number);
+        deviation += d * Math.abs(d);
+      }
+      if (direction === 'up' ? deviation > 0 : deviation < 0) out[row] = 1;
+    });
+    return out;
   }
 
   /**

@@ -131,6 +131,12 @@ export const modelConfigSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Which deviations are anomalies (docs/models.md, "Direction"): `up` (above what the model
+     * expected), `down`, or `both`. A window above the threshold the other way keeps its score but
+     * opens nothing, and still stays out of the clean buffer. Default both.
+     */
+    direction: z.enum(['both', 'up', 'down']).default('both'),
     /** Explanations attached to each score. */
     explanation: z
       .object({

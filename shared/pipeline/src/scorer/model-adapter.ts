@@ -35,6 +35,7 @@ class LeanWindowScore implements WindowScore {
   readonly severity: number;
   readonly surprise: number;
   readonly anomalous: boolean;
+  readonly aboveThreshold: boolean;
 
   constructor(private readonly batch: LazyExplanations, private readonly index: number) {
     const s = batch.scores;
@@ -43,6 +44,7 @@ class LeanWindowScore implements WindowScore {
     this.severity = s.severity[index] as number;
     this.surprise = s.surprise[index] as number;
     this.anomalous = s.anomalous[index] === 1;
+    this.aboveThreshold = s.aboveThreshold[index] === 1;
   }
 
   get explanation(): Explanation {

@@ -54,6 +54,22 @@ test('anomalous windows open an episode that closes after M normal ones; only cl
   assert.deepEqual((await clean.recent('g', 100)).map((w) => w.endMs), [0, 1000, 7000]);
 });
 
+test('a window above the threshold the way model.direction ignores opens nothing, and stays out of the clean buffer', async () => {
+  // A stand-in for direction `up`: a value below -10 is above the threshold, but a drop, so no anomaly.
+  const upOnly: ScoringModel = {
+    ...thresholdModel('g'),
+    score: (windows) => windows.map((w) => {
+      const v = w.values[w.values.length - 1]!;
+      return { rawError: Math.abs(v), score: 0.5, severity: 10, surprise: 0.3, anomalous: v > 10, aboveThreshold: Math.abs(v) > 10, explanation: { topSteps: [], topChannels: [] } };
+    }),
+  };
+  const { stage: s, events, clean, models } = stage();
+  models.set('g', upOnly);
+  await s.process([1, -50, 1, 1].map((v, i) => windowOf('a', i, v)));
+  assert.deepEqual(events.events, []);
+  assert.deepEqual((await clean.recent('g', 100)).map((w) => w.endMs), [0, 2000, 3000]);
+});
+
 test('a replayed batch publishes nothing new, in the same stage and in a fresh one restored from checkpoints', async () => {
   const first = stage();
   const batch = values.slice(0, 4).map((v, i) => windowOf('a', i, v));

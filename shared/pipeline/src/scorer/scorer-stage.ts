@@ -184,8 +184,9 @@ export class ScorerStage {
         eventWindows.push(window);
         eventSurprises.push(s.surprise);
       }
-      // Anomalous windows, and every window while an episode is open, stay out of the buffer.
-      if (cleanEligible(s.anomalous, before, state)) {
+      // Windows above the threshold (an anomaly or not, by model.direction), and every window while
+      // an episode is open, stay out of the buffer.
+      if (cleanEligible(s.aboveThreshold ?? s.anomalous, before, state)) {
         if (this.sampled(window)) normal.push(window);
       } else heldBack?.push({ window, episodeId: state.episodeId ?? before.episodeId });
     }
