@@ -76,8 +76,21 @@ test('feedback on real Kafka, Redis and Prometheus: a false positive stops alert
     return result.stdout;
   };
   const kafka = createKafka(config.kafka);
-  /** Resolves once the scorer has committed every window produced so far: their events, buffer and held-back writes are done. */
-  const scored = (what: string) => eventually(what, async () => ([...(await consumerGroupLag(kafka, config.scorer.groupId, config.topics.windows)).values()].every((lag) => lag === 0) ? true : undefined), 60_000, 500);
+  /**
+   * Resolves once the scorer has committed every window produced so far (their events, buffer and
+   * held-back writes are done) and the collector has read every event on the anomalies topic.
+   */
+  const scored = async (what: string) => {
+    await eventually(what, async () => ([...(await consumerGroupLag(kafka, config.scorer.groupId, config.topics.windows)).values()].every((lag) => lag === 0) ? true : undefined), 60_000, 500);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const published = (await admin.fetchTopicOffsets(config.topics.anomalies)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+      await eventually(`the collector to read all ${published} events`, async () => (anomalies.events.length >= published ? true : undefined), 30_000);
+    } finally {
+      await admin.disconnect();
+    }
+  };
   const query = async (expr: string): Promise<Sample[]> => {
     const url = new URL('/api/v1/query', infra.prometheusUrl);
     url.searchParams.set('query', expr);

@@ -126,8 +126,8 @@ export class ScorerStage {
     for (const [group, scored] of staged) this.apply(group, scored);
     await this.options.codes?.commit();
     await this.recordAdoptions(staged);
-    const { appended, dropped } = await this.appendClean(clean, this.coldStart);
-    await this.appendHeldBack(staged);
+    // Independent writes, so one round trip's wait, not two.
+    const [{ appended, dropped }] = await Promise.all([this.appendClean(clean, this.coldStart), this.appendHeldBack(staged)]);
     await this.checkpoint(staged);
     return { scored: windows.length - coldWindows, events, cleanAppended: appended, cleanDropped: dropped, coldStartGroups: this.coldStartGroups() };
   }
