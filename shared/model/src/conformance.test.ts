@@ -113,7 +113,7 @@ for (const type of modelTypes) {
       const observed = model.scoreBatch([...gappy, empty]).observed;
       for (const [i, s] of scored.slice(0, -1).entries()) assert.ok(Number.isFinite(s.rawError) && observed[i] === W * 3 - 12);
       assert.equal(observed[scored.length - 1], 0);
-      assert.deepEqual(scored[scored.length - 1], { rawError: 0, score: 0, severity: 0, surprise: 0, anomalous: false, explanation: { topSteps: [], topChannels: [] } });
+      assert.deepEqual(scored[scored.length - 1], { rawError: 0, score: 0, severity: 0, surprise: 0, anomalous: false, aboveThreshold: false, explanation: { topSteps: [], topChannels: [] } });
       assert.equal(new Set(scored[0]?.explanation.topChannels.map((c) => c.channel)).size, 3);
     } finally {
       model.dispose();
