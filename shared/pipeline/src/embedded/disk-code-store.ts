@@ -1,7 +1,8 @@
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EpisodeCode } from '@hourglass/core';
 import type { CodeStore } from '../codes/ports';
+import { parseLines, readNewestLines } from './ndjson-file';
 
 /**
  * The code store of embedded mode: one NDJSON file per model group in a folder (`<state-dir>/codes`),
@@ -20,28 +21,7 @@ export class DiskCodeStore implements CodeStore {
 
   async read(group: string, cursor: string | null): Promise<{ records: EpisodeCode[]; cursor: string | null }> {
     if (cursor !== null) return { records: [], cursor }; // nobody else writes this folder
-    let text: string;
-    try {
-      text = await readFile(this.file(group), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], cursor: 'end' };
-      throw error;
-    }
-    const lines = text.split('\n').filter((l) => l.trim() !== '');
-    const kept = lines.slice(-this.maxPerGroup);
-    if (lines.length > 2 * this.maxPerGroup) {
-      const temporary = `${this.file(group)}.${process.pid}.tmp`;
-      await writeFile(temporary, `${kept.join('\n')}\n`);
-      await rename(temporary, this.file(group));
-    }
-    const records: EpisodeCode[] = [];
-    for (const line of kept) {
-      try {
-        records.push(JSON.parse(line) as EpisodeCode);
-      } catch {
-        // A torn last line (a run that was killed) is skipped.
-      }
-    }
+    const records = parseLines(await readNewestLines(this.file(group), this.maxPerGroup), (line) => JSON.parse(line) as EpisodeCode);
     return { records, cursor: 'end' };
   }
 

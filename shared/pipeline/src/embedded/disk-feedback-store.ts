@@ -1,7 +1,8 @@
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeWindow, encodeWindow, type Feedback, type HeldBackWindow, type Window } from '@hourglass/core';
 import type { FeedbackStore, HeldBackSink, HeldBackSource } from '../feedback/ports';
+import { parseLines, readLines, readNewestLines } from './ndjson-file';
 
 /**
  * Embedded mode's verdicts: `<dir>/<group>.ndjson` (dir: `<state-dir>/feedback`), one line per
@@ -31,15 +32,15 @@ export class DiskFeedbackStore implements FeedbackStore {
 
   private async load(group: string): Promise<Map<string, { feedback: Feedback; windows: string[] }>> {
     const out = new Map<string, { feedback: Feedback; windows: string[] }>();
-    for (const line of await readLines(this.file(group))) {
-      try {
-        const entry = JSON.parse(line) as { feedback: Feedback; windows: string[] };
-        const windows = entry.windows.length > 0 ? entry.windows : (out.get(entry.feedback.episodeId)?.windows ?? []);
-        out.delete(entry.feedback.episodeId);
-        out.set(entry.feedback.episodeId, { feedback: entry.feedback, windows });
-      } catch {
-        // A torn last line (a killed command) is skipped.
-      }
+    const entries = parseLines(await readLines(this.file(group)), (line) => {
+      const entry = JSON.parse(line) as { feedback: Feedback; windows: string[] };
+      if (!Array.isArray(entry.windows) || typeof entry.feedback?.episodeId !== 'string') throw new Error('not a verdict line');
+      return entry;
+    });
+    for (const entry of entries) {
+      const windows = entry.windows.length > 0 ? entry.windows : (out.get(entry.feedback.episodeId)?.windows ?? []);
+      out.delete(entry.feedback.episodeId);
+      out.set(entry.feedback.episodeId, { feedback: entry.feedback, windows });
     }
     return out;
   }
@@ -72,35 +73,13 @@ export class DiskHeldBack implements HeldBackSink, HeldBackSource {
   }
 
   async read(group: string): Promise<HeldBackWindow[]> {
-    const lines = await readLines(this.file(group));
-    const kept = lines.slice(-this.maxWindows);
-    if (lines.length > 2 * this.maxWindows) {
-      const temporary = `${this.file(group)}.${process.pid}.tmp`;
-      await writeFile(temporary, `${kept.join('\n')}\n`);
-      await rename(temporary, this.file(group));
-    }
-    const out: HeldBackWindow[] = [];
-    for (const line of kept) {
-      try {
-        const { e, w } = JSON.parse(line) as { e: string | null; w: string };
-        out.push({ episodeId: typeof e === 'string' ? e : null, window: decodeWindow(Buffer.from(w, 'base64')) });
-      } catch {
-        // A torn last line is skipped.
-      }
-    }
-    return out;
+    return parseLines(await readNewestLines(this.file(group), this.maxWindows), (line) => {
+      const { e, w } = JSON.parse(line) as { e: string | null; w: string };
+      return { episodeId: typeof e === 'string' ? e : null, window: decodeWindow(Buffer.from(w, 'base64')) };
+    });
   }
 
   private file(group: string): string {
     return join(this.dir, `${group}.ndjson`);
-  }
-}
-
-async function readLines(file: string): Promise<string[]> {
-  try {
-    return (await readFile(file, 'utf8')).split('\n').filter((l) => l.trim() !== '');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
   }
 }

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HourglassError } from '@hourglass/core';
 import type { ModelSource } from '../scorer/model-provider';
 import type { GateDecision, ModelStore } from '../trainer/ports';
+import { atomicWrite } from './ndjson-file';
 
 /**
  * The model registry of embedded mode: a folder per group with one file per version, a
@@ -59,12 +60,6 @@ export class DiskModelStore implements ModelStore, ModelSource {
     await mkdir(folder, { recursive: true });
     return folder;
   }
-}
-
-async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, data);
-  await rename(temporary, path);
 }
 
 function sha256(bytes: Uint8Array): string {
