@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { decodeCleanPack, encodeCleanPack } from './clean-pack';
+import { TRIM_PACKS_LUA, decodeCleanPack, encodeCleanPack } from './clean-pack';
 import type { RedisKeys } from './keys';
 
 // The counts hash beside the stream (`<buffer key>:count`: group names have no ':', so it is never
@@ -23,21 +23,12 @@ end
 `;
 
 /** Appends one pack (ARGV 1, of ARGV 2 windows), then drops the oldest entries while the rest still hold ARGV 3 windows. */
-const APPEND = `${COUNTS_INIT}
+const APPEND = `${COUNTS_INIT}${TRIM_PACKS_LUA}
 initCounts()
 redis.call('XADD', KEYS[1], '*', 'p', ARGV[1], 'n', ARGV[2])
 redis.call('HINCRBY', KEYS[2], 'added', ARGV[2])
 local buffered = redis.call('HINCRBY', KEYS[2], 'buffered', ARGV[2])
-local max = tonumber(ARGV[3])
-while true do
-  local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
-  local n = 1
-  for i = 1, #oldest[2], 2 do if oldest[2][i] == 'n' then n = tonumber(oldest[2][i + 1]) end end
-  if buffered - n < max then break end
-  redis.call('XDEL', KEYS[1], oldest[1])
-  buffered = redis.call('HINCRBY', KEYS[2], 'buffered', -n)
-end
-return buffered
+return trimPacks(KEYS[1], KEYS[2], 'buffered', buffered, tonumber(ARGV[3]))
 `;
 
 const COUNTS = `${COUNTS_INIT}

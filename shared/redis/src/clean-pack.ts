@@ -54,3 +54,24 @@ export function decodeCleanPack(bytes: Buffer): Buffer[] {
   if (at !== bytes.length) throw new CleanPackDecodeError(`${bytes.length - at} trailing bytes`);
   return items;
 }
+
+/**
+ * Lua for a capped stream of packs (the clean buffer, the held-back windows): `trimPacks(key,
+ * counts, field, held, max)` drops the oldest entries of stream `key` while the rest still hold
+ * `max` windows, each entry counting its field `n` (1 when absent: an entry from before packs),
+ * keeps the count in hash `counts`, field `field`, and returns it. So a stream holds between the cap
+ * and the cap plus one entry.
+ */
+export const TRIM_PACKS_LUA = `
+local function trimPacks(key, counts, field, held, max)
+  while true do
+    local oldest = redis.call('XRANGE', key, '-', '+', 'COUNT', 1)[1]
+    local n = 1
+    for i = 1, #oldest[2], 2 do if oldest[2][i] == 'n' then n = tonumber(oldest[2][i + 1]) end end
+    if held - n < max then break end
+    redis.call('XDEL', key, oldest[1])
+    held = redis.call('HINCRBY', counts, field, -n)
+  end
+  return held
+end
+`;

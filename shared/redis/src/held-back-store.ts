@@ -1,6 +1,6 @@
 import { decodeWindow, encodeWindow, type HeldBackWindow, type Window } from '@hourglass/core';
 import type { Redis } from 'ioredis';
-import { decodeCleanPack, encodeCleanPack } from './clean-pack';
+import { TRIM_PACKS_LUA, decodeCleanPack, encodeCleanPack } from './clean-pack';
 import type { RedisKeys } from './keys';
 
 /**
@@ -8,20 +8,11 @@ import type { RedisKeys } from './keys';
  * while the rest still hold ARGV 4 windows; KEYS[2] counts the windows held (`held`). A missing
  * stream restarts the count (an operator may DEL the stream alone), as the clean buffer's does.
  */
-const APPEND = `
+const APPEND = `${TRIM_PACKS_LUA}
 if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('DEL', KEYS[2]) end
 redis.call('XADD', KEYS[1], '*', 'p', ARGV[1], 'n', ARGV[2], 'e', ARGV[3])
 local held = redis.call('HINCRBY', KEYS[2], 'held', ARGV[2])
-local max = tonumber(ARGV[4])
-while true do
-  local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
-  local n = 1
-  for i = 1, #oldest[2], 2 do if oldest[2][i] == 'n' then n = tonumber(oldest[2][i + 1]) end end
-  if held - n < max then break end
-  redis.call('XDEL', KEYS[1], oldest[1])
-  held = redis.call('HINCRBY', KEYS[2], 'held', -n)
-end
-return held
+return trimPacks(KEYS[1], KEYS[2], 'held', held, tonumber(ARGV[4]))
 `;
 
 const PAGE = 256;
