@@ -7,7 +7,7 @@ import { freePort } from '../infra/processes';
 import { labelSetsPerMetric } from './faults-fuzz';
 import { uniqueName } from './fixtures';
 import { influxCpuLine, otlpJson, otlpProto, otlpTemplate, prometheusAdapterMessage } from './format-producers';
-import { rssMiB, startServiceProcess, type ServiceProcess } from './processes';
+import { SupervisedIngest } from './fuzz-ingest';
 import { uniformRng } from './spiky-sine';
 
 /**
@@ -213,9 +213,8 @@ export async function runFormatFuzz(options: FormatFuzzOptions): Promise<FormatF
   const kafka = createKafka({ brokers: [...options.brokers], clientId: id, connectionTimeoutMs: 3000 });
   const admin = kafka.admin();
   await admin.connect();
-  let ingest: ServiceProcess | undefined;
+  let ingest: SupervisedIngest | undefined;
   const readers: Consumer[] = [];
-  let stopping = false;
   try {
     await admin.createTopics({ waitForLeaders: true, topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 1 })) });
     const port = await freePort();
@@ -233,23 +232,8 @@ export async function runFormatFuzz(options: FormatFuzzOptions): Promise<FormatF
       groups: [{ name: 'fz', match: { glob: '*' }, window: { lengthSteps: 8, strideSteps: 4, intervalMs: 1000 } }],
     };
     const url = `http://127.0.0.1:${port}`;
-    let exits = 0;
-    const start = (): void => {
-      const p = startServiceProcess('ingest', config, { KAFKAJS_NO_PARTITIONER_WARNING: '1' });
-      ingest = p;
-      p.child.once('exit', (code, signal) => {
-        if (ingest !== p || stopping) return;
-        exits++;
-        failures.push(`ingest exited (code ${code}, signal ${signal}); last log lines:\n${p.logs().slice(-2000)}`);
-        start();
-      });
-    };
-    start();
-    const readyDeadline = Date.now() + 60_000;
-    while ((await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) !== 200) {
-      if (Date.now() > readyDeadline) throw new Error(`ingest did not become ready\n${ingest?.logs().slice(-2000)}`);
-      await sleep(200);
-    }
+    ingest = new SupervisedIngest(config, failures);
+    await ingest.start(url);
 
     const letters: DeadLetter[] = [];
     let windowsTotal = 0;
@@ -274,14 +258,7 @@ export async function runFormatFuzz(options: FormatFuzzOptions): Promise<FormatF
       }
     });
 
-    let peakRss = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peakRss = Math.max(peakRss, rssMiB(ingest?.child.pid) ?? 0);
-        await sleep(1000);
-      }
-    })();
+    ingest.startSampling();
 
     // Produce each format's stream to its topic; remember per offset what must happen.
     const rng = uniformRng(options.seed);
@@ -343,8 +320,9 @@ export async function runFormatFuzz(options: FormatFuzzOptions): Promise<FormatF
       }
       await sleep(500);
     }
-    sampling = false;
-    await sampler;
+    await ingest.stopSampling();
+    const peakRss = ingest.peakRssMiB;
+    const exits = ingest.exits;
     const ready = await fetch(`${url}/readyz`).then((r) => r.status, () => 0);
     const finalText = await metricsText().catch(() => '');
 
@@ -394,13 +372,7 @@ export async function runFormatFuzz(options: FormatFuzzOptions): Promise<FormatF
       seconds: Math.round((Date.now() - t0) / 100) / 10,
     };
   } finally {
-    stopping = true;
-    const p = ingest as ServiceProcess | undefined;
-    if (p) {
-      const timer = setTimeout(() => void p.kill('SIGKILL'), 10_000);
-      await p.kill('SIGTERM');
-      clearTimeout(timer);
-    }
+    await ingest?.stop();
     for (const r of readers) await r.disconnect().catch(() => undefined);
     await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
     await admin.disconnect();

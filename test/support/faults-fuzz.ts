@@ -4,7 +4,7 @@ import type { Consumer } from 'kafkajs';
 import { freePort } from '../infra/processes';
 import { uniqueName } from './fixtures';
 import { uniformRng } from './spiky-sine';
-import { startServiceProcess, type ServiceProcess, rssMiB } from './processes';
+import { SupervisedIngest } from './fuzz-ingest';
 
 /**
  * Hostile input against `hourglass ingest` (`npm run test:fuzz`, and the bounded form in
@@ -246,7 +246,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
   const kafka = createKafka({ brokers: [...options.brokers], clientId: id, connectionTimeoutMs: 3000 });
   const admin = kafka.admin();
   await admin.connect();
-  let ingest: ServiceProcess | undefined;
+  let ingest: SupervisedIngest | undefined;
   const readers: Consumer[] = [];
   try {
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic: topics.input, numPartitions: 1 }, { topic: topics.windows, numPartitions: 2 }, { topic: topics.dlq, numPartitions: 2 }] });
@@ -266,24 +266,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
       ],
     };
     const url = `http://127.0.0.1:${port}`;
-    let exits = 0;
-    const start = (): void => {
-      const p = startServiceProcess('ingest', config, { KAFKAJS_NO_PARTITIONER_WARNING: '1' });
-      ingest = p;
-      p.child.once('exit', (code, signal) => {
-        if (ingest !== p || stopping) return;
-        exits++;
-        failures.push(`ingest exited (code ${code}, signal ${signal}); last log lines:\n${p.logs().slice(-2000)}`);
-        start();
-      });
-    };
-    let stopping = false;
-    start();
-    const readyDeadline = Date.now() + 60_000;
-    while ((await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) !== 200) {
-      if (Date.now() > readyDeadline) throw new Error(`ingest did not become ready\n${ingest?.logs().slice(-2000)}`);
-      await sleep(200);
-    }
+    ingest = new SupervisedIngest(config, failures);
+    await ingest.start(url);
 
     // Readers of the DLQ and the windows topic.
     const letters = new Map<number, DeadLetter[]>();
@@ -322,19 +306,13 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     });
 
     // Sample RSS and live series every second.
-    let peakRss = 0;
     let maxLive = 0;
-    let sampling = true;
     const metricsText = async (): Promise<string> => (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
     const metric = (text: string, name: string): number => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? 0);
-    const sampler = (async () => {
-      while (sampling) {
-        peakRss = Math.max(peakRss, rssMiB(ingest?.child.pid) ?? 0);
-        const text = await metricsText().catch(() => '');
-        maxLive = Math.max(maxLive, metric(text, 'hourglass_ingest_live_series'));
-        await sleep(1000);
-      }
-    })();
+    ingest.startSampling(async () => {
+      const text = await metricsText().catch(() => '');
+      maxLive = Math.max(maxLive, metric(text, 'hourglass_ingest_live_series'));
+    });
 
     // Produce, in order, to the one input partition; remember which offsets must be refused.
     log(`producing ${options.hostile} hostile messages and ${options.distinctSeries} distinct series`);
@@ -398,14 +376,14 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     const drainSeconds = (Date.now() - tDrain) / 1000;
     const finalText = await metricsText().catch(() => '');
     outcomes = counts(finalText);
-    sampling = false;
-    await sampler;
-    peakRss = Math.max(peakRss, rssMiB(ingest?.child.pid) ?? 0);
+    await ingest.stopSampling();
+    const peakRss = ingest.peakRssMiB;
+    const exits = ingest.exits;
     const ready = await fetch(`${url}/readyz`).then((r) => r.status, () => 0);
     const evictions = metric(finalText, 'hourglass_ingest_series_evictions_total');
 
     // Checks.
-    if (exits > 0 || ingest?.child.exitCode !== null) failures.push(`ingest exited ${exits} time(s)`);
+    if (exits > 0 || ingest.exitCode !== null) failures.push(`ingest exited ${exits} time(s)`);
     if (ready !== 200) failures.push(`ingest is not ready at the end (/readyz ${ready})`);
     if (peakRss > rssBound) failures.push(`ingest peak RSS ${Math.round(peakRss)} MiB is over its bound of ${rssBound} MiB`);
     if (maxLive > maxLiveSeries) failures.push(`live series reached ${maxLive}, over maxLiveSeries ${maxLiveSeries}`);
@@ -428,7 +406,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     if (undecodable > 0) failures.push(`${undecodable} windows do not decode`);
     const labelSets = labelSetsPerMetric(finalText);
     for (const [name, n] of Object.entries(labelSets)) if (n > labelSetCap) failures.push(`${name} has ${n} label sets, over the cap of ${labelSetCap}`);
-    stopping = true;
+    ingest.stopRestarting();
     return {
       ok: failures.length === 0,
       failures,
@@ -446,12 +424,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
       seconds: { produce: round1(produceSeconds), drain: round1(drainSeconds), total: round1((Date.now() - t00) / 1000), messagesPerSecond: Math.round(messages / ((Date.now() - tProduce) / 1000)) },
     };
   } finally {
-    const p = ingest as ServiceProcess | undefined;
-    if (p) {
-      const timer = setTimeout(() => void p.kill('SIGKILL'), 10_000);
-      await p.kill('SIGTERM');
-      clearTimeout(timer);
-    }
+    await ingest?.stop();
     for (const r of readers) await r.disconnect().catch(() => undefined);
     await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
     await admin.disconnect();
