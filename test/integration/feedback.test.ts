@@ -1,9 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { compileConfig, seededRng, type HourglassConfig, type Window } from '@hourglass/core';
 import { consumerGroupLag, createKafka, ensureTopics } from '@hourglass/kafka';
 import { createRedis } from '@hourglass/redis';
@@ -12,9 +8,9 @@ import { startScorerService } from '@hourglass/scorer';
 import { startTrainerService } from '@hourglass/trainer';
 import { addScrapeTarget, deleteKeys, eventually, integrationInfrastructure, uniqueName } from '../support/fixtures';
 import { collectAnomalies, createPipelineTopics, installTrainedModel, pipelineTestConfig, produceWindows, sineWindows } from '../support/pipeline-fixtures';
+import { cliWithConfig } from '../support/processes';
 
 const log = createLogger({ level: process.env.HOURGLASS_TEST_LOG ?? 'silent' });
-const cli = join(__dirname, '..', '..', '..', 'services', 'cli', 'dist', 'main.js');
 
 /** Windows of a noisy sine whose second half (steps 8 to 15) sits flat at 1.5: a pattern the installed model has never seen. */
 function plateauWindows(series: string, from: number, count: number, seed: number): Window[] {
@@ -58,9 +54,8 @@ test('feedback on real Kafka, Redis and Prometheus: a false positive stops alert
   const anomalies = await collectAnomalies(config);
   const name = uniqueName('feedback');
   const removeTarget = addScrapeTarget(infra, name, new URL(trainer.ops.url).host);
-  const dir = mkdtempSync(join(tmpdir(), 'hourglass-feedback-'));
-  const file = join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify(config));
+  const operator = cliWithConfig(config);
+  const hourglass = operator.run;
   t.after(async () => {
     removeTarget();
     await anomalies.stop();
@@ -68,13 +63,8 @@ test('feedback on real Kafka, Redis and Prometheus: a false positive stops alert
     await scorer.stop();
     await deleteKeys(redis, config.redis.keyPrefix);
     redis.disconnect();
-    rmSync(dir, { recursive: true, force: true });
+    operator.remove();
   });
-  const hourglass = (...args: string[]) => {
-    const result = spawnSync(process.execPath, [cli, ...args, '--config', file], { encoding: 'utf8', env: { ...process.env, USER: 'oncall' } });
-    assert.equal(result.status, 0, `hourglass ${args.join(' ')}: ${result.stderr}${result.stdout}`);
-    return result.stdout;
-  };
   const kafka = createKafka(config.kafka);
   /**
    * Resolves once the scorer has committed every window produced so far (their events, buffer and

@@ -1,17 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createRedis, redisKeys, RedisWindowBuffer } from '@hourglass/redis';
 import { createLogger } from '@hourglass/runtime';
 import { startScorerService } from '@hourglass/scorer';
 import { deleteKeys, eventually, integrationInfrastructure } from '../support/fixtures';
 import { collectAnomalies, createPipelineTopics, installTrainedModel, pipelineTestConfig, produceWindows, sineWindows } from '../support/pipeline-fixtures';
+import { cliWithConfig } from '../support/processes';
 
 const log = createLogger({ level: process.env.HOURGLASS_TEST_LOG ?? 'silent' });
-const cli = join(__dirname, '..', '..', '..', 'services', 'cli', 'dist', 'main.js');
 
 test('maintenance on real Kafka and Redis: a period added at run time suppresses events and keeps windows out of the buffer; removed, detection resumes (no restart)', async (t) => {
   const infra = await integrationInfrastructure(t);
@@ -22,21 +18,15 @@ test('maintenance on real Kafka and Redis: a period added at run time suppresses
   await installTrainedModel(config, redis);
   const scorer = await startScorerService(config, log, { requireNative: false });
   const anomalies = await collectAnomalies(config);
-  const dir = mkdtempSync(join(tmpdir(), 'hourglass-maintenance-'));
-  const file = join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify(config));
+  const operator = cliWithConfig(config);
+  const hourglass = operator.run;
   t.after(async () => {
     await anomalies.stop();
     await scorer.stop();
     await deleteKeys(redis, config.redis.keyPrefix);
     redis.disconnect();
-    rmSync(dir, { recursive: true, force: true });
+    operator.remove();
   });
-  const hourglass = (...args: string[]) => {
-    const result = spawnSync(process.execPath, [cli, ...args, '--config', file], { encoding: 'utf8', env: { ...process.env, USER: 'oncall' } });
-    assert.equal(result.status, 0, `hourglass ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout;
-  };
   const metric = async (pattern: RegExp) => Number(pattern.exec(await (await fetch(`${scorer.ops.url}/metrics`)).text())?.[1] ?? NaN);
   const buffer = new RedisWindowBuffer(redis, redisKeys(config.redis.keyPrefix), 10_000);
 

@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeRedis } from '@hourglass/redis';
@@ -73,4 +74,24 @@ export function rssMiB(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Writes `config` to a temporary file and returns `run(...args)`: `hourglass ARGS --config FILE` as
+ * an operator types it (USER oncall, so stored records name who), asserting exit 0 and returning
+ * stdout. `remove()` deletes the file.
+ */
+export function cliWithConfig(config: unknown): { run(...args: string[]): string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'hourglass-cli-'));
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify(config));
+  const cli = join(repoRoot(), 'services', 'cli', 'dist', 'main.js');
+  return {
+    run(...args: string[]): string {
+      const result = spawnSync(process.execPath, [cli, ...args, '--config', file], { encoding: 'utf8', env: { ...process.env, USER: 'oncall' } });
+      assert.equal(result.status, 0, `hourglass ${args.join(' ')}: ${result.stderr}${result.stdout}`);
+      return result.stdout;
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
