@@ -206,7 +206,6 @@ export function seriesValues(windows: readonly Window[]): SeriesValues[] {
   return out;
 }
 
-
 /** Running sums for the Pearson correlation of the pairs (x[t], x[t + lag]), pooled over series. */
 class PairSums {
   private n = 0;

@@ -165,9 +165,11 @@ export class ScorerStage {
       const window = ordered[i] as Window;
       const s = scores[i] as WindowScore;
       scoreHistogram.observe(s.score);
-      // Only a series' newest score is kept by the gauges: the last of its run in this sorted batch.
-      if ((ordered[i + 1] as Window | undefined)?.series !== window.series) seriesGauges.observe(window.series, group, s.score, paused?.[i] === 1);
-      if (gauged !== null && (ordered[i + 1] as Window | undefined)?.series !== window.series && gauged.has(group, window.series)) newest.push(window);
+      // Only a series' newest window counts for the gauges: the last of its run in this sorted batch.
+      if ((ordered[i + 1] as Window | undefined)?.series !== window.series) {
+        seriesGauges.observe(window.series, group, s.score, paused?.[i] === 1);
+        if (gauged?.has(group, window.series)) newest.push(window);
+      }
       if (s.anomalous) anomaliesByBand[severityBand(s.severity)] = (anomaliesByBand[severityBand(s.severity)] ?? 0) + 1;
       // Maintenance: scored and exported above, but invisible to episodes (no event) and to the buffer.
       if (paused?.[i] === 1) continue;
