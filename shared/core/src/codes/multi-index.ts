@@ -48,9 +48,11 @@ export function substringOf(words: ArrayLike<number>, base: number, t: number): 
  * A bucket is one array of entries [slot, substring 0, ..., substring m − 1] (small integers), so
  * walking it and comparing what it holds reads memory in order: a lookup is bound by memory
  * latency, and linked lists, tried first, cost one dependent cache miss per slot (about 6× slower
- * at 100k codes). Filing a slot appends; removing it moves the bucket's last entry into its
- * place (O(m) either way, nothing is rebuilt). The codes and times stay with `HashIndex`, which
- * owns the lookups.
+ * at 100k codes). Entries stay in the order they were filed, so a lookup that may read only part
+ * of a bucket reads the most recently filed first (from the end): filing a slot appends; removing
+ * it marks its entry dead (slot −1), and a bucket is compacted, in order, once more than half its
+ * entries are dead (amortised O(m) per removal, nothing is rebuilt). The codes and times stay with
+ * `HashIndex`, which owns the lookups.
  */
 export class SubstringTables {
   readonly tables: number;
@@ -61,6 +63,8 @@ export class SubstringTables {
   readonly buckets: number[][] = [];
   /** Each bucket's index in `heads`. */
   private readonly headOf: number[] = [];
+  /** Each bucket's dead entries (removed slots not yet compacted away); never more than its live ones. */
+  private readonly dead: number[] = [];
   /**
    * Bit t·65536 + key: whether that bucket holds a slot. 8 KiB per table, so it stays in cache and
    * a probe of an empty bucket (most, when the radius reaches 2 bits a substring) reads no head.
@@ -93,6 +97,7 @@ export class SubstringTables {
         b = this.buckets.length;
         this.buckets.push([]);
         this.headOf.push(head);
+        this.dead.push(0);
         this.heads[head] = b;
       }
       const bucket = this.buckets[b]!;
@@ -109,30 +114,52 @@ export class SubstringTables {
     if (slot * m >= this.at.length || this.at[slot * m]! < 0) return;
     for (let t = 0; t < m; t += 1) {
       const i = slot * m + t;
-      const bucket = this.buckets[this.bucketOf[i]!]!;
-      const hole = this.at[i]!;
-      const last = bucket.length - stride;
-      if (hole !== last) {
-        for (let j = 0; j < stride; j += 1) bucket[hole + j] = bucket[last + j]!;
-        this.at[bucket[hole]! * m + t] = hole;
-      }
-      bucket.length = last;
+      const b = this.bucketOf[i]!;
+      const bucket = this.buckets[b]!;
+      bucket[this.at[i]!] = -1;
       this.at[i] = -1;
-      if (last === 0) {
-        const head = this.headOf[this.bucketOf[i]!]!;
+      const dead = this.dead[b]! + 1;
+      const entries = bucket.length / stride;
+      if (dead === entries) {
+        bucket.length = 0;
+        this.dead[b] = 0;
+        const head = this.headOf[b]!;
         this.occupied[head >>> 5] = this.occupied[head >>> 5]! & ~(1 << (head & 31));
-      }
+      } else if (2 * dead > entries) this.compact(b, t);
+      else this.dead[b] = dead;
     }
   }
 
-  /** The slots filed under `key` in table t, in bucket order; for tests. */
+  /** Drops bucket b's dead entries (b is in table t), keeping the live ones in the order they were filed. */
+  private compact(b: number, t: number): void {
+    const { tables: m, stride } = this;
+    const bucket = this.buckets[b]!;
+    let to = 0;
+    for (let from = 0; from < bucket.length; from += stride) {
+      const slot = bucket[from]!;
+      if (slot < 0) continue;
+      if (to !== from) for (let j = 0; j < stride; j += 1) bucket[to + j] = bucket[from + j]!;
+      this.at[slot * m + t] = to;
+      to += stride;
+    }
+    bucket.length = to;
+    this.dead[b] = 0;
+  }
+
+  /** The slots filed under `key` in table t, in the order they were filed; for tests. */
   slotsUnder(t: number, key: number): number[] {
     const b = this.heads[t * BUCKETS + key]!;
     if (b < 0) return [];
     const bucket = this.buckets[b]!;
     const out: number[] = [];
-    for (let i = 0; i < bucket.length; i += this.stride) out.push(bucket[i]!);
+    for (let i = 0; i < bucket.length; i += this.stride) if (bucket[i]! >= 0) out.push(bucket[i]!);
     return out;
+  }
+
+  /** Entries bucket `key` of table t holds, dead ones included; for tests. */
+  entriesUnder(t: number, key: number): number {
+    const b = this.heads[t * BUCKETS + key]!;
+    return b < 0 ? 0 : this.buckets[b]!.length / this.stride;
   }
 
   private grow(capacity: number): void {

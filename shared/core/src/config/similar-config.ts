@@ -18,6 +18,13 @@ export const similarConfigSchema = z
     maxCodesPerGroup: z.number().int().min(1).max(1_000_000).default(10_000),
     /** Nearest hashes (Hamming distance) shortlisted before the exact code distance ranks them. Default 32. */
     candidates: z.number().int().min(1).max(10_000).default(32),
+    /**
+     * Stored codes one lookup may compare its hash with, once a group holds 8,192 codes (below, a
+     * lookup scans them all): a bound on its cost whatever the group holds. A lookup cut short
+     * by it may name other episodes than a scan of every code would (docs/incidents.md, "What a
+     * lookup costs"); raise it for answers nearer the scan's at a higher cost. Default 1024.
+     */
+    probeLimit: z.number().int().min(16).max(10_000_000).default(1024),
     /** How often a scorer reads the codes other scorers stored. Default 5 s. */
     refreshIntervalMs: z.number().int().min(100).default(5_000),
   })

@@ -14,7 +14,7 @@ export interface EpisodeCodesOptions {
   readonly metrics: CodesMetrics;
   readonly log: Logger;
   readonly now?: () => number;
-  /** How each group's lookup index is built (from how many codes it uses the multi-index); default HashIndex's. For tests. */
+  /** How each group's lookup index is built (from how many codes it uses the multi-index; `probeLimit` defaults to the config's); default HashIndex's. For tests. */
   readonly index?: HashIndexOptions;
 }
 
@@ -213,7 +213,7 @@ export class EpisodeCodes {
     const version = `${model.version}\u0000${hasher.version}`;
     if (known.version !== version || known.index === null) {
       known.version = version;
-      known.index = new HashIndex(hasher.bits / 32, size, this.options.index);
+      known.index = new HashIndex(hasher.bits / 32, size, { probeLimit: this.options.config.probeLimit, ...this.options.index });
       known.stale.clear();
       for (const id of known.records.keys()) known.stale.add(id);
     }
