@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -36,6 +36,11 @@ import { environment, markdownTable, median, nowMs } from './bench-util';
  *    `open` event on the anomalies topic, latency = its arrival time here - the send time of the
  *    point at the event's windowEnd.
  * 3. The scorer's own inference rate, from its /metrics (windows_total / inference seconds).
+ *
+ * `--scorer-cpu-prof DIR`: the scorer child runs under `node --cpu-prof --cpu-prof-dir DIR` (the
+ * profile is written when it stops), and DIR/phase-a.json holds the sustained span on the
+ * monotonic clock that V8's profile timestamps use, so that `profile-shares.js --span
+ * DIR/phase-a.json` counts only the samples of the sustained phase (not start-up or phase B).
  */
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -60,6 +65,9 @@ const RATE_FRACTION = Math.min(1, option('--rate-fraction') ?? 0.5);
 const PHASE_A_TIMEOUT_MS = 300_000;
 /** The paced sender sends what is due once per tick; each point is stamped at its request's send call. */
 const SEND_EVERY_MS = 10;
+const SCORER_PROFILE_DIR = args.includes('--scorer-cpu-prof') ? args[args.indexOf('--scorer-cpu-prof') + 1] : undefined;
+/** Microseconds on the monotonic clock (CLOCK_MONOTONIC on Linux, as V8's CPU profile timestamps). */
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 const BASE_MS = Date.UTC(2024, 0, 1);
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const KAFKAJS_VERSION = (JSON.parse(readFileSync(join(dirname(require.resolve('kafkajs')), 'package.json'), 'utf8')) as { version: string }).version;
@@ -253,7 +261,8 @@ async function main(): Promise<void> {
     collector = { stop: () => consumer.disconnect() };
 
     progress('starting the scorer');
-    const scorer = startServiceProcess('scorer', raw(scorerPort));
+    if (SCORER_PROFILE_DIR) mkdirSync(SCORER_PROFILE_DIR, { recursive: true });
+    const scorer = startServiceProcess('scorer', raw(scorerPort), {}, [], SCORER_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${SCORER_PROFILE_DIR}`] : []);
     running.push(scorer);
     const scorerUrl = `http://127.0.0.1:${scorerPort}`;
     const scorerReady = await waitFor('the scorer to join with its model', 120_000, 100, [scorer], async () => {
@@ -272,6 +281,7 @@ async function main(): Promise<void> {
     const pids = { ...infraPids(infra), ingest: ingest.child.pid, scorer: scorer.child.pid };
     await waitFor('ingest to hold its partitions', 60_000, 10, [ingest], async () => ((await getJson(`http://127.0.0.1:${ingestPort}/readyz`))?.status === 200 ? true : undefined));
     const t0 = nowMs();
+    const t0Us = monotonicUs();
     const cpu0 = cpuSnapshot(pids);
     const expectedA = SERIES * (STEPS_A - W);
     let ingestDoneMs: number | undefined;
@@ -281,6 +291,7 @@ async function main(): Promise<void> {
       return p.committed >= expectedA ? true : undefined;
     });
     const spanA = nowMs() - t0;
+    if (SCORER_PROFILE_DIR) writeFileSync(join(SCORER_PROFILE_DIR, 'phase-a.json'), JSON.stringify({ fromUs: t0Us, toUs: monotonicUs() }));
     const cpuA = cpuDelta(cpu0, cpuSnapshot(pids));
     const producedA = (await windowProgress(admin, topics.windows, config.scorer.groupId, `http://127.0.0.1:${ingestPort}`)).produced;
     const countersA = await scorerCounters(scorerUrl);

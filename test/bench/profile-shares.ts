@@ -15,6 +15,9 @@ interface ProfileNode {
 interface Profile {
   readonly nodes: readonly ProfileNode[];
   readonly samples: readonly number[];
+  /** Microseconds on the monotonic clock, and the gap before each sample. */
+  readonly startTime: number;
+  readonly timeDeltas: readonly number[];
 }
 
 type Bucket = readonly [string, (fn: string, url: string) => boolean];
@@ -26,13 +29,19 @@ const SCORER_BUCKETS: readonly Bucket[] = [
   ['explanations', (fn, url) => /explain|legacy-score/.test(url) && /xplain|top/.test(fn)],
   ['normalise into the batch matrix (prepare)', (fn, url) => /model\/dist\/data\.js/.test(url)],
   ['TensorFlow: forward pass, uploads, downloads', (_, url) => /tfjs-node|tfjs-core|tfjs-backend|\/models\/|scoring\.js|training\.js|legacy-score/.test(url)],
-  ['decode', (_, url) => /window-codec|legacy-decode/.test(url)],
+  ['clean buffer: encode windows and pack', (fn, url) => /clean-pack/.test(url) || (/window-codec/.test(url) && /^(encode|writeWindow|windowLayout)/.test(fn))],
+  ['decode', (_, url) => /window-codec|block-codec|legacy-decode/.test(url)],
   ['event ids and sampling hashes (crypto)', (fn, url) => /anomaly-event\.js/.test(url) || /internal\/crypto/.test(url)],
   ['metrics (prom-client, score gauges)', (_, url) => /prom-client|series-gauges|batch-histogram/.test(url)],
   ['episode tracking', (_, url) => /episode-tracker/.test(url)],
   ['calibration', (_, url) => /calibration/.test(url)],
+  ['expected bands, codes, maintenance', (_, url) => /expected-bands|maintenance|codes|episode-code/.test(url)],
   ['stage bookkeeping', (_, url) => /scorer-stage|legacy-stage|model-adapter|in-memory/.test(url)],
   ['benchmark driver', (_, url) => /bench\/scorer\.js/.test(url)],
+  // The service under bench:pipeline --scorer-cpu-prof: what bench:scorer does not have.
+  ['Redis: client (ioredis) and the stores (checkpoints)', (_, url) => /ioredis|redis-parser|\/redis\/dist/.test(url)],
+  ['kafkajs fetch, decode, commit, produce', (_, url) => /kafkajs/.test(url)],
+  ['consumer loop and micro-batcher', (_, url) => /scorer\/dist\/service|micro-batcher|runtime\/dist/.test(url)],
 ];
 
 /** Ingest buckets (ingest-core.js, or bench:ingest under --cpu-prof, where kafkajs' own work shows). */
@@ -59,8 +68,20 @@ function bucketOf(node: ProfileNode): string | null {
   return null;
 }
 
+/** `--span FILE` (bench:pipeline's phase-a.json): only the samples taken between its fromUs and toUs. */
+function inSpan(profile: Profile): (k: number) => boolean {
+  const i = process.argv.indexOf('--span');
+  if (i < 0) return () => true;
+  const { fromUs, toUs } = JSON.parse(readFileSync(process.argv[i + 1]!, 'utf8')) as { fromUs: number; toUs: number };
+  const at: number[] = [];
+  let t = profile.startTime;
+  for (const d of profile.timeDeltas) at.push((t += d));
+  return (k) => (at[k] as number) >= fromUs && (at[k] as number) <= toUs;
+}
+
 function main(file: string): void {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const keep = inSpan(profile);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -75,11 +96,16 @@ function main(file: string): void {
     return bucket;
   };
   const counts = new Map<string, number>();
-  for (const id of profile.samples) counts.set(resolve(id), (counts.get(resolve(id)) ?? 0) + 1);
+  profile.samples.forEach((id, k) => {
+    if (keep(k)) counts.set(resolve(id), (counts.get(resolve(id)) ?? 0) + 1);
+  });
+  const idle = counts.get('idle') ?? 0;
   counts.delete('idle');
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const meanUs = profile.timeDeltas.length > 0 ? (profile.timeDeltas.reduce((a, b) => a + b, 0) / profile.timeDeltas.length) : 0;
+  process.stderr.write(`${total} busy samples (${idle} idle), about ${((total * meanUs) / 1e6).toFixed(2)} s busy\n`);
   const rows = [...counts].sort((a, b) => b[1] - a[1]).map(([name, n]) => [`${((100 * n) / total).toFixed(1)} %`, name]);
   process.stdout.write(`${markdownTable(['share of CPU', 'what'], rows, ['r', 'l'])}\n`);
 }
 
-main(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? '');
+main(process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--span') ?? '');

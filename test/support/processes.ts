@@ -19,14 +19,15 @@ export interface ServiceProcess {
  * Writes `config` to a temporary file and starts `hourglass <command>` with it. The file is the
  * whole truth: the test run's own address variables (KAFKA_BROKERS, REDIS_URL, PROMETHEUS_URL,
  * which override config files) are cleared, so a service pointed at a private broker stays there.
- * `env` is applied last and may set them again.
+ * `env` is applied last and may set them again. `nodeArgs` go to node itself, before the script
+ * (`--cpu-prof`, which NODE_OPTIONS refuses).
  */
-export function startServiceProcess(command: string, config: unknown, env: NodeJS.ProcessEnv = {}, extraArgs: readonly string[] = []): ServiceProcess {
+export function startServiceProcess(command: string, config: unknown, env: NodeJS.ProcessEnv = {}, extraArgs: readonly string[] = [], nodeArgs: readonly string[] = []): ServiceProcess {
   const dir = mkdtempSync(join(tmpdir(), 'hourglass-svc-'));
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify(config));
   // A command may have words (`incidents serve`).
-  const child = spawn(process.execPath, [join(repoRoot(), 'services', 'cli', 'dist', 'main.js'), ...command.split(' '), '--config', file, ...extraArgs], {
+  const child = spawn(process.execPath, [...nodeArgs, join(repoRoot(), 'services', 'cli', 'dist', 'main.js'), ...command.split(' '), '--config', file, ...extraArgs], {
     env: { ...process.env, KAFKA_BROKERS: '', REDIS_URL: '', PROMETHEUS_URL: '', ...env }, stdio: ['ignore', 'ignore', 'pipe'],
   });
   let logs = '';

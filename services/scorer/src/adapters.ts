@@ -3,12 +3,37 @@ import type { AnomalyEvent } from '@hourglass/core';
 import { createRedis, type ModelNotification, type ModelRegistry, type RedisKeys, type RedisTarget } from '@hourglass/redis';
 import type { EventSink, ModelSource } from '@hourglass/pipeline';
 
-/** Publishes anomaly events to Kafka, keyed by series, and resolves once all replicas acknowledged. */
+/**
+ * Event bytes per produce request. A request carries one record batch per partition, and the broker
+ * refuses a batch over its max.message.bytes (1 MiB by default) as a whole: one large micro-batch
+ * (hundreds of events of about 1.5 KB) then failed on every redelivery and the scorer never got
+ * past it. Half the default leaves room for keys and record overhead.
+ */
+export const EVENT_REQUEST_MAX_BYTES = 512 * 1024;
+
+/**
+ * Publishes anomaly events to Kafka, keyed by series, and resolves once all replicas acknowledged.
+ * Events go in order, in requests of at most `maxRequestBytes` of values (one event larger than
+ * that goes alone), one after the other, so a series' events stay in order.
+ */
 export class KafkaEventSink implements EventSink {
-  constructor(private readonly producer: Producer, private readonly topic: string) {}
+  constructor(private readonly producer: Pick<Producer, 'send'>, private readonly topic: string, private readonly maxRequestBytes = EVENT_REQUEST_MAX_BYTES) {}
 
   async publish(events: readonly AnomalyEvent[]): Promise<void> {
-    await this.producer.send({ topic: this.topic, acks: -1, messages: events.map((e) => ({ key: e.series, value: JSON.stringify(e) })) });
+    let messages: { key: string; value: string }[] = [];
+    let bytes = 0;
+    for (const e of events) {
+      const value = JSON.stringify(e);
+      const size = Buffer.byteLength(value) + Buffer.byteLength(e.series);
+      if (messages.length > 0 && bytes + size > this.maxRequestBytes) {
+        await this.producer.send({ topic: this.topic, acks: -1, messages });
+        messages = [];
+        bytes = 0;
+      }
+      messages.push({ key: e.series, value });
+      bytes += size;
+    }
+    if (messages.length > 0) await this.producer.send({ topic: this.topic, acks: -1, messages });
   }
 }
 
