@@ -14,7 +14,7 @@ export {
 export { ingestConfigSchema, kafkaSecuritySchema, parseConfigSchema, parseOverrideSchema, topicParseConfig, type IngestConfig, type KafkaSecurityConfig, type ParseConfig } from './config/ingest-config';
 export { type Point, type SourceRef } from './contracts/point';
 export { REJECT_REASONS, buildDeadLetter, type DeadLetter, type RejectReason } from './contracts/dead-letter';
-export { encodeWindow, decodeWindow, WindowDecodeError, WindowEncodeError, WINDOW_FORMAT_VERSION } from './contracts/window-codec';
+export { encodeWindow, encodeWindowsInto, decodeWindow, WindowDecodeError, WindowEncodeError, WINDOW_FORMAT_VERSION } from './contracts/window-codec';
 export { encodeWindowBlock, decodeWindows, BLOCK_FORMAT_VERSION } from './contracts/block-codec';
 export type { WindowBlock } from './windowing/window-blocks';
 export { parsePoint, type ParseResult } from './windowing/parse-point';

@@ -58,7 +58,13 @@ export class CleanBuffer {
     if (encodedWindows.length === 0) return;
     // A batch larger than the cap (a cold-start warm-up) keeps only its newest maxLen windows.
     const kept = encodedWindows.length > maxLen ? encodedWindows.slice(encodedWindows.length - maxLen) : encodedWindows;
-    await this.redis.eval(APPEND, 2, this.keys.buffer(group), countsKey(this.keys, group), encodeCleanPack(kept), String(kept.length), String(maxLen));
+    await this.appendPack(group, encodeCleanPack(kept), kept.length, maxLen);
+  }
+
+  /** Appends one pack of `count` windows (clean-pack.ts) as one entry; the caller keeps it within `maxLen`. */
+  async appendPack(group: string, pack: Buffer, count: number, maxLen: number): Promise<void> {
+    if (count === 0) return;
+    await this.redis.eval(APPEND, 2, this.keys.buffer(group), countsKey(this.keys, group), pack, String(count), String(maxLen));
   }
 
   /** The newest `count` windows of a group, oldest first (the order a trainer splits by time). */

@@ -1,4 +1,4 @@
-import { HourglassError } from '@hourglass/core';
+import { HourglassError, encodeWindowsInto, type Window } from '@hourglass/core';
 
 /**
  * One clean-buffer stream entry holds many windows (field `p`): a scorer writes one entry per
@@ -33,6 +33,19 @@ export function encodeCleanPack(items: readonly Uint8Array[]): Buffer {
     out.set(item, at);
     at += item.byteLength;
   }
+  return out;
+}
+
+/**
+ * The pack of these windows' windows-topic encodings: the same bytes as
+ * `encodeCleanPack(windows.map(encodeWindow))`, written into one buffer (no buffer per window).
+ */
+export function encodeWindowPack(windows: readonly Window[]): Buffer {
+  const out = encodeWindowsInto(windows, 7, 4, (buffer, at, length) => buffer.writeUInt32LE(length, at));
+  out[0] = CLEAN_PACK_MAGIC[0];
+  out[1] = CLEAN_PACK_MAGIC[1];
+  out[2] = CLEAN_PACK_VERSION;
+  out.writeUInt32LE(windows.length, 3);
   return out;
 }
 

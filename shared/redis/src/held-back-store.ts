@@ -1,6 +1,6 @@
-import { decodeWindow, encodeWindow, type HeldBackWindow, type Window } from '@hourglass/core';
+import { decodeWindow, type HeldBackWindow, type Window } from '@hourglass/core';
 import type { Redis } from 'ioredis';
-import { TRIM_PACKS_LUA, decodeCleanPack, encodeCleanPack } from './clean-pack';
+import { TRIM_PACKS_LUA, decodeCleanPack, encodeWindowPack } from './clean-pack';
 import type { RedisKeys } from './keys';
 
 /**
@@ -34,7 +34,7 @@ export class RedisHeldBackStore {
     const key = this.keys.heldBack(group);
     await this.redis.eval(
       APPEND, 2, key, `${key}:count`,
-      encodeCleanPack(kept.map((h) => encodeWindow(h.window))), String(kept.length), JSON.stringify(kept.map((h) => h.episodeId)), String(this.maxWindows),
+      encodeWindowPack(kept.map((h) => h.window)), String(kept.length), JSON.stringify(kept.map((h) => h.episodeId)), String(this.maxWindows),
     );
   }
 

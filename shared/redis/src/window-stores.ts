@@ -1,6 +1,7 @@
-import { decodeWindow, encodeWindow, type SeriesEpisodeState, type Window } from '@hourglass/core';
+import { decodeWindow, type SeriesEpisodeState, type Window } from '@hourglass/core';
 import type { Redis } from 'ioredis';
 import { CleanBuffer } from './clean-buffer';
+import { encodeWindowPack } from './clean-pack';
 import type { RedisKeys } from './keys';
 
 /**
@@ -16,7 +17,10 @@ export class RedisWindowBuffer {
 
   /** `keepNewest` caps the buffer lower than its maxLen (in windows), for the rolling cold-start warm-up. One packed stream entry per call. */
   append(group: string, windows: readonly Window[], keepNewest?: number): Promise<void> {
-    return this.buffer.append(group, windows.map(encodeWindow), Math.min(this.maxLen, keepNewest ?? Infinity));
+    const maxLen = Math.min(this.maxLen, keepNewest ?? Infinity);
+    // A batch larger than the cap (a cold-start warm-up) keeps only its newest maxLen windows.
+    const kept = windows.length > maxLen ? windows.slice(windows.length - maxLen) : windows;
+    return this.buffer.appendPack(group, encodeWindowPack(kept), kept.length, maxLen);
   }
 
   size(group: string): Promise<number> {

@@ -37,6 +37,64 @@ const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Encodes a window into the version-1 binary format; throws WindowEncodeError for out-of-range fields. */
 export function encodeWindow(window: Window): Buffer {
+  const layout = windowLayout(window);
+  const out = Buffer.allocUnsafe(layout.size);
+  writeWindow(window, layout, out, 0);
+  return out;
+}
+
+/**
+ * Encodes windows one after the other into one buffer, each prefixed by `prefixBytes` bytes that
+ * `writePrefix(out, at, length)` fills (a pack's u32 length): one allocation for the lot instead of
+ * one per window, with the same bytes per window as encodeWindow. `headerBytes` are left at the start.
+ */
+export function encodeWindowsInto(windows: readonly Window[], headerBytes: number, prefixBytes: number, writePrefix: (out: Buffer, at: number, length: number) => void): Buffer {
+  // A block's windows share their series, group and channels: measured once per run of them.
+  let previous: { window: Window; layout: WindowLayout } | null = null;
+  const layouts = windows.map((window) => {
+    const layout = previous && sameLabels(previous.window, window) ? withMask(previous.layout, window) : windowLayout(window);
+    previous = { window, layout };
+    return layout;
+  });
+  let size = headerBytes;
+  for (const l of layouts) size += prefixBytes + l.size;
+  const out = Buffer.allocUnsafe(size);
+  let at = headerBytes;
+  windows.forEach((window, i) => {
+    const layout = layouts[i] as WindowLayout;
+    writePrefix(out, at, layout.size);
+    at = writeWindow(window, layout, out, at + prefixBytes);
+  });
+  return out;
+}
+
+interface WindowLayout {
+  readonly size: number;
+  readonly steps: number;
+  readonly seriesBytes: number;
+  readonly groupBytes: number;
+  readonly nameBytes: readonly number[];
+  readonly needMask: boolean;
+}
+
+/** The same series, group and channels array (windows decoded from one block share them). */
+function sameLabels(a: Window, b: Window): boolean {
+  return a.series === b.series && a.group === b.group && a.channels === b.channels && a.values.length === b.values.length && a.mask.length === b.mask.length;
+}
+
+/** A layout measured for a window with the same labels, for this window (whose times are checked, and whose mask may differ). */
+function withMask(layout: WindowLayout, window: Window): WindowLayout {
+  if (!(window.intervalMs > 0) || !Number.isFinite(window.startMs)) throw new WindowEncodeError('startMs must be finite and intervalMs positive');
+  const cells = window.values.length;
+  let needMask = false;
+  for (let i = 0; i < cells && !needMask; i++) needMask = window.mask[i] !== 1;
+  if (needMask === layout.needMask) return layout;
+  const maskBytes = Math.ceil(cells / 8);
+  return { ...layout, needMask, size: layout.size + (needMask ? maskBytes : -maskBytes) };
+}
+
+/** Checks a window against the format's ranges and measures its encoding. */
+function windowLayout(window: Window): WindowLayout {
   const channels = window.channels.length;
   const cells = window.values.length;
   if (channels < 1 || channels > 0xffff) throw new WindowEncodeError(`channel count ${channels} outside 1..65535`);
@@ -54,20 +112,24 @@ export function encodeWindow(window: Window): Buffer {
   for (let i = 0; i < cells && !needMask; i++) needMask = window.mask[i] !== 1;
   const maskBytes = needMask ? Math.ceil(cells / 8) : 0;
   const size = 2 + 1 + 1 + 2 + seriesBytes + 1 + groupBytes + 4 + nameBytes.reduce((n, b) => n + 1 + b, 0) + 24 + 4 * cells + maskBytes;
-  const out = Buffer.alloc(size);
-  let at = 0;
+  return { size, steps, seriesBytes, groupBytes, nameBytes, needMask };
+}
+
+/** Writes a window's bytes at `at` (every byte of its layout.size, so `out` may be unzeroed); returns the offset after them. */
+function writeWindow(window: Window, layout: WindowLayout, out: Buffer, at: number): number {
+  const cells = window.values.length;
   out[at++] = WINDOW_MAGIC[0];
   out[at++] = WINDOW_MAGIC[1];
   out[at++] = WINDOW_FORMAT_VERSION;
-  out[at++] = needMask ? FLAG_MASK : 0;
-  at = out.writeUInt16LE(seriesBytes, at);
+  out[at++] = layout.needMask ? FLAG_MASK : 0;
+  at = out.writeUInt16LE(layout.seriesBytes, at);
   at += out.write(window.series, at, 'utf8');
-  at = out.writeUInt8(groupBytes, at);
+  at = out.writeUInt8(layout.groupBytes, at);
   at += out.write(window.group, at, 'utf8');
-  at = out.writeUInt16LE(steps, at);
-  at = out.writeUInt16LE(channels, at);
+  at = out.writeUInt16LE(layout.steps, at);
+  at = out.writeUInt16LE(window.channels.length, at);
   window.channels.forEach((name, c) => {
-    at = out.writeUInt8(nameBytes[c]!, at);
+    at = out.writeUInt8(layout.nameBytes[c]!, at);
     at += out.write(name, at, 'utf8');
   });
   at = out.writeDoubleLE(window.startMs, at);
@@ -79,10 +141,13 @@ export function encodeWindow(window: Window): Buffer {
   } else {
     for (let i = 0; i < cells; i++) at = out.writeFloatLE(window.values[i]!, at);
   }
-  if (needMask) {
+  if (layout.needMask) {
+    const maskBytes = Math.ceil(cells / 8);
+    out.fill(0, at, at + maskBytes);
     for (let i = 0; i < cells; i++) if (window.mask[i] === 1) out[at + (i >> 3)]! |= 1 << (i & 7);
+    at += maskBytes;
   }
-  return out;
+  return at;
 }
 
 /** Decodes one version-1 window; any other input throws WindowDecodeError saying what is wrong. */

@@ -18,6 +18,8 @@ export function toScoringModel(model: AnomalyModel, group: string, version: stri
       for (let i = 0; i < windows.length; i += 1) out[i] = new LeanWindowScore(batch, i);
       return out;
     },
+    // The model's lean batch is already columns; its explain(rows) is one pass over those rows.
+    scoreColumns: (windows: readonly Window[]) => model.scoreBatch(windows),
     bands: (windows: readonly Window[], coverage: number) => model.bands(windows, coverage),
     encode: (windows: readonly Window[]) => model.encode(windows),
     codeCenter: model.codeCenter,

@@ -1,7 +1,23 @@
-import type { AnomalyEvent, ExpectedBand, SeriesEpisodeState, Window, WindowScore } from '@hourglass/core';
+import type { AnomalyEvent, ExpectedBand, Explanation, SeriesEpisodeState, Window, WindowScore } from '@hourglass/core';
 
 /** What a loaded model says about one window: core's one verdict type, from the model to the event. */
 export type { WindowScore };
+
+/**
+ * One batch's verdicts as columns: row i is the i-th window scored, with WindowScore's meanings
+ * (`anomalous` and `aboveThreshold` are 1 or 0). The stage's hot path reads these instead of an
+ * object per window, and asks for the explanations of the rows that emit an event in one call.
+ */
+export interface ScoreColumns {
+  readonly n: number;
+  readonly score: ArrayLike<number>;
+  readonly severity: ArrayLike<number>;
+  readonly surprise: ArrayLike<number>;
+  readonly anomalous: ArrayLike<number>;
+  readonly aboveThreshold: ArrayLike<number>;
+  /** The explanations of these rows, in their order (the real model: one network pass for all of them). */
+  explain(rows: readonly number[]): Explanation[];
+}
 
 /** A model ready to score one group's windows. */
 export interface ScoringModel {
@@ -14,6 +30,8 @@ export interface ScoringModel {
   accepts(window: Window): boolean;
   /** Scores a batch of accepted windows; the result is in the same order as the input. */
   score(windows: readonly Window[]): WindowScore[];
+  /** The same verdicts as columns (equal to score()'s); absent on test doubles, whose score() the stage then reads. */
+  scoreColumns?(windows: readonly Window[]): ScoreColumns;
   /**
    * The expected-value band at each window's newest step, at `coverage` (one network pass over
    * just these windows). Optional: a model that cannot reconstruct gives none.

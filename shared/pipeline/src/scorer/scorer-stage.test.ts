@@ -152,3 +152,39 @@ test('a failed publish leaves the episode state where the batch began: the retry
   assert.match(metrics, /hourglass_scorer_episodes_total\{group="g",state="open",band="\d+"\} 1\n/, 'the open is counted once');
   assert.match(metrics, /hourglass_scorer_open_episodes\{group="g"\} 0\n/);
 });
+
+test('a model with scoreColumns: one explain call per batch, for exactly the rows that emit, and the same events as score()', async () => {
+  const calls: number[][] = [];
+  const base = thresholdModel('g');
+  const columnar: ScoringModel = {
+    ...base,
+    scoreColumns: (windows) => {
+      const scores = base.score(windows);
+      return {
+        n: scores.length, score: scores.map((s) => s.score), severity: scores.map((s) => s.severity), surprise: scores.map((s) => s.surprise),
+        anomalous: scores.map((s) => (s.anomalous ? 1 : 0)), aboveThreshold: scores.map((s) => (s.anomalous ? 1 : 0)),
+        explain: (rows) => (calls.push([...rows]), rows.map((row) => ({ topSteps: [{ step: row, ts: windows[row]!.endMs, share: 1 }], topChannels: [] }))),
+      };
+    },
+  };
+  // Two series by turns (not sorted by series: the stage sorts), then the same windows already in order.
+  const batch = values.flatMap((v, i) => [windowOf('a', i, v), windowOf('b', i, i === 5 ? 70 : 1)]);
+  const sorted = [...batch].sort((x, y) => (x.series < y.series ? -1 : x.series > y.series ? 1 : x.endMs - y.endMs));
+  for (const input of [batch, sorted]) {
+    calls.length = 0;
+    const plain = stage();
+    const lean = stage();
+    lean.models.set('g', columnar);
+    await plain.stage.process(input);
+    await lean.stage.process(input);
+    const brief = (es: typeof plain.events.events) => es.map((e) => [e.id, e.state, e.series, e.windowEnd, e.score, e.severity]);
+    assert.deepEqual(brief(lean.events.events), brief(plain.events.events));
+    assert.deepEqual(brief(lean.events.events).map((e) => e.slice(1, 4)), [
+      ['open', 'a', new Date(2000).toISOString()], ['closed', 'a', new Date(6000).toISOString()], ['open', 'b', new Date(5000).toISOString()],
+    ]);
+    // Rows of the sorted batch: a's windows 0-7, then b's 8-15. Each event carries its own row's explanation.
+    assert.deepEqual(calls, [[2, 6, 13]]);
+    assert.deepEqual(lean.events.events.map((e) => e.explanation.topSteps[0]!.step), [2, 6, 13]);
+    assert.deepEqual((await lean.clean.recent('g', 100)).map((w) => `${w.series}@${w.endMs}`), (await plain.clean.recent('g', 100)).map((w) => `${w.series}@${w.endMs}`));
+  }
+});

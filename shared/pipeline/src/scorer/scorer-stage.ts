@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   cleanEligible, isAdopting, severityBand, stepEpisode, INITIAL_SERIES_STATE,
-  type AnomalyEvent, type EpisodePolicy, type HeldBackWindow, type ScoredWindow, type SeriesEpisodeState, type Window,
+  type AnomalyEvent, type EpisodeEvent, type EpisodePolicy, type Explanation, type HeldBackWindow, type ScoredWindow, type SeriesEpisodeState, type Window,
 } from '@hourglass/core';
 import type { Logger } from '@hourglass/runtime';
 import type { AdoptionLog } from '../adoption/adoption-log';
@@ -9,7 +9,7 @@ import type { ExpectedBands } from './expected-bands';
 import type { MaintenanceView } from './maintenance';
 import type { EpisodeCodes } from '../codes/episode-codes';
 import type { HeldBackSink } from '../feedback/ports';
-import type { CleanWindowSink, EpisodeStateStore, EventSink, ModelProvider, ScoringModel, WindowScore } from './ports';
+import type { CleanWindowSink, EpisodeStateStore, EventSink, ModelProvider, ScoreColumns, ScoringModel, WindowScore } from './ports';
 import type { ScorerMetrics } from './scorer-metrics';
 import type { SeriesScoreGauges } from './series-gauges';
 
@@ -142,13 +142,12 @@ export class ScorerStage {
     const { metrics, seriesGauges } = this.options;
     const group = model.group;
     const policy = this.options.policyFor(group);
-    const ordered = [...windows].sort((a, b) => (a.series < b.series ? -1 : a.series > b.series ? 1 : a.endMs - b.endMs));
+    const ordered = sortedBySeriesAndTime(windows);
     const timer = metrics.inferenceSeconds.startTimer({ group });
-    const scores = model.score(ordered);
+    const cols = model.scoreColumns ? model.scoreColumns(ordered) : columnsOf(model.score(ordered));
     timer();
     metrics.windows.inc({ group }, ordered.length);
-    const events: AnomalyEvent[] = [];
-    const ingestedAtMs: number[] = [];
+    const pending: PendingEvent[] = [];
     const normal: Window[] = [];
     const states = new Map<string, SeriesEpisodeState>();
     const anomaliesByBand = [0, 0, 0, 0];
@@ -158,43 +157,59 @@ export class ScorerStage {
     // Band gauges: the newest window of each gauged series only (a set lookup per series, nothing per window).
     const gauged = this.options.bands?.gaugedNow() ?? null;
     const newest: Window[] = [];
-    const eventWindows: Window[] = [];
-    const eventSurprises: number[] = [];
     const heldBack: HeldBackWindow[] | null = this.options.heldBack ? [] : null;
+    // The batch is sorted by series, so a series' windows are one run: its state is looked up once
+    // at the start of the run and carried from window to window, and stored at the end of the run
+    // (when any window of it moved the state: maintenance skips windows).
+    let state: SeriesEpisodeState = INITIAL_SERIES_STATE;
+    let touched = false;
     for (let i = 0; i < ordered.length; i += 1) {
       const window = ordered[i] as Window;
-      const s = scores[i] as WindowScore;
-      scoreHistogram.observe(s.score);
+      const series = window.series;
+      const first = i === 0 || (ordered[i - 1] as Window).series !== series;
+      const last = i + 1 === ordered.length || (ordered[i + 1] as Window).series !== series;
+      if (first) {
+        state = this.states.get(stateKey(group, series)) ?? INITIAL_SERIES_STATE;
+        touched = false;
+      }
+      const score = cols.score[i] as number;
+      const severity = cols.severity[i] as number;
+      const anomalous = cols.anomalous[i] === 1;
+      scoreHistogram.observe(score);
       // Only a series' newest window counts for the gauges: the last of its run in this sorted batch.
-      if ((ordered[i + 1] as Window | undefined)?.series !== window.series) {
-        seriesGauges.observe(window.series, group, s.score, paused?.[i] === 1);
-        if (gauged?.has(group, window.series)) newest.push(window);
+      if (last) {
+        seriesGauges.observe(series, group, score, paused?.[i] === 1);
+        if (gauged?.has(group, series)) newest.push(window);
       }
-      if (s.anomalous) anomaliesByBand[severityBand(s.severity)] = (anomaliesByBand[severityBand(s.severity)] ?? 0) + 1;
+      if (anomalous) anomaliesByBand[severityBand(severity)] = (anomaliesByBand[severityBand(severity)] ?? 0) + 1;
       // Maintenance: scored and exported above, but invisible to episodes (no event) and to the buffer.
-      if (paused?.[i] === 1) continue;
-      const before = states.get(window.series) ?? this.states.get(stateKey(group, window.series)) ?? INITIAL_SERIES_STATE;
-      const scored: ScoredWindow = {
-        series: window.series, group, modelVersion: model.version, startMs: window.startMs, endMs: window.endMs,
-        score: s.score, threshold: model.threshold, severity: s.severity, anomalous: s.anomalous,
-      };
-      const { state, event } = stepEpisode(policy, before, scored);
-      states.set(window.series, state);
-      if (event) {
-        events.push(toAnomalyEvent(event.id, event.episodeId, event.state, scored, s.explanation, this.now(), event.adopted));
-        ingestedAtMs.push(window.ingestedAtMs);
-        eventWindows.push(window);
-        eventSurprises.push(s.surprise);
+      if (paused?.[i] !== 1) {
+        const before = state;
+        const scored: ScoredWindow = {
+          series, group, modelVersion: model.version, startMs: window.startMs, endMs: window.endMs, score, threshold: model.threshold, severity, anomalous,
+        };
+        const step = stepEpisode(policy, before, scored);
+        state = step.state;
+        touched = true;
+        if (step.event) pending.push({ row: i, event: step.event, scored });
+        // Windows above the threshold (an anomaly or not, by model.direction), and every window while
+        // an episode is open, stay out of the buffer.
+        if (cleanEligible(cols.aboveThreshold[i] === 1, before, state)) {
+          if (this.sampled(window)) normal.push(window);
+        } else heldBack?.push({ window, episodeId: state.episodeId ?? before.episodeId });
       }
-      // Windows above the threshold (an anomaly or not, by model.direction), and every window while
-      // an episode is open, stay out of the buffer.
-      if (cleanEligible(s.aboveThreshold ?? s.anomalous, before, state)) {
-        if (this.sampled(window)) normal.push(window);
-      } else heldBack?.push({ window, episodeId: state.episodeId ?? before.episodeId });
+      if (last && touched) states.set(series, state);
     }
     anomaliesByBand.forEach((count, band) => {
       if (count > 0) metrics.anomalies.inc({ group, band: String(band) }, count);
     });
+    // Explanations for the windows that emit an event only, all of them in one call.
+    const explanations = pending.length > 0 ? cols.explain(pending.map((p) => p.row)) : [];
+    const nowMs = this.now();
+    const events: AnomalyEvent[] = pending.map(({ event, scored }, k) => toAnomalyEvent(event.id, event.episodeId, event.state, scored, explanations[k] as Explanation, nowMs, event.adopted));
+    const eventWindows = pending.map((p) => ordered[p.row] as Window);
+    const ingestedAtMs = eventWindows.map((w) => w.ingestedAtMs);
+    const eventSurprises = pending.map((p) => cols.surprise[p.row] as number);
     this.options.bands?.updateGauges(model, group, newest);
     const banded = this.options.bands ? this.options.bands.onEvents(model, events, eventWindows) : events;
     return { events: this.options.codes ? this.options.codes.onEvents(model, banded, eventWindows, eventSurprises) : banded, ingestedAtMs, normal, states, heldBack: heldBack ?? [] };
@@ -336,6 +351,38 @@ export class ScorerStage {
       this.options.metrics.eventLatency.observe({ from: 'ingest_time' }, Math.max(0, (now - (ingestedAtMs[i] as number)) / 1000));
     });
   }
+}
+
+/** A window whose step emits an event; the event is built once the batch's explanations are in. */
+interface PendingEvent {
+  readonly row: number;
+  readonly event: EpisodeEvent;
+  readonly scored: ScoredWindow;
+}
+
+/** A model's per-window verdicts (test doubles, wrappers) as the columns the stage reads. */
+function columnsOf(scores: readonly WindowScore[]): ScoreColumns {
+  const n = scores.length;
+  const column = (f: (s: WindowScore) => number) => Float64Array.from(scores, f);
+  return {
+    n,
+    score: column((s) => s.score),
+    severity: column((s) => s.severity),
+    surprise: column((s) => s.surprise),
+    anomalous: Uint8Array.from(scores, (s) => (s.anomalous ? 1 : 0)),
+    aboveThreshold: Uint8Array.from(scores, (s) => ((s.aboveThreshold ?? s.anomalous) ? 1 : 0)),
+    explain: (rows) => rows.map((row) => (scores[row] as WindowScore).explanation),
+  };
+}
+
+/**
+ * The windows by series, then by end time. Ingest's blocks arrive that way already (one series'
+ * run per block), so an input that is already in order is returned as it is, without a sort.
+ */
+function sortedBySeriesAndTime(windows: readonly Window[]): readonly Window[] {
+  const before = (a: Window, b: Window): number => (a.series < b.series ? -1 : a.series > b.series ? 1 : a.endMs - b.endMs);
+  for (let i = 1; i < windows.length; i += 1) if (before(windows[i - 1] as Window, windows[i] as Window) > 0) return [...windows].sort(before);
+  return windows;
 }
 
 /** What scoring one group's windows would change, held until the batch's events are acknowledged. */
