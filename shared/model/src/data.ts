@@ -33,6 +33,17 @@ export interface Prepared {
   readonly observed: Int32Array;
   /** True when every value of every window is observed (and finite): scoring then needs no mask. */
   readonly allObserved: boolean;
+  /**
+   * For a model of `level: relative`, each window's mean per channel (n × C, normalised units, after
+   * the seasonal profile) that was taken out of x; null for `absolute`, where nothing is.
+   */
+  readonly level: Float32Array | null;
+}
+
+/** How a window is seen: the seasonal profile taken out, and for `relative`, its own mean too. */
+export interface PrepareOptions {
+  readonly seasonality?: Seasonality;
+  readonly level?: 'absolute' | 'relative';
 }
 
 /** Smallest scale relative to |median|, and absolute: a constant channel neither divides by 0 nor explodes. */
@@ -104,7 +115,8 @@ export function fitNormalisation(windows: readonly Window[], shape: WindowShape)
  * Normalises windows into matrices. Non-finite observed values are treated as missing (mask 0), so
  * one corrupt point cannot turn a score into NaN; fitting refuses them earlier (fitNormalisation).
  */
-export function prepare(windows: readonly Window[], shape: WindowShape, norm: Normalisation, seasonality: Seasonality = NO_SEASONALITY): Prepared {
+export function prepare(windows: readonly Window[], shape: WindowShape, norm: Normalisation, options: PrepareOptions = {}): Prepared {
+  const seasonality = options.seasonality ?? NO_SEASONALITY;
   const c = shape.channels.length;
   const dim = shape.steps * c;
   const seasonal = seasonality.periodMs !== null;
@@ -114,6 +126,9 @@ export function prepare(windows: readonly Window[], shape: WindowShape, norm: No
   const observed = new Int32Array(n);
   const center = Float64Array.from(norm.center);
   const scale = Float64Array.from(norm.scale);
+  const level = options.level === 'relative' ? new Float32Array(n * c) : null;
+  const sums = new Float64Array(c);
+  const counts = new Int32Array(c);
   let allObserved = true;
   for (let i = 0; i < n; i += 1) {
     const w = windows[i] as Window;
@@ -127,10 +142,26 @@ export function prepare(windows: readonly Window[], shape: WindowShape, norm: No
       mask[row + k] = 1;
       seen += 1;
     }
+    if (level) centre(x, mask, row, dim, c, level, i * c, sums, counts);
     observed[i] = seen;
     if (seen !== dim) allObserved = false;
   }
-  return { n, dim, x, mask, observed, allObserved };
+  return { n, dim, x, mask, observed, allObserved, level };
+}
+
+/** Takes each channel's mean of the observed values out of one row of x, and writes it to level[at + ch]. */
+function centre(x: Float32Array, mask: Float32Array, row: number, dim: number, c: number, level: Float32Array, at: number, sums: Float64Array, counts: Int32Array): void {
+  sums.fill(0);
+  counts.fill(0);
+  for (let k = 0, ch = 0; k < dim; k += 1, ch = ch + 1 === c ? 0 : ch + 1) {
+    if (mask[row + k] !== 1) continue;
+    sums[ch] = (sums[ch] as number) + (x[row + k] as number);
+    counts[ch] = (counts[ch] as number) + 1;
+  }
+  for (let ch = 0; ch < c; ch += 1) level[at + ch] = counts[ch] === 0 ? 0 : (sums[ch] as number) / (counts[ch] as number);
+  for (let k = 0, ch = 0; k < dim; k += 1, ch = ch + 1 === c ? 0 : ch + 1) {
+    if (mask[row + k] === 1) x[row + k] = (x[row + k] as number) - (level[at + ch] as number);
+  }
 }
 
 /** Rows `indices` of a prepared set, as a new prepared set. */
@@ -138,12 +169,15 @@ export function selectRows(p: Prepared, indices: readonly number[]): Prepared {
   const x = new Float32Array(indices.length * p.dim);
   const mask = new Float32Array(indices.length * p.dim);
   const observed = new Int32Array(indices.length);
+  const c = p.level ? p.level.length / Math.max(1, p.n) : 0;
+  const level = p.level ? new Float32Array(indices.length * c) : null;
   indices.forEach((r, i) => {
     x.set(p.x.subarray(r * p.dim, (r + 1) * p.dim), i * p.dim);
     mask.set(p.mask.subarray(r * p.dim, (r + 1) * p.dim), i * p.dim);
     observed[i] = p.observed[r] as number;
+    if (level && p.level) level.set(p.level.subarray(r * c, (r + 1) * c), i * c);
   });
-  return { n: indices.length, dim: p.dim, x, mask, observed, allObserved: indices.every((r) => p.observed[r] === p.dim) };
+  return { n: indices.length, dim: p.dim, x, mask, observed, allObserved: indices.every((r) => p.observed[r] === p.dim), level };
 }
 
 function standardDeviation(values: readonly number[]): number {

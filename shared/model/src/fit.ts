@@ -41,7 +41,7 @@ export async function fitModel(configInput: ModelConfigInput, windows: readonly 
   const validationRows = order.slice(0, validationCount).sort((a, b) => a - b);
   const normalisation = fitNormalisation(trainRows.map((i) => windows[i] as Window), shape);
   const seasonality = fitSeasonality(config.seasonality, trainRows.map((i) => windows[i] as Window), (ch, v) => (v - (normalisation.center[ch] as number)) / (normalisation.scale[ch] as number));
-  const all = prepare(windows, shape, normalisation, seasonality);
+  const all = prepare(windows, shape, normalisation, { seasonality, level: config.level });
   const train = selectRows(all, trainRows);
   const validation = selectRows(all, validationRows);
   const net = createNetwork(tf, config, dim, null, rng.fork(4));

@@ -2,7 +2,7 @@ import { HourglassError, type ExpectedBand, type Explanation, type Window, type 
 import { bandOffsets } from './band';
 import { type ModelManifest, encodeArtifact } from './artifact';
 import type { Tf } from './backend';
-import { type Prepared, checkShape, prepare, selectRows } from './data';
+import { type PrepareOptions, type Prepared, checkShape, prepare, selectRows } from './data';
 import { explain } from './explain';
 import { NO_SEASONALITY, type Seasonality, profileAt } from './seasonality';
 import type { Autoencoder } from './models/index';
@@ -48,6 +48,11 @@ export class AnomalyModel {
     return this.manifest.seasonality ?? NO_SEASONALITY;
   }
 
+  /** How prepare() sees this model's windows: its seasonal profile, and its level setting (absolute for models fitted before it existed). */
+  private get seeing(): PrepareOptions {
+    return { seasonality: this.seasonality, level: this.manifest.config.level ?? 'absolute' };
+  }
+
   /** The raw-error threshold and its calibrated score. */
   get threshold(): { readonly rawError: number; readonly score: number } {
     const value = this.manifest.threshold.value;
@@ -60,7 +65,7 @@ export class AnomalyModel {
     if (windows.length === 0) return [];
     const { shape, normalisation, calibration, threshold, config } = this.manifest;
     checkShape(windows, shape);
-    const data = prepare(windows, shape, normalisation, this.seasonality);
+    const data = prepare(windows, shape, normalisation, this.seeing);
     const raw = scoreNetwork(this.tf, this.net, data);
     const above = Uint8Array.from(windows, (_, i) => (data.observed[i] !== 0 && (raw.rawError[i] as number) > threshold.value ? 1 : 0));
     const anomalous = this.directional(data, above);
@@ -89,7 +94,7 @@ export class AnomalyModel {
     this.ensureLive();
     const { shape, normalisation, calibration, threshold, config } = this.manifest;
     if (windows.length > 0) checkShape(windows, shape);
-    const data = prepare(windows, shape, normalisation, this.seasonality);
+    const data = prepare(windows, shape, normalisation, this.seeing);
     const rawError = networkErrors(this.tf, this.net, data, config.type === 'variational' ? config.variational.samples : 1);
     const n = windows.length;
     const score = new Float64Array(n);
@@ -116,7 +121,7 @@ export class AnomalyModel {
         const e = explain(contributions.subarray(i * data.dim, (i + 1) * data.dim), windows[row]!, shape.steps, shape.channels, config.explanation.topK);
         const window = windows[row]!;
         const expected = recon.subarray(i * data.dim, (i + 1) * data.dim);
-        return { ...e, topSteps: e.topSteps.map((step) => ({ ...step, values: shape.channels.map((channel, c) => this.stepValue(window, expected, step.step, c, channel)) })) };
+        return { ...e, topSteps: e.topSteps.map((step) => ({ ...step, values: shape.channels.map((channel, c) => this.stepValue(window, expected, subset.level, i, step.step, c, channel)) })) };
       });
     };
     return { n, rawError, score, severity, surprise, anomalous, aboveThreshold, observed: data.observed, explain: explainRows };
@@ -164,7 +169,7 @@ export class AnomalyModel {
     if (windows.length === 0) return [];
     const { shape, normalisation, band } = this.manifest;
     checkShape(windows, shape);
-    const data = prepare(windows, shape, normalisation, this.seasonality);
+    const data = prepare(windows, shape, normalisation, this.seeing);
     const recon = networkReconstruction(this.tf, this.net, data);
     const newest = shape.steps - 1;
     const offsets = shape.channels.map((_, c) => (band ? bandOffsets(band, c, coverage) : null));
@@ -174,10 +179,10 @@ export class AnomalyModel {
         ts: window.endMs,
         coverage,
         channels: shape.channels.map((channel, c) => {
-          const value = this.stepValue(window, expected, newest, c, channel);
+          const value = this.stepValue(window, expected, data.level, i, newest, c, channel);
           const k = newest * shape.channels.length + c;
           const off = offsets[c];
-          const typical = profileAt(this.seasonality, c, window.endMs);
+          const typical = profileAt(this.seasonality, c, window.endMs) + windowLevel(data.level, i, shape.channels.length, c);
           const denorm = (v: number) => (v + typical) * (normalisation.scale[c] as number) + (normalisation.center[c] as number);
           return { ...value, lower: off ? denorm((expected[k] as number) + off.lower) : null, upper: off ? denorm((expected[k] as number) + off.upper) : null };
         }),
@@ -185,13 +190,13 @@ export class AnomalyModel {
     });
   }
 
-  /** A window's actual and expected value of channel c at step t, in data units. */
-  private stepValue(window: Window, expected: Float32Array, t: number, c: number, channel: string): { channel: string; actual: number | null; expected: number } {
+  /** A window's actual and expected value of channel c at step t, in data units (row i of the prepared set whose levels are `level`). */
+  private stepValue(window: Window, expected: Float32Array, level: Float32Array | null, i: number, t: number, c: number, channel: string): { channel: string; actual: number | null; expected: number } {
     const { normalisation, shape } = this.manifest;
     const k = t * shape.channels.length + c;
     const v = window.values[k] as number;
-    // The network's output is relative to the seasonal profile, as its input was.
-    const typical = profileAt(this.seasonality, c, window.startMs + t * window.intervalMs);
+    // The network's output is relative to the seasonal profile and the window's level, as its input was.
+    const typical = profileAt(this.seasonality, c, window.startMs + t * window.intervalMs) + windowLevel(level, i, shape.channels.length, c);
     return { channel, actual: window.mask[k] === 1 && Number.isFinite(v) ? v : null, expected: ((expected[k] as number) + typical) * (normalisation.scale[c] as number) + (normalisation.center[c] as number) };
   }
 
@@ -205,7 +210,7 @@ export class AnomalyModel {
     if (windows.length === 0) return [];
     const { shape, normalisation } = this.manifest;
     checkShape(windows, shape);
-    const { codes, size } = networkCodes(this.tf, this.net, prepare(windows, shape, normalisation, this.seasonality));
+    const { codes, size } = networkCodes(this.tf, this.net, prepare(windows, shape, normalisation, this.seeing));
     return windows.map((_, i) => codes.slice(i * size, (i + 1) * size));
   }
 
@@ -230,4 +235,9 @@ export class AnomalyModel {
   private ensureLive(): void {
     if (this.disposed) throw new HourglassError('MODEL_DISPOSED', 'this model was disposed');
   }
+}
+
+/** The mean that a `relative` model took out of channel c of prepared row i (0 for `absolute`). */
+function windowLevel(level: Float32Array | null, i: number, channels: number, c: number): number {
+  return level ? (level[i * channels + c] as number) : 0;
 }

@@ -125,9 +125,9 @@ export const modelConfigSchema = z
       .object({
         /**
          * `auto`: the week, else the day, when the training data spans two of them and shows it
-         * (autocorrelation); `off`: none; or one period in ms. Default off.
+         * (autocorrelation); `off`: none; or one period in ms. Default auto.
          */
-        periodMs: z.union([z.enum(['auto', 'off']), z.number().int().min(2).max(366 * 86_400_000)]).default('off'),
+        periodMs: z.union([z.enum(['auto', 'off']), z.number().int().min(2).max(366 * 86_400_000)]).default('auto'),
       })
       .strict()
       .default({}),
@@ -137,6 +137,13 @@ export const modelConfigSchema = z
      * opens nothing, and still stays out of the clean buffer. Default both.
      */
     direction: z.enum(['both', 'up', 'down']).default('both'),
+    /**
+     * What the model judges of a window (docs/models.md, "Level"): `absolute` sees it at its
+     * level, so a slow drift beyond the levels it learnt is an anomaly; `relative` centres each
+     * window on its own mean, per channel, so only its shape counts: a level shift is flagged
+     * while the step is in the window, and a slow trend never. Default relative.
+     */
+    level: z.enum(['absolute', 'relative']).default('relative'),
     /** Explanations attached to each score. */
     explanation: z
       .object({

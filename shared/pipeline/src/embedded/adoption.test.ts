@@ -32,9 +32,10 @@ async function run(adoptAfterMs: number, length: number): Promise<AnomalyEvent[]
     scorer: { batchMaxWindows: 200, warmupWindows: 800 },
     // The trainer fits the newest 600 windows: the new level is most of them soon after the adoption.
     trainer: { minWindows: 300, maxWindows: 600, refitAfterNewWindows: 300, refitIntervalMs: 365 * 86_400_000, retryAfterMissMs: 0 },
+    // An absolute model (model.level): a relative one sees a lasting level shift as normal once the step has left its window.
     groups: [{
       name: 'g', match: { glob: '*' }, window: { lengthSteps: 32, intervalMs: STEP_MS },
-      episodes: { adoptAfterMs }, model: { epochs: 12 },
+      episodes: { adoptAfterMs }, model: { epochs: 12, level: 'absolute' },
     }],
   });
   const events: AnomalyEvent[] = [];

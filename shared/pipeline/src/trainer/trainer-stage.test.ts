@@ -57,12 +57,14 @@ test('the first fit from a warmed buffer is promoted; a deliberately worse candi
 });
 
 test('a buffer that the current model mostly flags is refused as contaminated', async () => {
+  // An absolute model (model.level) flags windows at a new level; a relative one would take them as normal.
+  const absolute = { ...config, level: 'absolute' } as const;
   const windows = sineWindows(600);
   const { stage, store } = stageWith(windows);
-  assert.equal((await stage.refit('g', config, policy)).status, 'promoted');
+  assert.equal((await stage.refit('g', absolute, policy)).status, 'promoted');
   const poisoned = [...windows.slice(0, 300), ...sineWindows(300, 5, 2)];
   const { stage: second } = stageWith(poisoned, store);
-  const outcome = await second.refit('g', config, policy);
+  const outcome = await second.refit('g', absolute, policy);
   assert.equal(outcome.status, 'rejected');
   assert.match(outcome.reason, /contaminated/);
 });
