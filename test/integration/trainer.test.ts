@@ -15,8 +15,10 @@ const log = createLogger({ level: process.env.HOURGLASS_TEST_LOG ?? 'silent' });
 test('drift: as the normal level moves, the trainer service refits from the clean buffer and the false alarms stop', async (t) => {
   const infra = await integrationInfrastructure(t);
   if (!infra) return;
+  // An absolute model (model.level): it judges the level, so the drift is what its refits must follow; a relative one never flags it.
   const config = pipelineTestConfig(infra, {
     trainer: { refitAfterNewWindows: 25, refitIntervalMs: 3_600_000, maxWindows: 300, minWindows: 200, checkIntervalMs: 100, retryAfterMissMs: 500 },
+    model: { level: 'absolute' },
   });
   await createPipelineTopics(config);
   const redis = createRedis(config.redis.url);
