@@ -17,13 +17,49 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.topic));
     if (missing.length === 0) return [];
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions, replicationFactor: s.replicationFactor ?? -1 })),
-    });
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions, replicationFactor: s.replicationFactor ?? -1 })),
+      });
+    } catch (error) {
+      // kafkajs' wait for the new leaders retries only LEADER_NOT_AVAILABLE; a loaded broker can
+      // answer the metadata request before it knows its own new topic (UNKNOWN_TOPIC_OR_PARTITION).
+      // The topics were created: wait for their leaders here instead of failing.
+      if (!isUnknownTopic(error)) throw error;
+      await waitForLeaders(admin, missing.map((s) => s.topic), LEADER_WAIT_MS);
+    }
     return missing.map((s) => s.topic);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** How long ensureTopics waits for new topics' leaders after kafkajs gave up early. */
+export const LEADER_WAIT_MS = 30_000;
+
+type MetadataAdmin = Pick<ReturnType<Kafka['admin']>, 'fetchTopicMetadata'>;
+
+function isUnknownTopic(error: unknown): boolean {
+  return (error as { type?: unknown } | null)?.type === 'UNKNOWN_TOPIC_OR_PARTITION';
+}
+
+/** Polls the topics' metadata until every partition has a leader; throws the last error once `withinMs` has passed. */
+export async function waitForLeaders(admin: MetadataAdmin, topics: readonly string[], withinMs: number, pollMs = 200): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    let problem: unknown;
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics: [...topics] });
+      const ready = found.length === topics.length && found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      if (ready) return;
+      problem = new HourglassError('KAFKA_TOPIC_MISSING', `topics ${topics.join(', ')} have no leader for every partition yet`);
+    } catch (error) {
+      if (!isUnknownTopic(error)) throw error;
+      problem = error;
+    }
+    if (Date.now() >= deadline) throw problem;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
 
