@@ -28,7 +28,7 @@ const SCORER_BUCKETS: readonly Bucket[] = [
   ['tf.tidy walking returned values', (fn, url) => /tfjs-core/.test(url) && /walkTensorContainer|getTensorsInContainer|isIterable|tidy/.test(fn)],
   ['explanations', (fn, url) => /explain|legacy-score/.test(url) && /xplain|top/.test(fn)],
   ['normalise into the batch matrix (prepare)', (fn, url) => /model\/dist\/data\.js/.test(url)],
-  ['TensorFlow: forward pass, uploads, downloads', (_, url) => /tfjs-node|tfjs-core|tfjs-backend|\/models\/|scoring\.js|training\.js|legacy-score/.test(url)],
+  ['TensorFlow: scoring forward pass, uploads, downloads', (_, url) => /tfjs-node|tfjs-core|tfjs-backend|\/models\/|scoring\.js|training\.js|legacy-score/.test(url)],
   ['clean buffer: encode windows and pack', (fn, url) => /clean-pack/.test(url) || (/window-codec/.test(url) && /^(encode|writeWindow|windowLayout)/.test(fn))],
   ['decode', (_, url) => /window-codec|block-codec|legacy-decode/.test(url)],
   ['event ids and sampling hashes (crypto)', (fn, url) => /anomaly-event\.js/.test(url) || /internal\/crypto/.test(url)],
@@ -95,9 +95,24 @@ function main(file: string): void {
     memo.set(id, bucket);
     return bucket;
   };
+  // The scorer's network passes, split by what asked for them: the model method they run under.
+  const passOf = (id: number): string | null => {
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const { functionName, url } = byId.get(at)!.callFrame;
+      if (!/model\/dist\/model\.js/.test(url)) continue;
+      if (functionName === 'explainRows') return 'TensorFlow: explanation passes (event windows)';
+      if (functionName === 'bands') return 'TensorFlow: expected-band passes';
+      if (functionName === 'encode') return 'TensorFlow: episode-code passes';
+    }
+    return null;
+  };
+  const bucketOfSample = (id: number): string => {
+    const bucket = resolve(id);
+    return BUCKETS === SCORER_BUCKETS && bucket.startsWith('TensorFlow') ? (passOf(id) ?? bucket) : bucket;
+  };
   const counts = new Map<string, number>();
   profile.samples.forEach((id, k) => {
-    if (keep(k)) counts.set(resolve(id), (counts.get(resolve(id)) ?? 0) + 1);
+    if (keep(k)) counts.set(bucketOfSample(id), (counts.get(bucketOfSample(id)) ?? 0) + 1);
   });
   const idle = counts.get('idle') ?? 0;
   counts.delete('idle');
