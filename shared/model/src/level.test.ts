@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Window } from '@hourglass/core';
+import fc from 'fast-check';
+import { prepare, selectRows } from './data';
 import { fitModel } from './index';
 import { sineWindows } from './testing/signals';
 
@@ -54,4 +56,41 @@ test("a relative model's expected values and band are in data units at the windo
   } finally {
     model.dispose();
   }
+});
+
+test('prepare with a relative level: every window row has mean 0 per channel over its observed values, and adding its level back gives the absolute row', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 2, max: 12 }),
+      fc.integer({ min: 1, max: 3 }),
+      fc.array(fc.tuple(fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.boolean()), { minLength: 36, maxLength: 36 }),
+      (steps, channels, cells) => {
+        const dim = steps * channels;
+        const values = Float32Array.from({ length: dim }, (_, k) => cells[k % cells.length]![0]);
+        const mask = Uint8Array.from({ length: dim }, (_, k) => (cells[k % cells.length]![1] || k < channels ? 1 : 0));
+        const names = ['a', 'b', 'c'].slice(0, channels);
+        const window: Window = { formatVersion: 1, series: 's', group: 'g', startMs: 0, endMs: (steps - 1) * 1000, intervalMs: 1000, channels: names, values, mask, ingestedAtMs: 0 };
+        const shape = { steps, channels: names };
+        const norm = { center: names.map(() => 5), scale: names.map(() => 2) };
+        const absolute = prepare([window], shape, norm, { level: 'absolute' });
+        const relative = prepare([window], shape, norm, { level: 'relative' });
+        assert.equal(absolute.level, null);
+        assert.deepEqual(relative.mask, absolute.mask);
+        for (let c = 0; c < channels; c += 1) {
+          let sum = 0;
+          let seen = 0;
+          for (let k = c; k < dim; k += channels) {
+            if (relative.mask[k] !== 1) continue;
+            sum += relative.x[k]!;
+            seen += 1;
+            assert.ok(Math.abs(relative.x[k]! + relative.level![c]! - absolute.x[k]!) < 1e-3 * (1 + Math.abs(absolute.x[k]!)));
+          }
+          assert.ok(Math.abs(sum / seen) < 1e-3, `channel ${c}: mean ${sum / seen}`);
+        }
+        const picked = selectRows(relative, [0, 0]);
+        assert.deepEqual(Array.from(picked.level!), [...relative.level!, ...relative.level!]);
+      },
+    ),
+    { numRuns: 200 },
+  );
 });
