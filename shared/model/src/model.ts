@@ -121,7 +121,8 @@ export class AnomalyModel {
         const e = explain(contributions.subarray(i * data.dim, (i + 1) * data.dim), windows[row]!, shape.steps, shape.channels, config.explanation.topK);
         const window = windows[row]!;
         const expected = recon.subarray(i * data.dim, (i + 1) * data.dim);
-        return { ...e, topSteps: e.topSteps.map((step) => ({ ...step, values: shape.channels.map((channel, c) => this.stepValue(window, expected, subset.level, i, step.step, c, channel)) })) };
+        const level = rowLevel(subset, i, shape.channels.length);
+        return { ...e, topSteps: e.topSteps.map((step) => ({ ...step, values: shape.channels.map((channel, c) => this.stepValue(window, expected, level, step.step, c, channel)) })) };
       });
     };
     return { n, rawError, score, severity, surprise, anomalous, aboveThreshold, observed: data.observed, explain: explainRows };
@@ -175,14 +176,15 @@ export class AnomalyModel {
     const offsets = shape.channels.map((_, c) => (band ? bandOffsets(band, c, coverage) : null));
     return windows.map((window, i) => {
       const expected = recon.subarray(i * data.dim, (i + 1) * data.dim);
+      const level = rowLevel(data, i, shape.channels.length);
       return {
         ts: window.endMs,
         coverage,
         channels: shape.channels.map((channel, c) => {
-          const value = this.stepValue(window, expected, data.level, i, newest, c, channel);
+          const value = this.stepValue(window, expected, level, newest, c, channel);
           const k = newest * shape.channels.length + c;
           const off = offsets[c];
-          const typical = profileAt(this.seasonality, c, window.endMs) + windowLevel(data.level, i, shape.channels.length, c);
+          const typical = profileAt(this.seasonality, c, window.endMs) + (level[c] as number);
           const denorm = (v: number) => (v + typical) * (normalisation.scale[c] as number) + (normalisation.center[c] as number);
           return { ...value, lower: off ? denorm((expected[k] as number) + off.lower) : null, upper: off ? denorm((expected[k] as number) + off.upper) : null };
         }),
@@ -190,13 +192,13 @@ export class AnomalyModel {
     });
   }
 
-  /** A window's actual and expected value of channel c at step t, in data units (row i of the prepared set whose levels are `level`). */
-  private stepValue(window: Window, expected: Float32Array, level: Float32Array | null, i: number, t: number, c: number, channel: string): { channel: string; actual: number | null; expected: number } {
+  /** A window's actual and expected value of channel c at step t, in data units; `level` is what prepare took out of the window, per channel. */
+  private stepValue(window: Window, expected: Float32Array, level: ArrayLike<number>, t: number, c: number, channel: string): { channel: string; actual: number | null; expected: number } {
     const { normalisation, shape } = this.manifest;
     const k = t * shape.channels.length + c;
     const v = window.values[k] as number;
     // The network's output is relative to the seasonal profile and the window's level, as its input was.
-    const typical = profileAt(this.seasonality, c, window.startMs + t * window.intervalMs) + windowLevel(level, i, shape.channels.length, c);
+    const typical = profileAt(this.seasonality, c, window.startMs + t * window.intervalMs) + (level[c] as number);
     return { channel, actual: window.mask[k] === 1 && Number.isFinite(v) ? v : null, expected: ((expected[k] as number) + typical) * (normalisation.scale[c] as number) + (normalisation.center[c] as number) };
   }
 
@@ -237,7 +239,7 @@ export class AnomalyModel {
   }
 }
 
-/** The mean that a `relative` model took out of channel c of prepared row i (0 for `absolute`). */
-function windowLevel(level: Float32Array | null, i: number, channels: number, c: number): number {
-  return level ? (level[i * channels + c] as number) : 0;
+/** The means that a `relative` model took out of prepared row i, per channel (zeros for `absolute`). */
+function rowLevel(data: Prepared, i: number, channels: number): ArrayLike<number> {
+  return data.level ? data.level.subarray(i * channels, (i + 1) * channels) : new Float32Array(channels);
 }
