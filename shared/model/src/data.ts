@@ -33,6 +33,8 @@ export interface Prepared {
   readonly observed: Int32Array;
   /** True when every value of every window is observed (and finite): scoring then needs no mask. */
   readonly allObserved: boolean;
+  /** C, the channels per step (D = W·C). */
+  readonly channels: number;
   /**
    * For a model of `level: relative`, each window's mean per channel (n × C, normalised units, after
    * the seasonal profile) that was taken out of x; null for `absolute`, where nothing is.
@@ -146,7 +148,7 @@ export function prepare(windows: readonly Window[], shape: WindowShape, norm: No
     observed[i] = seen;
     if (seen !== dim) allObserved = false;
   }
-  return { n, dim, x, mask, observed, allObserved, level };
+  return { n, dim, channels: c, x, mask, observed, allObserved, level };
 }
 
 /** Takes each channel's mean of the observed values out of one row of x, and writes it to level[at + ch]. */
@@ -169,7 +171,7 @@ export function selectRows(p: Prepared, indices: readonly number[]): Prepared {
   const x = new Float32Array(indices.length * p.dim);
   const mask = new Float32Array(indices.length * p.dim);
   const observed = new Int32Array(indices.length);
-  const c = p.level ? p.level.length / Math.max(1, p.n) : 0;
+  const c = p.channels;
   const level = p.level ? new Float32Array(indices.length * c) : null;
   indices.forEach((r, i) => {
     x.set(p.x.subarray(r * p.dim, (r + 1) * p.dim), i * p.dim);
@@ -177,7 +179,7 @@ export function selectRows(p: Prepared, indices: readonly number[]): Prepared {
     observed[i] = p.observed[r] as number;
     if (level && p.level) level.set(p.level.subarray(r * c, (r + 1) * c), i * c);
   });
-  return { n: indices.length, dim: p.dim, x, mask, observed, allObserved: indices.every((r) => p.observed[r] === p.dim), level };
+  return { n: indices.length, dim: p.dim, channels: c, x, mask, observed, allObserved: indices.every((r) => p.observed[r] === p.dim), level };
 }
 
 function standardDeviation(values: readonly number[]): number {

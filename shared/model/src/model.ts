@@ -121,7 +121,7 @@ export class AnomalyModel {
         const e = explain(contributions.subarray(i * data.dim, (i + 1) * data.dim), windows[row]!, shape.steps, shape.channels, config.explanation.topK);
         const window = windows[row]!;
         const expected = recon.subarray(i * data.dim, (i + 1) * data.dim);
-        const level = rowLevel(subset, i, shape.channels.length);
+        const level = rowLevel(subset, i);
         return { ...e, topSteps: e.topSteps.map((step) => ({ ...step, values: shape.channels.map((channel, c) => this.stepValue(window, expected, level, step.step, c, channel)) })) };
       });
     };
@@ -176,7 +176,7 @@ export class AnomalyModel {
     const offsets = shape.channels.map((_, c) => (band ? bandOffsets(band, c, coverage) : null));
     return windows.map((window, i) => {
       const expected = recon.subarray(i * data.dim, (i + 1) * data.dim);
-      const level = rowLevel(data, i, shape.channels.length);
+      const level = rowLevel(data, i);
       return {
         ts: window.endMs,
         coverage,
@@ -240,6 +240,7 @@ export class AnomalyModel {
 }
 
 /** The means that a `relative` model took out of prepared row i, per channel (zeros for `absolute`). */
-function rowLevel(data: Prepared, i: number, channels: number): ArrayLike<number> {
-  return data.level ? data.level.subarray(i * channels, (i + 1) * channels) : new Float32Array(channels);
+function rowLevel(data: Prepared, i: number): ArrayLike<number> {
+  const c = data.channels;
+  return data.level ? data.level.subarray(i * c, (i + 1) * c) : new Float32Array(c);
 }
