@@ -15,6 +15,9 @@ test('faults: one SIGKILL of each service, a broker restart, a Redis restart and
   const summary = await runFaultScenario({
     points: 60_000, rate: 600, series: 20, seed: 7, killsPerService: 1, brokerRestarts: 1, redisRestarts: 1, scorerPauses: 1, pauseMs: 8000,
     refitAfterNewWindows: 3000, log: (line) => t.diagnostic(line),
+    // A stuck run ends with a verdict and the services' logs (info: rebalances, reconnects) well
+    // before the test's own timeout would kill it with neither.
+    serviceLogLevel: process.env.HOURGLASS_FAULTS_LOG ?? 'info', deadlineMs: 250_000,
   });
   t.diagnostic(JSON.stringify(summary));
   assert.deepEqual(summary.failures, []);

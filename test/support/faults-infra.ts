@@ -20,6 +20,8 @@ export interface PrivateServer {
   restart(): Promise<{ downSeconds: number; readySeconds: number }>;
   /** Stops it and removes its folder. */
   stop(): Promise<void>;
+  /** The last lines of its own log (every incarnation appends to one file), for failure messages. */
+  logTail(lines?: number): string;
 }
 
 export interface PrivateKafka extends PrivateServer {
@@ -69,6 +71,7 @@ async function startDetachedServer(o: {
       await awaitReady(pid);
       return { downSeconds: (down - t0) / 1000, readySeconds: (Date.now() - down) / 1000 };
     },
+    logTail: (lines = 15) => tail(logFile, lines),
     async stop() {
       alive.delete(server);
       await stopProcess(pid, o.dir, 10_000);
@@ -95,7 +98,7 @@ export async function startPrivateKafka(log: (line: string) => void = () => unde
   const dir = mkdtempSync(join(tmpdir(), 'hourglass-faults-kafka-'));
   const { command, args, ports } = await spec.configure(dir, {});
   const server = await startDetachedServer({ name: 'kafka', dir, command, args, ready: () => spec.ready(ports), startTimeoutMs: spec.startTimeoutMs });
-  return { ...server, pid: server.pid, restart: server.restart, stop: server.stop, brokers: [`127.0.0.1:${ports.port}`] };
+  return { ...server, pid: server.pid, restart: server.restart, stop: server.stop, logTail: server.logTail, brokers: [`127.0.0.1:${ports.port}`] };
 }
 
 /**
@@ -114,7 +117,7 @@ export async function startPrivateRedisWithData(): Promise<PrivateRedis> {
     name: 'redis', dir, command: 'redis-server', args, startTimeoutMs: 30_000,
     ready: () => probeRedis(url, 500).then(() => true, () => false),
   });
-  return { ...server, pid: server.pid, restart: server.restart, stop: server.stop, url };
+  return { ...server, pid: server.pid, restart: server.restart, stop: server.stop, logTail: server.logTail, url };
 }
 
 function tail(file: string, lines = 15): string {

@@ -55,6 +55,14 @@ export interface FaultRunOptions {
   /** Trainer: refit after this many new clean windows. */
   readonly refitAfterNewWindows?: number;
   readonly log?: (line: string) => void;
+  /** The services' log level (default: HOURGLASS_FAULTS_LOG, else warn); their logs end up in failure messages. */
+  readonly serviceLogLevel?: string;
+  /**
+   * Stop waiting and judge this many ms after the run began (default: no deadline). A caller with a
+   * timeout of its own passes less than it, so that a stuck run ends with a verdict and the services'
+   * logs instead of being killed without either.
+   */
+  readonly deadlineMs?: number;
   /** Upper bounds the run asserts. */
   readonly bounds?: Partial<FaultBounds>;
 }
@@ -167,9 +175,16 @@ class Supervised {
   proc: ServiceProcess | undefined;
   unexpectedExits = 0;
   private expectingExit = false;
+  /** The logs of earlier incarnations (a kill or restart starts a new process), newest last. */
+  private earlierLogs = '';
+  private incarnation = 0;
   private readonly url: string;
   constructor(readonly name: 'ingest' | 'scorer' | 'trainer', private readonly port: number, private readonly config: unknown, private readonly log: (l: string) => void) {
     this.url = `http://127.0.0.1:${port}`;
+  }
+  /** The last `chars` characters of its logs, over every incarnation. */
+  logTail(chars = 4000): string {
+    return `${this.earlierLogs}${this.proc?.logs() ?? ''}`.slice(-chars);
   }
   get opsUrl(): string {
     return this.url;
@@ -179,6 +194,9 @@ class Supervised {
   }
   start(): void {
     this.expectingExit = false;
+    if (this.proc) this.earlierLogs = `${this.earlierLogs}${this.proc.logs()}`.slice(-60_000);
+    this.incarnation++;
+    this.earlierLogs += `--- ${this.name} incarnation ${this.incarnation} started at ${new Date().toISOString()} ---\n`;
     const proc = startServiceProcess(this.name, this.config, { KAFKAJS_NO_PARTITIONER_WARNING: '1' });
     this.proc = proc;
     proc.child.once('exit', (code, signal) => {
@@ -238,6 +256,11 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
   const points = steps * series;
   const t00 = Date.now();
   const failures: string[] = [];
+  /** Log tails taken when something went wrong, appended to the failures (only when the run fails). */
+  const diagnostics: string[] = [];
+  const deadline = options.deadlineMs === undefined ? Number.POSITIVE_INFINITY : t00 + options.deadlineMs;
+  /** A wait's time limit, cut to what is left before the deadline. */
+  const within = (ms: number): number => Math.max(0, Math.min(ms, deadline - Date.now()));
 
   let kafkaServer: PrivateKafka | undefined;
   let redisServer: PrivateRedis | undefined;
@@ -261,7 +284,7 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
       kafka: { brokers: kafkaS.brokers, clientId: id },
       redis: { url: redisS.url, keyPrefix: `${id}:` },
       ops: { host: '127.0.0.1', port },
-      log: { level: process.env.HOURGLASS_FAULTS_LOG ?? 'warn' },
+      log: { level: options.serviceLogLevel ?? process.env.HOURGLASS_FAULTS_LOG ?? 'warn' },
       topics: { windows: topics.windows, anomalies: topics.anomalies, deadLetter: topics.dlq },
       ingest: { groupId: groupIds.ingest, topics: [topics.input], sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, maxWaitTimeMs: 100 },
       scorer: {
@@ -389,10 +412,15 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
     await producer.connect();
     cleanups.push(() => producer.disconnect());
     const stepsPerSend = Math.max(1, Math.round(options.rate / series / 10));
+    // The last steps wait until every fault has been injected: on a loaded machine slow recoveries
+    // push the later faults back, and a fault after the stream's end would test nothing.
+    const heldSteps = Math.max(1, Math.floor(steps * 0.05));
+    let faultsDone = false;
     const tRun = Date.now();
     const producing = (async () => {
       while (stepsSent < steps) {
-        const due = Math.min(steps, Math.floor((((Date.now() - tRun) / 1000) * options.rate) / series));
+        const limit = faultsDone ? steps : steps - heldSteps;
+        const due = Math.min(limit, Math.floor((((Date.now() - tRun) / 1000) * options.rate) / series));
         if (due <= stepsSent) {
           await sleep(20);
           continue;
@@ -418,6 +446,7 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
         stepsSent = to;
       }
     })();
+    /** Windows the points produced so far complete (several per windows-topic message: blocks). */
     const expectedProducedSoFar = (): number => series * expectedEnds(stepsSent).length;
 
     // The faults, at seeded random moments of the producing span, one after another.
@@ -435,13 +464,26 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
     // Stratified: fault k lands at a random moment of the k-th of n equal slices of 5%..90% of the span.
     const moments = kinds.map((_, k) => (0.05 + (0.85 * (k + rng())) / kinds.length) * spanMs);
     const faults: FaultRecord[] = [];
-    const ingestProgress = async (before: number): Promise<boolean> => (await windowsProduced()) > before || (await windowsProduced()) >= expectedProducedSoFar();
+    // Progress: new messages on the windows topic, or nothing left to do (every window the points so
+    // far complete has been read back; windows, not messages, since a message is a block of them).
+    const ingestProgress = async (before: number): Promise<boolean> => (await windowsProduced()) > before || windowKeys.size >= expectedProducedSoFar();
     const scorerProgress = async (before: number): Promise<boolean> => {
       const p = await scorerCommitted();
       return p.committed > before || p.lag === 0;
     };
+    /** Log tails of the services a fault touched, taken when it did not recover within its bounds. */
+    const noteStuck = (f: FaultRecord, touched: readonly Supervised[], brokerToo: boolean): void => {
+      const stuck = f.readySeconds === null || f.readySeconds > bounds.readySeconds || f.progressSeconds === null || f.progressSeconds > bounds.progressSeconds;
+      if (!stuck) return;
+      for (const svc of touched) diagnostics.push(`${f.kind} at ${f.at} s: last logs of ${svc.name} (pid ${svc.pid()}):\n${svc.logTail()}`);
+      if (brokerToo) diagnostics.push(`${f.kind} at ${f.at} s: ${kafkaS.logTail(25)}`);
+    };
     for (let k = 0; k < kinds.length; k++) {
       const kind = kinds[k]!;
+      if (Date.now() >= deadline) {
+        failures.push(`the run's deadline (${options.deadlineMs! / 1000} s) came before fault ${k + 1} of ${kinds.length} (${kind})`);
+        break;
+      }
       const wait = tRun + moments[k]! - Date.now();
       if (wait > 0) await sleep(wait);
       const at = round1((Date.now() - tServices) / 1000);
@@ -460,22 +502,22 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
         const tStart = Date.now();
         svc.start();
         const readyProbe = svc === scorer ? scorerReady : () => svc.ready();
-        const ready = await secondsUntil(tStart, 120_000, readyProbe);
+        const ready = await secondsUntil(tStart, within(120_000), readyProbe);
         const progress = kind === 'kill-ingest'
-          ? await secondsUntil(tStart, 120_000, () => ingestProgress(before), 200)
+          ? await secondsUntil(tStart, within(120_000), () => ingestProgress(before), 200)
           : kind === 'kill-scorer'
-            ? await secondsUntil(tStart, 120_000, () => scorerProgress(before), 200)
+            ? await secondsUntil(tStart, within(120_000), () => scorerProgress(before), 200)
             // The trainer's progress: a whole check loop done (a refit cut by the kill is redone first).
-            : await secondsUntil(tStart, 180_000, () => svc.ready((b) => (b as { lastLoopOk?: boolean }).lastLoopOk === true || (b.details as { lastLoopOk?: boolean } | undefined)?.lastLoopOk === true), 250);
+            : await secondsUntil(tStart, within(180_000), () => svc.ready((b) => (b as { lastLoopOk?: boolean }).lastLoopOk === true || (b.details as { lastLoopOk?: boolean } | undefined)?.lastLoopOk === true), 250);
         record = { kind, at, pointsProducedAt, duringStream, downSeconds: round1((tStart - t0) / 1000), readySeconds: ready, progressSeconds: progress };
       } else if (kind === 'restart-broker') {
         const beforeI = await windowsProduced();
         const beforeS = (await scorerCommitted()).committed;
         const r = await kafkaS.restart();
         const tStart = Date.now();
-        const ingestBack = await secondsUntil(tStart, 180_000, () => ingestProgress(beforeI), 250);
-        const scorerBack = await secondsUntil(tStart, 180_000, () => scorerProgress(beforeS), 250);
-        const ready = await secondsUntil(tStart, 60_000, async () => (await ingest.ready()) && (await scorerReady()), 250);
+        const ingestBack = await secondsUntil(tStart, within(180_000), () => ingestProgress(beforeI), 250);
+        const scorerBack = await secondsUntil(tStart, within(180_000), () => scorerProgress(beforeS), 250);
+        const ready = await secondsUntil(tStart, within(60_000), async () => (await ingest.ready()) && (await scorerReady()), 250);
         record = {
           kind, at, pointsProducedAt, duringStream, downSeconds: round1(r.downSeconds + r.readySeconds), readySeconds: round1(r.readySeconds),
           progressSeconds: ingestBack === null || scorerBack === null ? null : Math.max(ingestBack, scorerBack),
@@ -486,8 +528,8 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
         const r = await redisS.restart();
         const tStart = Date.now();
         const before = await bufferAdded();
-        const progress = await secondsUntil(tStart, 120_000, async () => (await bufferAdded()) > before || (await scorerCommitted()).lag === 0, 200);
-        const ready = await secondsUntil(tStart, 60_000, async () => (await scorerReady()) && (await trainerSvc.ready()), 200);
+        const progress = await secondsUntil(tStart, within(120_000), async () => (await bufferAdded()) > before || (await scorerCommitted()).lag === 0, 200);
+        const ready = await secondsUntil(tStart, within(60_000), async () => (await scorerReady()) && (await trainerSvc.ready()), 200);
         record = { kind, at, pointsProducedAt, duringStream, downSeconds: round1(r.downSeconds + r.readySeconds), readySeconds: round1(r.readySeconds), progressSeconds: progress, detail: { servicesReadySeconds: ready } };
       } else {
         const pid = scorer.pid()!;
@@ -497,8 +539,8 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
         const paused = await scorerCommitted();
         process.kill(pid, 'SIGCONT');
         const tStart = Date.now();
-        const ready = await secondsUntil(tStart, 120_000, scorerReady);
-        const progress = await secondsUntil(tStart, 120_000, () => scorerProgress(paused.committed), 200);
+        const ready = await secondsUntil(tStart, within(120_000), scorerReady);
+        const progress = await secondsUntil(tStart, within(120_000), () => scorerProgress(paused.committed), 200);
         record = {
           kind, at, pointsProducedAt, duringStream, downSeconds: round1(options.pauseMs / 1000), readySeconds: ready, progressSeconds: progress,
           detail: { backlogWindowsAtResume: paused.lag, backlogWindowsAtPause: before.lag },
@@ -506,7 +548,10 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
       }
       log(`  ${JSON.stringify(record)}`);
       faults.push(record);
+      const touched = kind === 'kill-ingest' ? [ingest] : kind === 'kill-trainer' ? [trainerSvc] : kind === 'restart-broker' ? [ingest, scorer] : [scorer];
+      noteStuck(record, touched, kind === 'restart-broker');
     }
+    faultsDone = true;
     await producing;
     const runSeconds = (Date.now() - tRun) / 1000;
 
@@ -517,10 +562,12 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
     for (let s = 0; s < series; s++) for (const end of expectedEnds(steps)) expected.push({ s, end, key: `s${s}@${BASE_MS + end * INTERVAL_MS}` });
     // Generous: as long as work moves, up to twice the producing time (at least 10 minutes) in all.
     const capMs = Math.max(600_000, (2 * points * 1000) / options.rate);
-    const ingestDrain = await drainUntil({ done: async () => expected.every((e) => windowKeys.has(e.key)), progress: async () => windowMessages, stallMs: 120_000, capMs, intervalMs: 1000 });
-    const scorerDrain = await drainUntil({ done: async () => (await scorerCommitted()).lag === 0, progress: async () => (await scorerCommitted()).committed, stallMs: 120_000, capMs });
+    const ingestDrain = await drainUntil({ done: async () => expected.every((e) => windowKeys.has(e.key)), progress: async () => windowMessages, stallMs: 120_000, capMs: within(capMs), intervalMs: 1000 });
+    const scorerDrain = await drainUntil({ done: async () => (await scorerCommitted()).lag === 0, progress: async () => (await scorerCommitted()).committed, stallMs: 120_000, capMs: within(capMs) });
     log(`drain: ingest ${JSON.stringify(ingestDrain)}, scorer ${JSON.stringify(scorerDrain)}`);
-    await secondsUntil(tDrain, 60_000, async () => {
+    if (!ingestDrain.ended) diagnostics.push(`ingest's drain did not end: last logs of ingest:\n${ingest.logTail()}`);
+    if (!scorerDrain.ended) diagnostics.push(`the scorer's drain did not end: last logs of the scorer:\n${scorer.logTail()}`);
+    await secondsUntil(tDrain, within(60_000), async () => {
       const ends = await admin.fetchTopicOffsets(topics.anomalies);
       return ends.every((e) => Number(e.high) === 0 || (eventOffsets.get(e.partition) ?? 0) >= Number(e.high));
     }, 500);
@@ -632,6 +679,7 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
       r.progress.push(f.progressSeconds);
     }
     const unexpectedExits = Object.fromEntries(services.map((s) => [s.name, s.unexpectedExits]));
+    if (failures.length > 0) failures.push(...diagnostics);
     const checkSeconds = (Date.now() - tCheck) / 1000;
     return {
       ok: failures.length === 0,
