@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { compileConfig } from '@hourglass/core';
+import { compileConfig, decodeWindows } from '@hourglass/core';
 import { createKafka } from '@hourglass/kafka';
 import { initBackend } from '@hourglass/model';
 import { createRedis } from '@hourglass/redis';
@@ -65,7 +65,33 @@ const RATE_FRACTION = Math.min(1, option('--rate-fraction') ?? 0.5);
 const PHASE_A_TIMEOUT_MS = 300_000;
 /** The paced sender sends what is due once per tick; each point is stamped at its request's send call. */
 const SEND_EVERY_MS = 10;
+/** Points per produce request at most (phase A's requests are that size too: 150 steps of 32 series). */
+const MAX_POINTS_PER_SEND = 4800;
 const SCORER_PROFILE_DIR = args.includes('--scorer-cpu-prof') ? args[args.indexOf('--scorer-cpu-prof') + 1] : undefined;
+/**
+ * `--set path=value` (repeatable): a service setting other than its default, for both services, e.g.
+ * `--set scorer.batchMaxWaitMs=0`; the value is JSON when it parses as JSON, else a string. For
+ * trying a setting before it becomes a default; the report lists what was set.
+ */
+const OVERRIDES: readonly (readonly [string, unknown])[] = args.flatMap((a, i) => {
+  if (a !== '--set' || !args[i + 1]?.includes('=')) return [];
+  const text = args[i + 1]!;
+  const [path, value] = [text.slice(0, text.indexOf('=')), text.slice(text.indexOf('=') + 1)];
+  try {
+    return [[path, JSON.parse(value) as unknown] as const];
+  } catch {
+    return [[path, value] as const];
+  }
+});
+function withOverrides<T extends Record<string, unknown>>(config: T): T {
+  for (const [path, value] of OVERRIDES) {
+    const keys = path.split('.');
+    let at: Record<string, unknown> = config;
+    for (const key of keys.slice(0, -1)) at = (at[key] ??= {}) as Record<string, unknown>;
+    at[keys.at(-1)!] = value;
+  }
+  return config;
+}
 /** Microseconds on the monotonic clock (CLOCK_MONOTONIC on Linux, as V8's CPU profile timestamps). */
 const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 const BASE_MS = Date.UTC(2024, 0, 1);
@@ -188,7 +214,25 @@ function quantile(sorted: readonly number[], q: number): number {
 
 interface Arrival {
   readonly at: number;
-  readonly event: { state?: string; series?: string; windowEnd?: string };
+  /** The anomalies message's Kafka timestamp: when the scorer's producer encoded its request (CreateTime). */
+  readonly producedAt: number;
+  readonly event: { state?: string; series?: string; windowEnd?: string; detectedAt?: string };
+}
+
+/** What the bench's reader of the windows topic saw of a spike's window (phase B). */
+interface WindowSeen {
+  /** When ingest took the batch holding the window's newest point (the window's ingestedAtMs). */
+  readonly ingestedAt: number;
+  /** The windows message's Kafka timestamp: when ingest's producer encoded its request (CreateTime). */
+  readonly producedAt: number;
+  /** When the bench's reader of the windows topic received it. */
+  readonly seenAt: number;
+}
+
+/** p50 and p99 (nearest rank) of the values, in ms with one decimal. */
+function spread(values: readonly number[]): { n: number; p50Ms: number; p99Ms: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { n: sorted.length, p50Ms: round1(quantile(sorted, 0.5)), p99Ms: round1(quantile(sorted, 0.99)) };
 }
 
 async function main(): Promise<void> {
@@ -206,7 +250,7 @@ async function main(): Promise<void> {
     model: { epochs: 30, threshold: { method: 'fixed', value: FIXED_THRESHOLD } },
   };
   // Service defaults everywhere except names, ports and the log level: what an operator gets.
-  const raw = (port: number) => ({
+  const raw = (port: number) => withOverrides({
     kafka: { brokers: [...infra.kafkaBrokers], clientId: id },
     redis: { url: infra.redisUrl, keyPrefix: `${id}:` },
     ops: { port },
@@ -225,6 +269,8 @@ async function main(): Promise<void> {
   const killAll = () => running.forEach((p) => p.child.exitCode === null && p.child.signalCode === null && p.child.kill('SIGKILL'));
   process.once('exit', killAll);
   let collector: { stop(): Promise<void> } | undefined;
+  /** The phase-B backlog sampler's loop runs while this is true; cleared in `finally` too, or a failed run never exits. */
+  let sampling = false;
   let producer: Producer | undefined;
   try {
     await admin.createTopics({
@@ -257,8 +303,29 @@ async function main(): Promise<void> {
     const consumer = kafka.consumer({ groupId: uniqueName('bench-collector'), sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
     await consumer.connect();
     await consumer.subscribe({ topic: topics.anomalies, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void arrivals.push({ at: wall(), event: JSON.parse(message.value!.toString()) as Arrival['event'] }) });
-    collector = { stop: () => consumer.disconnect() };
+    await consumer.run({ eachMessage: async ({ message }) => void arrivals.push({ at: wall(), producedAt: Number(message.timestamp), event: JSON.parse(message.value!.toString()) as Arrival['event'] }) });
+    // For the latency breakdown: the windows that end at a spike, as they pass through the windows
+    // topic in phase B (messages stamped before phase B are skipped undecoded).
+    const windowsSeen = new Map<string, WindowSeen>();
+    let phaseBFrom = Number.POSITIVE_INFINITY;
+    const windowsReader = kafka.consumer({ groupId: uniqueName('bench-windows'), sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+    await windowsReader.connect();
+    await windowsReader.subscribe({ topic: topics.windows, fromBeginning: true });
+    await windowsReader.run({
+      eachBatch: async ({ batch }) => {
+        const seenAt = wall();
+        for (const message of batch.messages) {
+          const producedAt = Number(message.timestamp);
+          if (producedAt < phaseBFrom || !message.value) continue;
+          for (const w of decodeWindows(message.value)) {
+            if (!Generator.isSpike(Number(w.series.slice(1)), (w.endMs - BASE_MS) / INTERVAL_MS)) continue;
+            const key = `${w.series}@${w.endMs}`;
+            if (!windowsSeen.has(key)) windowsSeen.set(key, { ingestedAt: w.ingestedAtMs, producedAt, seenAt });
+          }
+        }
+      },
+    });
+    collector = { stop: async () => void (await Promise.all([consumer.disconnect(), windowsReader.disconnect()])) };
 
     progress('starting the scorer');
     if (SCORER_PROFILE_DIR) mkdirSync(SCORER_PROFILE_DIR, { recursive: true });
@@ -306,6 +373,7 @@ async function main(): Promise<void> {
     const planned = Array.from({ length: totalB }, (_, k) => gen.point(k % SERIES, STEPS_A + Math.floor(k / SERIES)));
     const sentAt = new Map<string, number>();
     const arrivalsBefore = arrivals.length;
+    phaseBFrom = Date.now() - 1;
     const tB = nowMs();
     const cpuB0 = cpuSnapshot(pids);
     let sent = 0;
@@ -313,7 +381,7 @@ async function main(): Promise<void> {
     // Once a second: windows the sent points complete that ingest has not produced yet, and
     // windows produced that the scorer has not committed yet (does the pipeline keep up?).
     const backlog: { t: number; ingest: number; scorer: number }[] = [];
-    let sampling = true;
+    sampling = true;
     const sampler = (async () => {
       while (sampling) {
         const expected = SERIES * Math.max(0, STEPS_A + Math.floor(sent / SERIES) - 1 - W);
@@ -329,11 +397,13 @@ async function main(): Promise<void> {
         continue;
       }
       maxBehindMs = Math.max(maxBehindMs, nowMs() - tB - (sent / rate) * 1000);
-      const batch = planned.slice(sent, due);
+      // At most MAX_POINTS_PER_SEND per request: a sender starved for seconds by other work would
+      // otherwise catch up in one request over the broker's 1 MiB message.max.bytes (it failed so once).
+      const batch = planned.slice(sent, Math.min(due, sent + MAX_POINTS_PER_SEND));
       const at = wall();
       for (const m of batch) sentAt.set(`${m.key}@${m.ts}`, at);
       await producer.send({ topic: topics.input, messages: batch.map(({ key, value }) => ({ key, value })) });
-      sent = due;
+      sent += batch.length;
       await sleep(SEND_EVERY_MS - ((nowMs() - tB) % SEND_EVERY_MS)); // one request per tick, like a producer lingering 10 ms
     }
     const sendSpan = nowMs() - tB;
@@ -351,7 +421,9 @@ async function main(): Promise<void> {
     const fromCompleting: number[] = [];
     const opened = new Set<string>();
     let otherOpens = 0;
-    for (const { at, event } of arrivals.slice(arrivalsBefore)) {
+    // Per stage, for each open event whose window the windows reader saw (all clocks are this machine's wall clock).
+    const stages = { toIngest: [] as number[], ingestToProduce: [] as number[], windowsProduceToSeen: [] as number[], windowsProduceToDetected: [] as number[], detectedToEventProduce: [] as number[], eventProduceToSeen: [] as number[] };
+    for (const { at, producedAt, event } of arrivals.slice(arrivalsBefore)) {
       if (event.state !== 'open' || !event.series || !event.windowEnd) continue;
       const end = Date.parse(event.windowEnd);
       const sentPoint = sentAt.get(`${event.series}@${end}`);
@@ -361,6 +433,16 @@ async function main(): Promise<void> {
       latencies.push(at - sentPoint);
       const next = sentAt.get(`${event.series}@${end + INTERVAL_MS}`);
       if (next !== undefined) fromCompleting.push(at - next);
+      const seen = windowsSeen.get(`${event.series}@${end}`);
+      const detectedAt = event.detectedAt ? Date.parse(event.detectedAt) : Number.NaN;
+      if (seen && Number.isFinite(detectedAt)) {
+        stages.toIngest.push(seen.ingestedAt - sentPoint);
+        stages.ingestToProduce.push(seen.producedAt - seen.ingestedAt);
+        stages.windowsProduceToSeen.push(seen.seenAt - seen.producedAt);
+        stages.windowsProduceToDetected.push(detectedAt - seen.producedAt);
+        stages.detectedToEventProduce.push(producedAt - detectedAt);
+        stages.eventProduceToSeen.push(at - producedAt);
+      }
       const step = (end - BASE_MS) / INTERVAL_MS;
       if (!Generator.isSpike(Number(event.series.slice(1)), step)) otherOpens++;
     }
@@ -398,6 +480,7 @@ async function main(): Promise<void> {
         p50Ms: round1(quantile(latencies, 0.5)), p99Ms: round1(quantile(latencies, 0.99)), maxMs: round1(latencies.at(-1) ?? Number.NaN),
         fromCompletingPoint: { events: fromCompleting.length, p50Ms: round1(quantile(fromCompleting, 0.5)), p99Ms: round1(quantile(fromCompleting, 0.99)), maxMs: round1(fromCompleting.at(-1) ?? Number.NaN) },
         stepWaitMs: round1((SERIES / rate) * 1000),
+        breakdown: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, spread(v)])) as Record<keyof typeof stages, ReturnType<typeof spread>>,
         // The backlog saw-tooths with the scorer's fetches (up to ~1 MiB per partition), so compare medians:
         // kept up = over the last quarter of the sending, less than 2 s of windows waited in ingest and the scorer.
         backlogMedianWindows: { firstQuarter: backlogMedian(backlog.slice(0, Math.ceil(backlog.length / 4))), lastQuarter: backlogMedian(backlog.slice(-Math.ceil(backlog.length / 4))) },
@@ -410,6 +493,7 @@ async function main(): Promise<void> {
       setup: {
         partitions: PARTITIONS, group, spikeEverySteps: SPIKE_EVERY, spike: SPIKE,
         services: 'hourglass ingest and hourglass scorer as child processes; every ingest/scorer setting at its default except topics, group ids, ops port and log level',
+        overrides: Object.fromEntries(OVERRIDES),
       },
       versions: {
         node: process.versions.node, kafkajs: KAFKAJS_VERSION, kafka: KAFKA_VERSION, scorerBackend: scorerReady.backend,
@@ -421,6 +505,7 @@ async function main(): Promise<void> {
     if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else process.stdout.write(`${formatMarkdown(result)}\n`);
   } finally {
+    sampling = false;
     for (const p of running) await stop(p);
     await collector?.stop().catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);
@@ -479,7 +564,8 @@ function cpuDelta(a: CpuSnapshot, b: CpuSnapshot): Record<string, number | null>
 
 function formatMarkdown(r: {
   sustained: { points: number; seconds: number; pointsPerSecond: number; ingestProducedAllWindowsSeconds: number | null; bareKafkajsPointsPerSecond: number; bareRounds: number[]; ratio: number; windows: number; cpuSeconds: Record<string, number | null> };
-  latency: { rateFraction: number; keptUp: boolean; backlogMedianWindows: { firstQuarter: number; lastQuarter: number }; maxBacklogWindows: { ingest: number; scorer: number }; cpuSeconds: Record<string, number | null>; targetPointsPerSecond: number; achievedPointsPerSecond: number; points: number; sendSeconds: number; maxSendBehindMs: number; drainAfterLastSendMs: number; injectedSpikes: number; detectedSpikes: number; otherOpens: number; events: number; p50Ms: number; p99Ms: number; maxMs: number; fromCompletingPoint: { p50Ms: number; p99Ms: number; maxMs: number }; stepWaitMs: number };
+  latency: { rateFraction: number; keptUp: boolean; backlogMedianWindows: { firstQuarter: number; lastQuarter: number }; maxBacklogWindows: { ingest: number; scorer: number }; cpuSeconds: Record<string, number | null>; targetPointsPerSecond: number; achievedPointsPerSecond: number; points: number; sendSeconds: number; maxSendBehindMs: number; drainAfterLastSendMs: number; injectedSpikes: number; detectedSpikes: number; otherOpens: number; events: number; p50Ms: number; p99Ms: number; maxMs: number; fromCompletingPoint: { p50Ms: number; p99Ms: number; maxMs: number }; stepWaitMs: number; breakdown: Record<string, { n: number; p50Ms: number; p99Ms: number }> };
+  setup: { overrides: Record<string, unknown> };
   scorerInference: { phaseA: { windowsPerSecond: number; meanBatch: number; windows: number }; phaseB: { windowsPerSecond: number; meanBatch: number; windows: number } };
   versions: Record<string, unknown>;
   machine: { cpus: number; loadAvgAtStart: number[]; loadAvgAtEnd: number[]; date: string };
@@ -499,9 +585,25 @@ function formatMarkdown(r: {
     ['scorer inference, sustained phase (windows / inference seconds; mean batch)', `${n(r.scorerInference.phaseA.windowsPerSecond)} windows/s (${r.scorerInference.phaseA.meanBatch})`],
     ['scorer inference, paced phase', `${n(r.scorerInference.phaseB.windowsPerSecond)} windows/s (${r.scorerInference.phaseB.meanBatch})`],
   ];
+  const b = l.breakdown;
+  const stageNames: [string, string][] = [
+    ['toIngest', 'bench send → ingest takes the batch with the point (bench produce ack, ingest fetch, ingest busy)'],
+    ['ingestToProduce', 'ingest takes the point → its windows request encoded (next point of the series, ingest work, earlier partitions of the fetch)'],
+    ['windowsProduceToDetected', 'windows request encoded → scorer detects (produce ack, scorer fetch, micro-batch wait, scoring, explanation)'],
+    ['detectedToEventProduce', 'scorer detects → event request encoded (bands, similar-episode codes, JSON)'],
+    ['eventProduceToSeen', 'event request encoded → the bench receives it (produce ack, the bench consumer’s fetch)'],
+    ['windowsProduceToSeen', '(beside) windows request encoded → a bench reader of the windows topic receives it'],
+  ];
+  const breakdownRows = stageNames.map(([k, what]) => [what, String(b[k]?.p50Ms ?? 'n/a'), String(b[k]?.p99Ms ?? 'n/a')]);
+  const overrides = Object.entries(r.setup.overrides);
   return [
     markdownTable(['measure', 'value'], rows, ['l', 'r']),
     '',
+    `Latency breakdown of the paced phase (${b.toIngest?.n ?? 0} open events whose window the bench's windows reader saw; each stage's p50 and p99 on its own, so the p99s do not add up):`,
+    '',
+    markdownTable(['stage', 'p50 ms', 'p99 ms'], breakdownRows, ['l', 'r', 'r']),
+    '',
+    overrides.length > 0 ? `Settings other than the defaults (--set): ${overrides.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}.` : 'Every ingest and scorer setting at its default.',
     `Sustained: ${n(s.points)} points (${SERIES} series, W=${W} S=1, ${n(s.windows)} windows) in ${s.seconds} s; ingest had produced every window at ${s.ingestProducedAllWindowsSeconds ?? 'n/a'} s. Bare rounds: ${s.bareRounds.map(n).join(', ')}.`,
     `CPU seconds in the sustained span: ingest ${c.ingest}, scorer ${c.scorer}, broker ${c.broker ?? 'n/a'}, redis ${c.redis ?? 'n/a'}, bench ${c.bench}, other processes ${c.otherProcesses ?? 'n/a'}; machine busy ${c.machineBusy ?? 'n/a'} of ${c.capacity}.`,
     `Paced: ${n(l.points)} points in ${l.sendSeconds} s (achieved ${n(l.achievedPointsPerSecond)} points/s, sender at most ${l.maxSendBehindMs} ms behind schedule); the scorer committed the last window ${l.drainAfterLastSendMs} ms after the last send; one step of a series is ${l.stepWaitMs} ms at this rate. Largest backlog seen (sampled every second): ingest ${n(l.maxBacklogWindows.ingest)} windows, scorer ${n(l.maxBacklogWindows.scorer)} windows.`,
