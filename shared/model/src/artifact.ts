@@ -136,6 +136,9 @@ function validateManifest(m: ModelManifest): void {
   const norm = m.normalisation;
   const finiteList = (v: unknown, len: number) => Array.isArray(v) && v.length === len && v.every((x) => typeof x === 'number' && Number.isFinite(x));
   if (!norm || !finiteList(norm.center, c) || !finiteList(norm.scale, c) || norm.scale.some((s) => !(s > 0))) throw invalid(`normalisation needs ${c} finite centres and ${c} positive scales`);
+  if (norm.transform !== undefined && !(Array.isArray(norm.transform) && norm.transform.length === c && norm.transform.every((t) => t === null || (typeof t === 'number' && Number.isFinite(t) && t > 0)))) {
+    throw invalid(`normalisation.transform needs ${c} entries, each null or a positive asinh scale`);
+  }
   const calibrationIssues = m.calibration ? validateCalibration(m.calibration) : ['calibration is missing'];
   if (calibrationIssues.length > 0) throw invalid(calibrationIssues.join('; '));
   const thresholdIssues = m.threshold ? validateThreshold(m.threshold) : ['threshold is missing'];

@@ -13,12 +13,44 @@ export interface WindowShape {
   readonly channels: readonly string[];
 }
 
-/** Per-channel centre (median) and scale (IQR/1.349, floored) of raw values. */
+/**
+ * Per-channel centre (median) and scale (IQR/1.349, floored) of the values, after the channel's
+ * transform where it has one: a model sees (T(v) - center) / scale.
+ */
 export interface Normalisation {
   readonly center: readonly number[];
   readonly scale: readonly number[];
   /** True when every channel was constant in the training windows (the scales are all floors); absent in older models. */
   readonly constant?: boolean;
+  /**
+   * Per channel, null for none, or s > 0 for T(v) = asinh(v / s): linear up to about s, then
+   * logarithmic. Absent in older models (no transform).
+   */
+  readonly transform?: readonly (number | null)[];
+}
+
+/** `model.transform` (docs/models.md, "Transform"). */
+export type TransformMode = 'auto' | 'none' | 'asinh';
+
+/**
+ * `auto` takes asinh for a channel that is never negative and heavy-tailed: its 99th percentile more
+ * than this many interquartile ranges above its median. A normal sits at 1.7, an exponential at
+ * 3.5, a log-normal of sigma 1 at 6.4; counters of bytes and requests with bursts are in the
+ * hundreds and beyond.
+ */
+export const HEAVY_TAIL_IQRS = 10;
+
+/** A value in the units the network sees (before the seasonal profile and level). */
+export function toModelUnits(norm: Normalisation, ch: number, v: number): number {
+  const s = norm.transform?.[ch] ?? null;
+  return ((s === null ? v : Math.asinh(v / s)) - (norm.center[ch] as number)) / (norm.scale[ch] as number);
+}
+
+/** The inverse of toModelUnits: a value the network sees, back in data units. */
+export function toDataUnits(norm: Normalisation, ch: number, z: number): number {
+  const y = z * (norm.scale[ch] as number) + (norm.center[ch] as number);
+  const s = norm.transform?.[ch] ?? null;
+  return s === null ? y : s * Math.sinh(y);
 }
 
 /** n windows as row-major n × D matrices (D = W·C, time-major like the Window contract). */
@@ -86,8 +118,8 @@ export function checkFinite(windows: readonly Window[]): void {
   });
 }
 
-/** Fits the normalisation on training windows; refuses non-finite observed values. */
-export function fitNormalisation(windows: readonly Window[], shape: WindowShape): Normalisation {
+/** Fits the normalisation (and, for `auto`, chooses each channel's transform) on training windows; refuses non-finite observed values. */
+export function fitNormalisation(windows: readonly Window[], shape: WindowShape, mode: TransformMode = 'none'): Normalisation {
   checkFinite(windows);
   const c = shape.channels.length;
   const perChannel: number[][] = Array.from({ length: c }, () => []);
@@ -96,10 +128,15 @@ export function fitNormalisation(windows: readonly Window[], shape: WindowShape)
   }
   const center: number[] = [];
   const scale: number[] = [];
+  const transform: (number | null)[] = [];
   let informative = 0;
-  perChannel.forEach((values, ch) => {
-    if (values.length < 2) throw new HourglassError('MODEL_TOO_LITTLE_DATA', `channel ${shape.channels[ch]} has ${values.length} observed values`);
-    values.sort((a, b) => a - b);
+  perChannel.forEach((raw, ch) => {
+    if (raw.length < 2) throw new HourglassError('MODEL_TOO_LITTLE_DATA', `channel ${shape.channels[ch]} has ${raw.length} observed values`);
+    raw.sort((a, b) => a - b);
+    const asinhScale = transformScale(raw, mode);
+    transform.push(asinhScale);
+    // asinh is increasing, so the transformed values stay sorted.
+    const values = asinhScale === null ? raw : raw.map((v) => Math.asinh(v / asinhScale));
     const q = (p: number): number => values[Math.round(p * (values.length - 1))] as number;
     const median = q(0.5);
     let s = (q(0.75) - q(0.25)) / 1.349; // IQR of a normal is 1.349σ
@@ -110,7 +147,21 @@ export function fitNormalisation(windows: readonly Window[], shape: WindowShape)
   });
   // Every channel constant: still a model. Its scale is the floor, so any change of the constant is
   // far from everything it learnt and is flagged; a series is never left unwatched for being steady.
-  return { center, scale, constant: informative === 0 };
+  return { center, scale, constant: informative === 0, ...(transform.some((t) => t !== null) ? { transform } : {}) };
+}
+
+/**
+ * The asinh scale of one channel (its sorted training values), or null for none: the median
+ * magnitude of its non-zero values, so that typical values stay in asinh's near-linear part and
+ * only what is far beyond them is compressed.
+ */
+function transformScale(sorted: readonly number[], mode: TransformMode): number | null {
+  if (mode === 'none') return null;
+  const q = (p: number): number => sorted[Math.round(p * (sorted.length - 1))] as number;
+  if (mode === 'auto' && !((sorted[0] as number) >= 0 && q(0.99) - q(0.5) > HEAVY_TAIL_IQRS * (q(0.75) - q(0.25)))) return null;
+  const magnitudes = sorted.map(Math.abs).filter((v) => v > 0).sort((a, b) => a - b);
+  if (magnitudes.length === 0) return null; // all zero: nothing to compress
+  return Math.max(magnitudes[Math.floor((magnitudes.length - 1) / 2)] as number, ABSOLUTE_SCALE_FLOOR);
 }
 
 /**
@@ -128,6 +179,9 @@ export function prepare(windows: readonly Window[], shape: WindowShape, norm: No
   const observed = new Int32Array(n);
   const center = Float64Array.from(norm.center);
   const scale = Float64Array.from(norm.scale);
+  // Per channel: 0 for no transform, else the asinh scale.
+  const asinhScale = Float64Array.from(shape.channels, (_, ch) => norm.transform?.[ch] ?? 0);
+  const transformed = asinhScale.some((t) => t > 0);
   const level = options.level === 'relative' ? new Float32Array(n * c) : null;
   const sums = new Float64Array(c);
   const counts = new Int32Array(c);
@@ -140,7 +194,9 @@ export function prepare(windows: readonly Window[], shape: WindowShape, norm: No
       const v = w.values[k] as number;
       if (w.mask[k] !== 1 || !Number.isFinite(v)) continue;
       const typical = seasonal ? profileAt(seasonality, ch, w.startMs + Math.floor(k / c) * w.intervalMs) : 0;
-      x[row + k] = (v - (center[ch] as number)) / (scale[ch] as number) - typical;
+      const t = asinhScale[ch] as number;
+      const y = transformed && t > 0 ? Math.asinh(v / t) : v;
+      x[row + k] = (y - (center[ch] as number)) / (scale[ch] as number) - typical;
       mask[row + k] = 1;
       seen += 1;
     }

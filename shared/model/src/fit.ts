@@ -2,7 +2,7 @@ import { ConfigError, HourglassError, type ModelConfig, type ModelConfigInput, t
 import { ARTIFACT_FORMAT_VERSION, DEFAULT_MAX_ARTIFACT_BYTES, decodeArtifact } from './artifact';
 import { type BackendOptions, type Tf, initBackend } from './backend';
 import { type BandCalibration, fitBand } from './band';
-import { type Prepared, type WindowShape, checkFinite, checkShape, fitNormalisation, prepare, selectRows } from './data';
+import { type Prepared, type WindowShape, checkFinite, checkShape, fitNormalisation, prepare, selectRows, toModelUnits } from './data';
 import { AnomalyModel } from './model';
 import { type Autoencoder, createNetwork } from './models/index';
 import { createRng, permutation } from './random';
@@ -39,8 +39,8 @@ export async function fitModel(configInput: ModelConfigInput, windows: readonly 
   const validationCount = Math.max(10, Math.round(windows.length * config.validationFraction));
   const trainRows = order.slice(validationCount).sort((a, b) => a - b);
   const validationRows = order.slice(0, validationCount).sort((a, b) => a - b);
-  const normalisation = fitNormalisation(trainRows.map((i) => windows[i] as Window), shape);
-  const seasonality = fitSeasonality(config.seasonality, trainRows.map((i) => windows[i] as Window), (ch, v) => (v - (normalisation.center[ch] as number)) / (normalisation.scale[ch] as number));
+  const normalisation = fitNormalisation(trainRows.map((i) => windows[i] as Window), shape, config.transform);
+  const seasonality = fitSeasonality(config.seasonality, trainRows.map((i) => windows[i] as Window), (ch, v) => toModelUnits(normalisation, ch, v));
   const all = prepare(windows, shape, normalisation, { seasonality, level: config.level });
   const train = selectRows(all, trainRows);
   const validation = selectRows(all, validationRows);

@@ -5,6 +5,6 @@ export { type TrainProgress, type TrainingReport } from './training';
 export { type ThresholdState } from './thresholds';
 export { type ModelManifest, ARTIFACT_FORMAT_VERSION, DEFAULT_MAX_ARTIFACT_BYTES } from './artifact';
 export type { CodeSummary } from './artifact';
-export { type Normalisation, type WindowShape } from './data';
+export { type Normalisation, type TransformMode, type WindowShape, toDataUnits, toModelUnits } from './data';
 export { type BandCalibration, BAND_PROBABILITIES } from './band';
 export { type Seasonality, fitSeasonality } from './seasonality';

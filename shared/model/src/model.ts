@@ -2,7 +2,7 @@ import { HourglassError, type ExpectedBand, type Explanation, type Window, type 
 import { bandOffsets } from './band';
 import { type ModelManifest, encodeArtifact } from './artifact';
 import type { Tf } from './backend';
-import { type PrepareOptions, type Prepared, checkShape, prepare, selectRows } from './data';
+import { type PrepareOptions, type Prepared, checkShape, prepare, selectRows, toDataUnits } from './data';
 import { explain } from './explain';
 import { NO_SEASONALITY, type Seasonality, profileAt } from './seasonality';
 import type { Autoencoder } from './models/index';
@@ -185,7 +185,7 @@ export class AnomalyModel {
           const k = newest * shape.channels.length + c;
           const off = offsets[c];
           const typical = profileAt(this.seasonality, c, window.endMs) + (level[c] as number);
-          const denorm = (v: number) => (v + typical) * (normalisation.scale[c] as number) + (normalisation.center[c] as number);
+          const denorm = (v: number) => toDataUnits(normalisation, c, v + typical);
           return { ...value, lower: off ? denorm((expected[k] as number) + off.lower) : null, upper: off ? denorm((expected[k] as number) + off.upper) : null };
         }),
       };
@@ -199,7 +199,7 @@ export class AnomalyModel {
     const v = window.values[k] as number;
     // The network's output is relative to the seasonal profile and the window's level, as its input was.
     const typical = profileAt(this.seasonality, c, window.startMs + t * window.intervalMs) + (level[c] as number);
-    return { channel, actual: window.mask[k] === 1 && Number.isFinite(v) ? v : null, expected: ((expected[k] as number) + typical) * (normalisation.scale[c] as number) + (normalisation.center[c] as number) };
+    return { channel, actual: window.mask[k] === 1 && Number.isFinite(v) ? v : null, expected: toDataUnits(normalisation, c, (expected[k] as number) + typical) };
   }
 
   /**

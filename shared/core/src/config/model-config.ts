@@ -144,6 +144,14 @@ export const modelConfigSchema = z
      * while the step is in the window, and a slow trend never. Default relative.
      */
     level: z.enum(['absolute', 'relative']).default('relative'),
+    /**
+     * How values are scaled before the model sees them (docs/models.md, "Transform"): `none`, or
+     * `asinh`, which is linear near 0 and logarithmic beyond a typical magnitude (so bursts of
+     * 10,000x the usual are a few units away, not 10,000); `auto` takes `asinh` for a channel whose
+     * training values are never negative and heavy-tailed (the 99th percentile more than 10
+     * interquartile ranges above the median), else `none`. Default none.
+     */
+    transform: z.enum(['auto', 'none', 'asinh']).default('none'),
     /** Explanations attached to each score. */
     explanation: z
       .object({

@@ -129,7 +129,11 @@ export class TrainerStage {
       // waived for it (as the contamination check is for an adoption); the false-alarm check stays.
       const unlearned = fb && current ? stillRaised(fb, current, this.options.feedback!.openAfterWindows(group)) : [];
       if (unlearned.length > 0) log.info({ group, episodes: unlearned }, 'the current model still raises false positives operators reported: the held-out error check is waived for this fit');
-      const gatePolicy = unlearned.length > 0 ? { ...policy.gate, errorTolerance: Number.POSITIVE_INFINITY } : policy.gate;
+      // Errors of models that transform values differently (docs/models.md, "Transform") are in
+      // different units and do not compare: then only the false-alarm check judges.
+      const otherUnits = current !== null && !sameTransform(candidate, current);
+      if (otherUnits) log.info({ group }, 'the candidate transforms values differently from the current model: the held-out error check is waived for this fit');
+      const gatePolicy = unlearned.length > 0 || otherUnits ? { ...policy.gate, errorTolerance: Number.POSITIVE_INFINITY } : policy.gate;
       const verdict = judge(gatePolicy, candidateMetrics, currentMetrics);
       if (!verdict.promote) return await this.reject(group, verdict.code, verdict.reason, candidateMetrics, currentMetrics);
       // An anomaly an operator confirmed must keep alerting: a candidate that forgot one is refused.
@@ -205,6 +209,15 @@ function stillRaised(fb: TrainingFeedback, model: AnomalyModel, openAfterWindows
 /** Whether two windows have one shape (length and channels), so one model takes both. */
 function sameShape(a: Window, b: Window): boolean {
   return a.values.length === b.values.length && a.channels.length === b.channels.length && a.channels.every((c, i) => c === b.channels[i]);
+}
+
+/** True when both models see values through the same per-channel transform (none counts as null). */
+function sameTransform(a: AnomalyModel, b: AnomalyModel): boolean {
+  const ta = a.manifest.normalisation.transform;
+  const tb = b.manifest.normalisation.transform;
+  const n = Math.max(ta?.length ?? 0, tb?.length ?? 0);
+  for (let ch = 0; ch < n; ch += 1) if ((ta?.[ch] ?? null) === null !== ((tb?.[ch] ?? null) === null)) return false;
+  return true;
 }
 
 /** Share of windows a model flags as anomalous at its own threshold. */
