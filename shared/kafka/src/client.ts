@@ -1,13 +1,19 @@
 import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
 import { HourglassError, UnavailableError, describeError } from '@hourglass/core';
 import type { KafkaClientSecurity } from './security';
+import { watchConsumer } from './watchdog';
 
 /** What a component needs to know to reach Kafka; a subset of the Hourglass config. */
 export interface KafkaConnection {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly connectionTimeoutMs: number;
+  /** With a log: watch every consumer of the client and exit when one stalls this long (watchdog.ts); 0 or absent: not watched. */
+  readonly consumerStallMs?: number;
 }
+
+/** The exit code of a service whose consumer stalled: EX_TEMPFAIL, a temporary failure to be restarted. */
+export const CONSUMER_STALLED_EXIT_CODE = 75;
 
 /** The minimal logger kafkajs output is routed to (pino's child loggers fit). */
 export interface KafkaLogSink {
@@ -22,7 +28,7 @@ export interface KafkaLogSink {
  * `security` (from resolveKafkaSecurity) adds TLS and SASL.
  */
 export function createKafka(connection: KafkaConnection, log?: KafkaLogSink, security: KafkaClientSecurity = {}): Kafka {
-  return new Kafka({
+  const kafka = new Kafka({
     clientId: connection.clientId,
     brokers: [...connection.brokers],
     connectionTimeout: connection.connectionTimeoutMs,
@@ -30,6 +36,22 @@ export function createKafka(connection: KafkaConnection, log?: KafkaLogSink, sec
     logLevel: log ? logLevel.WARN : logLevel.NOTHING,
     ...(log ? { logCreator: toLogCreator(log) } : {}),
   });
+  const stallMs = connection.consumerStallMs ?? 0;
+  // A service's client (one with a log, to say why it ends the process) watches every consumer: a
+  // hung one ends the process, for its supervisor to restart (safe: offsets are committed only
+  // after what they cover is durable). Tools and tests, without a log, are not watched.
+  if (stallMs > 0 && log) {
+    const make = kafka.consumer.bind(kafka);
+    kafka.consumer = (config) =>
+      watchConsumer(make(config), {
+        stallMs,
+        onStall: (idleMs) => {
+          log.error({ groupId: config.groupId, idleMs }, `the Kafka consumer of group ${config.groupId} has neither fetched nor processed a batch for ${Math.round(idleMs / 1000)} s (kafkajs can stop this way after a broker restart); exiting with code ${CONSUMER_STALLED_EXIT_CODE} so that the service is restarted and resumes from its last commit`);
+          process.exit(CONSUMER_STALLED_EXIT_CODE);
+        },
+      });
+  }
+  return kafka;
 }
 
 /** The broker refused the SASL credentials. Names the mechanism and user, never the password. Not retriable. */

@@ -27,6 +27,13 @@ export const hourglassConfigSchema = z
         connectionTimeoutMs: z.number().int().positive().default(3000),
         /** How long a service (and `hourglass produce`) waits at start for the topics it needs before it exits with their names. Default 30 s. */
         topicWaitMs: z.number().int().min(0).default(30_000),
+        /**
+         * A consumer that has neither fetched nor started or finished a batch for this long is taken
+         * as hung (kafkajs can stop fetching after a broker restart without any error) and the
+         * service exits with code 75, for its supervisor to restart it; what it had not committed
+         * is fetched again (docs/guarantees.md). 0 turns the watchdog off. Default 60 s.
+         */
+        consumerStallMs: z.number().int().min(0).default(60_000),
         /** SASL (PLAIN, SCRAM-SHA-256/512) and TLS for every service's Kafka clients; secrets from files. */
         security: kafkaSecuritySchema.default({}),
       })
