@@ -39,8 +39,8 @@ const kafka: ServiceSpec = {
     writeFileSync(join(dir, 'server.properties'), kafkaProperties(port, controller, logDirs));
     writeFileSync(join(dir, 'log4j.properties'), KAFKA_LOG4J);
     const libs = join(kafkaLibs(() => undefined), '*');
-    // A fresh cluster each time: tests own their topics, and nothing local is worth keeping. A
-    // cluster id must not start with '-' (one starting with '-' would be read by StorageTool as an option: 1 draw in 64 failed the set-up)
+    // A fresh cluster each time: tests own their topics, and nothing local is worth keeping. An id
+    // that starts with '-' (1 draw in 64) is read by StorageTool as an option and fails the set-up.
     let clusterId = randomBytes(16).toString('base64url');
     while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
     execFileSync('java', ['-cp', libs, `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(dir, 'server.properties'), '--ignore-formatted'], { stdio: 'ignore' });
