@@ -41,3 +41,15 @@ test('batches are processed one at a time, in order', async () => {
   await Promise.all([batcher.add(['a']), batcher.add(['b'])]);
   assert.deepEqual(log, ['start a', 'end a', 'start b', 'end b']);
 });
+
+test('maxWaitMs 0: what is added within one turn of the event loop is one batch', async () => {
+  const batches: number[][] = [];
+  const batcher = new MicroBatcher<number>(async (items) => void batches.push(items), { maxItems: 100, maxWaitMs: 0 });
+  // Like kafkajs starting the handlers of one fetch's partitions: several adds in the same turn.
+  const adds = [batcher.add([1]), Promise.resolve().then(() => batcher.add([2, 3])), batcher.add([4])];
+  await Promise.all(adds);
+  assert.deepEqual(batches, [[1, 4, 2, 3]]);
+  // A later turn makes a batch of its own.
+  await batcher.add([5]);
+  assert.deepEqual(batches, [[1, 4, 2, 3], [5]]);
+});
