@@ -89,7 +89,7 @@ export const ingestConfigSchema = z
     /** Consumer session timeout and heartbeat interval. Defaults 30 s and 3 s. */
     sessionTimeoutMs: z.number().int().positive().default(30_000),
     heartbeatIntervalMs: z.number().int().positive().default(3_000),
-    /** Longest a fetch waits for data. Default 500 ms. */
+    /** Longest the broker holds a fetch that finds no data; a fetch returns as soon as any arrives (minBytes 1), so this adds no latency. Default 500 ms. */
     maxWaitTimeMs: z.number().int().positive().default(500),
     /** Fetch size per partition. Default 1 MiB. */
     maxBytesPerPartition: z.number().int().positive().default(1_048_576),

@@ -13,8 +13,14 @@ export const scorerConfigSchema = z
     topicPartitions: z.number().int().positive().default(6),
     /** A micro-batch is scored when it holds this many windows... Default 2048. */
     batchMaxWindows: z.number().int().min(1).max(65_536).default(2048),
-    /** ...or when its oldest window has waited this long. Default 50 ms. */
-    batchMaxWaitMs: z.number().int().min(0).max(60_000).default(50),
+    /**
+     * ...or when its oldest window has waited this long; 0 scores what one fetch brought once the
+     * handlers of its partitions have run (the end of that turn of the event loop). kafkajs fetches
+     * again only after every batch of a fetch is done, so on one broker a wait never adds a later
+     * fetch's windows to the batch: it only delays each paced window by its length (50 ms of
+     * bench:pipeline's latency, docs/bench-pipeline.md). Default 0 (50 ms before issue 17).
+     */
+    batchMaxWaitMs: z.number().int().min(0).max(60_000).default(0),
     /** Partitions whose batches are handled at once (they share micro-batches). Default 4. */
     partitionsConsumedConcurrently: z.number().int().min(1).max(64).default(4),
     /** Cold start: a group without a model buffers its newest this many windows for the first fit, rolling forward until a fit is taken. Default 2000. */
@@ -50,6 +56,7 @@ export const scorerConfigSchema = z
     seriesGaugeMax: z.number().int().min(0).max(10_000).default(200),
     sessionTimeoutMs: z.number().int().positive().default(30_000),
     heartbeatIntervalMs: z.number().int().positive().default(3_000),
+    /** Longest the broker holds a fetch that finds no data; a fetch returns as soon as any arrives (minBytes 1), so this adds no latency. Default 100 ms. */
     maxWaitTimeMs: z.number().int().positive().default(100),
   })
   .strict();
