@@ -281,8 +281,9 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
       model: { epochs: 20, threshold: { method: 'fixed', value: FIXED_THRESHOLD } },
     };
     const raw = (port: number) => ({
-      // A hung consumer (watchdog.ts) ends its service after 20 s here, well inside the 90 s recovery bound.
-      kafka: { brokers: kafkaS.brokers, clientId: id, consumerStallMs: 20_000 },
+      // A hung consumer (watchdog.ts) ends its service after 30 s here (kafkajs may wait that long
+      // before it restarts a crashed consumer), inside the 90 s recovery bound.
+      kafka: { brokers: kafkaS.brokers, clientId: id, consumerStallMs: 30_000 },
       redis: { url: redisS.url, keyPrefix: `${id}:` },
       ops: { host: '127.0.0.1', port },
       log: { level: options.serviceLogLevel ?? process.env.HOURGLASS_FAULTS_LOG ?? 'warn' },

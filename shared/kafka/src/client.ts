@@ -49,6 +49,10 @@ export function createKafka(connection: KafkaConnection, log?: KafkaLogSink, sec
           log.error({ groupId: config.groupId, idleMs }, `the Kafka consumer of group ${config.groupId} has neither fetched nor processed a batch for ${Math.round(idleMs / 1000)} s (kafkajs can stop this way after a broker restart); exiting with code ${CONSUMER_STALLED_EXIT_CODE} so that the service is restarted and resumes from its last commit`);
           process.exit(CONSUMER_STALLED_EXIT_CODE);
         },
+        onGaveUp: (error) => {
+          log.error({ groupId: config.groupId, err: describeError(error) }, `kafkajs stopped the Kafka consumer of group ${config.groupId} for good after a crash it does not retry; exiting with code ${CONSUMER_STALLED_EXIT_CODE} so that the service is restarted and resumes from its last commit`);
+          process.exit(CONSUMER_STALLED_EXIT_CODE);
+        },
       });
   }
   return kafka;

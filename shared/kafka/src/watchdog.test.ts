@@ -26,20 +26,26 @@ test('stallWatch: a gap between ticks longer than pauseMs is the process paused,
   assert.equal(w.stalled(11_400), true);
 });
 
-/** Just what watchConsumer touches: the event names, on(), and run(). */
+/** Just what watchConsumer touches: the event names, on(), run(), stop() and disconnect(). */
 function fakeConsumer(): { consumer: Consumer; emitter: EventEmitter } {
   const emitter = new EventEmitter();
-  const events = { FETCH_START: 'fetch_start', FETCH: 'fetch', START_BATCH_PROCESS: 'start_batch', END_BATCH_PROCESS: 'end_batch', GROUP_JOIN: 'group_join', STOP: 'stop', DISCONNECT: 'disconnect' };
-  const consumer = { events, on: (e: string, f: () => void) => emitter.on(e, f), run: async () => undefined } as unknown as Consumer;
+  const events = { FETCH_START: 'fetch_start', FETCH: 'fetch', START_BATCH_PROCESS: 'start_batch', END_BATCH_PROCESS: 'end_batch', GROUP_JOIN: 'group_join', CRASH: 'crash', STOP: 'stop', DISCONNECT: 'disconnect' };
+  const consumer = { events, on: (e: string, f: (event: unknown) => void) => emitter.on(e, f), run: async () => undefined, stop: async () => undefined, disconnect: async () => undefined } as unknown as Consumer;
   return { consumer, emitter };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('watchConsumer: a consumer that keeps fetching is never stalled; one that goes silent is, once', async () => {
+function watched(stallMs = 200): { consumer: Consumer; emitter: EventEmitter; stalls: number[]; gaveUp: unknown[] } {
   const { consumer, emitter } = fakeConsumer();
   const stalls: number[] = [];
-  watchConsumer(consumer, { stallMs: 300, tickMs: 20, onStall: (idle) => stalls.push(idle) });
+  const gaveUp: unknown[] = [];
+  watchConsumer(consumer, { stallMs, tickMs: 20, onStall: (idle) => stalls.push(idle), onGaveUp: (e) => gaveUp.push(e) });
+  return { consumer, emitter, stalls, gaveUp };
+}
+
+test('watchConsumer: a consumer that keeps fetching is never stalled; one that goes silent is, once', async () => {
+  const { consumer, emitter, stalls } = watched(300);
   // Nothing is watched before run(): a consumer still connecting is not stuck.
   await sleep(400);
   assert.deepEqual(stalls, []);
@@ -54,22 +60,39 @@ test('watchConsumer: a consumer that keeps fetching is never stalled; one that g
   assert.ok(stalls[0]! >= 300);
 });
 
-test('watchConsumer: a stopped or disconnected consumer is no longer watched; heartbeats are not activity', async () => {
-  for (const end of ['stop', 'disconnect']) {
-    const { consumer, emitter } = fakeConsumer();
-    const stalls: number[] = [];
-    watchConsumer(consumer, { stallMs: 200, tickMs: 20, onStall: (idle) => stalls.push(idle) });
-    await consumer.run({ eachBatch: async () => undefined });
-    emitter.emit(end);
+test('watchConsumer: our stop() or disconnect() ends the watch; kafkajs\' own STOP and DISCONNECT events (a crash it restarts from) do not', async () => {
+  for (const method of ['stop', 'disconnect'] as const) {
+    const w = watched();
+    await w.consumer.run({ eachBatch: async () => undefined });
+    await w.consumer[method]();
     await sleep(400);
-    assert.deepEqual(stalls, [], `after ${end}`);
+    assert.deepEqual(w.stalls, [], `after ${method}()`);
   }
-  const { consumer, emitter } = fakeConsumer();
-  const stalls: number[] = [];
-  watchConsumer(consumer, { stallMs: 200, tickMs: 20, onStall: (idle) => stalls.push(idle) });
-  await consumer.run({ eachBatch: async () => undefined });
-  const beat = setInterval(() => emitter.emit('heartbeat'), 20);
+  const w = watched();
+  await w.consumer.run({ eachBatch: async () => undefined });
+  w.emitter.emit('stop');
+  w.emitter.emit('disconnect');
+  w.emitter.emit('crash', { payload: { error: new Error('coordinator moved'), restart: true } });
+  await sleep(400);
+  assert.equal(w.stalls.length, 1, 'a consumer restarted by kafkajs that then goes silent is still caught');
+  assert.deepEqual(w.gaveUp, []);
+});
+
+test('watchConsumer: a crash kafkajs does not restart from is reported at once', async () => {
+  const w = watched(10_000);
+  await w.consumer.run({ eachBatch: async () => undefined });
+  const error = new Error('Failed to find group coordinator');
+  w.emitter.emit('crash', { payload: { error, restart: false } });
+  await sleep(50);
+  assert.deepEqual(w.gaveUp, [error]);
+  assert.deepEqual(w.stalls, []);
+});
+
+test('watchConsumer: heartbeats are not activity', async () => {
+  const w = watched();
+  await w.consumer.run({ eachBatch: async () => undefined });
+  const beat = setInterval(() => w.emitter.emit('heartbeat'), 20);
   await sleep(400);
   clearInterval(beat);
-  assert.equal(stalls.length, 1, 'heartbeats alone do not keep a consumer alive');
+  assert.equal(w.stalls.length, 1, 'heartbeats alone do not keep a consumer alive');
 });

@@ -43,13 +43,18 @@ export interface WatchOptions {
   readonly stallMs: number;
   /** Called once when the consumer is stuck. */
   readonly onStall: (idleMs: number) => void;
+  /** Called once when kafkajs gave up on the consumer (a crash it will not restart from). */
+  readonly onGaveUp: (error: unknown) => void;
   readonly tickMs?: number;
   readonly now?: () => number;
 }
 
 /**
- * Watches a consumer from its `run()` until it stops or disconnects, and calls `onStall` once when
- * it has been idle for `stallMs`. The timer never keeps the process alive.
+ * Watches a consumer from its `run()` until our code calls its `stop()` or `disconnect()`, and
+ * calls `onStall` once when it has been idle for `stallMs`, or `onGaveUp` when kafkajs will not
+ * restart it after a crash. kafkajs' own STOP and DISCONNECT events are no guide: it emits both
+ * on its way through a crash it then restarts from, and a consumer restarted so must stay watched.
+ * The timer never keeps the process alive.
  */
 export function watchConsumer(consumer: Consumer, options: WatchOptions): Consumer {
   const now = options.now ?? Date.now;
@@ -61,10 +66,22 @@ export function watchConsumer(consumer: Consumer, options: WatchOptions): Consum
     timer = undefined;
   };
   const moved = (): void => watch.activity(now());
-  const { FETCH_START, FETCH, START_BATCH_PROCESS, END_BATCH_PROCESS, GROUP_JOIN, STOP, DISCONNECT } = consumer.events;
-  for (const event of [FETCH_START, FETCH, START_BATCH_PROCESS, END_BATCH_PROCESS, GROUP_JOIN]) consumer.on(event, moved);
-  consumer.on(STOP, stop);
-  consumer.on(DISCONNECT, stop);
+  const { FETCH_START, FETCH, START_BATCH_PROCESS, END_BATCH_PROCESS, GROUP_JOIN, CRASH } = consumer.events;
+  // A crash it restarts from counts as activity: its wait before the restart is kafkajs' backoff.
+  for (const event of [FETCH_START, FETCH, START_BATCH_PROCESS, END_BATCH_PROCESS, GROUP_JOIN, CRASH]) consumer.on(event, moved);
+  consumer.on(CRASH, (event) => {
+    const { error, restart } = (event as { payload: { error: unknown; restart: boolean } }).payload;
+    if (restart || timer === undefined) return;
+    stop();
+    options.onGaveUp(error);
+  });
+  for (const method of ['stop', 'disconnect'] as const) {
+    const original = consumer[method].bind(consumer);
+    consumer[method] = async () => {
+      stop();
+      await original();
+    };
+  }
   const run = consumer.run.bind(consumer);
   consumer.run = async (config) => {
     await run(config);

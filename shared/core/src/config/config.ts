@@ -30,8 +30,9 @@ export const hourglassConfigSchema = z
         /**
          * A consumer that has neither fetched nor started or finished a batch for this long is taken
          * as hung (kafkajs can stop fetching after a broker restart without any error) and the
-         * service exits with code 75, for its supervisor to restart it; what it had not committed
-         * is fetched again (docs/guarantees.md). 0 turns the watchdog off. Default 60 s.
+         * service exits with code 75, for its supervisor to restart it, as it does at once when
+         * kafkajs gives up on a consumer after a crash; what it had not committed is fetched
+         * again (docs/guarantees.md). 0 turns the watchdog off. Default 60 s.
          */
         consumerStallMs: z.number().int().min(0).default(60_000),
         /** SASL (PLAIN, SCRAM-SHA-256/512) and TLS for every service's Kafka clients; secrets from files. */
