@@ -238,6 +238,39 @@ class Supervised {
   }
 }
 
+/** Every message of `topic` up to its end offsets now, read by a fresh consumer group; `complete` false when time ran out first. */
+async function readToEnd(kafka: ReturnType<typeof createKafka>, admin: Admin, topic: string, timeoutMs: number): Promise<{ values: Buffer[]; complete: boolean }> {
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((e) => [e.partition, Number(e.high)]));
+  const byPartition = new Map<number, Buffer[]>();
+  const next = new Map<number, number>();
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const check = (): void => {
+    if ([...ends].every(([p, high]) => (next.get(p) ?? 0) >= high)) finish();
+  };
+  check();
+  const consumer = kafka.consumer({ groupId: uniqueName('faults-final'), sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 200 });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        const list = byPartition.get(batch.partition) ?? [];
+        for (const m of batch.messages) {
+          if (Number(m.offset) < (ends.get(batch.partition) ?? 0)) list.push(m.value!);
+          next.set(batch.partition, Number(m.offset) + 1);
+        }
+        byPartition.set(batch.partition, list);
+        check();
+      },
+    });
+    const complete = await Promise.race([finished.then(() => true), sleep(timeoutMs).then(() => false)]);
+    return { values: [...byPartition.values()].flat(), complete };
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+  }
+}
+
 /** Polls until `probe` holds, returning the seconds since `since`, or null after `timeoutMs`. */
 async function secondsUntil(since: number, timeoutMs: number, probe: () => Promise<boolean>, intervalMs = 100): Promise<number | null> {
   const deadline = Date.now() + timeoutMs;
@@ -569,10 +602,18 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
     log(`drain: ingest ${JSON.stringify(ingestDrain)}, scorer ${JSON.stringify(scorerDrain)}`);
     if (!ingestDrain.ended) diagnostics.push(`ingest's drain did not end: last logs of ingest:\n${ingest.logTail()}`);
     if (!scorerDrain.ended) diagnostics.push(`the scorer's drain did not end: last logs of the scorer:\n${scorer.logTail()}`);
-    await secondsUntil(tDrain, within(60_000), async () => {
+    const readerCaughtUp = await secondsUntil(tDrain, within(60_000), async () => {
       const ends = await admin.fetchTopicOffsets(topics.anomalies);
       return ends.every((e) => Number(e.high) === 0 || (eventOffsets.get(e.partition) ?? 0) >= Number(e.high));
     }, 500);
+    // The verdict reads the anomalies topic once more from the start with a fresh consumer: the
+    // live reader is a test consumer too, and one stuck after the broker restart (as services'
+    // consumers can get stuck) would make published events look lost.
+    const finalEvents = await readToEnd(kafka, admin, topics.anomalies, within(60_000));
+    if (finalEvents.complete) {
+      if (readerCaughtUp === null || finalEvents.values.length !== events.length) log(`the live anomalies reader had ${events.length} events, the final read ${finalEvents.values.length}${readerCaughtUp === null ? ' (the live reader never caught up)' : ''}`);
+      events.splice(0, events.length, ...finalEvents.values.map((v) => JSON.parse(v.toString()) as Record<string, unknown>));
+    } else failures.push(`the final read of ${topics.anomalies} did not reach the end of the topic in time; judged on the live reader's ${events.length} events`);
     await scrapeDrops();
     const drainSeconds = (Date.now() - tDrain) / 1000;
     sampling = false;
