@@ -73,9 +73,6 @@ export async function runNabScale(
   let intervalMs = 0;
   const modelsDir = await mkdtemp(join(tmpdir(), 'hourglass-nab-'));
   const pipeline = new EmbeddedPipeline({
-    // NAB's rules fix the first fit at the end of probation (flushed below); the refits after it
-    // close batches early as for any embedded run.
-    refitBatches: 'first-fit-by-caller',
     config, modelsDir, registry: createMetricsRegistry('hourglass-eval-nab'), log: hooks.log ?? createLogger({ level: 'silent' }),
     onEvent: (event) => {
       if (event.state === 'open') opens.add(Date.parse(event.windowEnd));

@@ -13,7 +13,7 @@ import { ScorerStage } from '../scorer/scorer-stage';
 import { SeriesScoreGauges } from '../scorer/series-gauges';
 import { InMemoryLocks } from '../trainer/in-memory';
 import { refitPolicy } from '../trainer/refit-policy';
-import { refitDue, refitScheduleOf, windowsUntilRefit, type RefitSchedule } from '../trainer/refit-schedule';
+import { refitDue, refitScheduleOf, type RefitSchedule } from '../trainer/refit-schedule';
 import { createTrainerMetrics } from '../trainer/trainer-metrics';
 import { TrainerStage, type RefitOutcome, type RefitPolicy } from '../trainer/trainer-stage';
 import { DiskModelStore } from './disk-model-store';
@@ -64,14 +64,6 @@ export interface EmbeddedOptions {
    */
   readonly batchWindows?: number;
   /**
-   * Whether a micro-batch closes early where a group's refit falls due by count (default true),
-   * as the trainer service fits a cold group once trainer.minWindows are buffered and refits a
-   * young model when its data doubles, whatever the scorer's batch size. `eval nab` sets it to
-   * `first-fit-by-caller`: NAB's rules fix the first fit at the end of probation (it flushes
-   * there itself), so only the refits after it close batches early.
-   */
-  readonly refitBatches?: 'all' | 'first-fit-by-caller';
-  /**
    * Optional observer of every scored window and its score, in the order the scorer scored them
    * (used by `hourglass eval nab`). It sees what the scorer computed and changes nothing.
    */
@@ -116,9 +108,6 @@ export class EmbeddedPipeline {
   private readonly policy: RefitPolicy;
   private readonly batchWindows: number;
   private pending: Window[] = [];
-  /** Pending windows per group, and per group how many pending windows make a refit due (after the last flush). */
-  private readonly pendingByGroup = new Map<string, number>();
-  private readonly refitAfterPending = new Map<string, number>();
   /** The stream's clock: the newest window end scored so far (event time). */
   private clockMs = Number.NEGATIVE_INFINITY;
   /** Per group, on that clock: when its current model was fitted and the buffer counter then. */
@@ -134,8 +123,6 @@ export class EmbeddedPipeline {
     this.schedule = refitScheduleOf(config.trainer);
     this.policy = refitPolicy(config);
     this.batchWindows = options.batchWindows ?? sc.batchMaxWindows;
-    // Before the first flush every group is cold: its first fit falls due at trainer.minWindows.
-    if (options.refitBatches !== 'first-fit-by-caller') for (const g of this.groups) this.refitAfterPending.set(g.name, Math.max(64, config.trainer.minWindows));
     // A file has no idle series: eviction only by count, as ingest would evict beyond maxLiveSeries.
     this.windower = new Windower({ groups: this.groups, maxLiveSeries: config.ingest.maxLiveSeries, seriesIdleTimeoutMs: Number.MAX_SAFE_INTEGER });
     this.buffer = new InMemoryCleanBuffer(sc.bufferMaxWindows);
@@ -206,15 +193,8 @@ export class EmbeddedPipeline {
       this.rejections.inc({ reason: result.outcome.reason });
       return;
     }
-    if (result.windows.length === 0) return;
-    this.pending.push(...result.windows);
-    let refitDueNow = false;
-    for (const w of result.windows) {
-      const n = (this.pendingByGroup.get(w.group) ?? 0) + 1;
-      this.pendingByGroup.set(w.group, n);
-      if (n >= (this.refitAfterPending.get(w.group) ?? Number.POSITIVE_INFINITY)) refitDueNow = true;
-    }
-    if (this.pending.length >= this.batchWindows || refitDueNow) await this.flush();
+    if (result.windows.length > 0) this.pending.push(...result.windows);
+    if (this.pending.length >= this.batchWindows) await this.flush();
   }
 
   /** Records a point refused before windowing (a parse error), for the same counters. */
@@ -231,7 +211,6 @@ export class EmbeddedPipeline {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    this.pendingByGroup.clear();
     this.stats.windows += batch.length;
     for (const w of batch) this.clockMs = Math.max(this.clockMs, w.endMs);
     const outcome = await this.scorer.process(batch);
@@ -243,24 +222,7 @@ export class EmbeddedPipeline {
       if (hasModel && !this.fitted.has(group.name)) this.fitted.set(group.name, { fittedAtMs: this.clockMs, addedAtFit: added });
       const state = { buffered, added, current: hasModel ? this.fitted.get(group.name)! : null, lastMissAtMs: this.lastMiss.get(group.name) ?? null };
       if (refitDue(this.schedule, state, this.clockMs).due) await this.refit(group, added);
-      await this.planEarlyFlush(group.name);
     }
-  }
-
-  /**
-   * Where the next micro-batch closes early for this group: when the windows its refit needs by
-   * count have arrived (an estimate: pending windows, of which the scorer buffers the clean ones).
-   */
-  private async planEarlyFlush(group: string): Promise<void> {
-    const hasModel = this.provider.modelFor(group) !== null;
-    if (!hasModel && this.options.refitBatches === 'first-fit-by-caller') {
-      this.refitAfterPending.delete(group);
-      return;
-    }
-    const [buffered, added] = [await this.buffer.size(group), await this.buffer.totalAdded(group)];
-    const current = hasModel ? (this.fitted.get(group) ?? null) : null;
-    // At least 64 windows a batch: an estimate must not turn into batches of one.
-    this.refitAfterPending.set(group, Math.max(64, windowsUntilRefit(this.schedule, { buffered, added, current, lastMissAtMs: null })));
   }
 
   /** Flushes the last windows and releases the models; returns the versions in use at the end. */

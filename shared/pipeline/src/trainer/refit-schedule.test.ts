@@ -2,10 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { compileConfig } from '@hourglass/core';
-import { refitDue, refitScheduleOf, windowsUntilRefit, type GroupFitState } from './refit-schedule';
+import { refitDue, refitScheduleOf, type GroupFitState } from './refit-schedule';
 
-// Doubling off (doubleUntilWindows 0) unless a test turns it on.
-const schedule = { minWindows: 100, refitIntervalMs: 60_000, refitAfterNewWindows: 1000, doubleUntilWindows: 0, retryAfterMissMs: 5000 };
+const schedule = { minWindows: 100, refitIntervalMs: 60_000, refitAfterNewWindows: 1000, retryAfterMissMs: 5000 };
 const fitted = (over: Partial<GroupFitState> = {}): GroupFitState => ({ buffered: 500, added: 500, current: { fittedAtMs: 0, addedAtFit: 500 }, lastMissAtMs: null, ...over });
 
 test('a first fit waits for minWindows clean windows', () => {
@@ -31,27 +30,6 @@ test('after a miss the group waits retryAfterMissMs, whatever else is due', () =
 test('the schedule is the config trainer section, defaults included', () => {
   const config = compileConfig({ trainer: { refitAfterNewWindows: 123 } });
   assert.deepEqual(refitScheduleOf(config.trainer), {
-    minWindows: config.trainer.minWindows, refitIntervalMs: config.trainer.refitIntervalMs, refitAfterNewWindows: 123, doubleUntilWindows: config.trainer.maxWindows, retryAfterMissMs: config.trainer.retryAfterMissMs,
+    minWindows: config.trainer.minWindows, refitIntervalMs: config.trainer.refitIntervalMs, refitAfterNewWindows: 123, retryAfterMissMs: config.trainer.retryAfterMissMs,
   });
-});
-
-test('a young model is refitted each time its data doubles, until it was fitted on doubleUntilWindows', () => {
-  const young = { ...schedule, refitAfterNewWindows: 100_000, doubleUntilWindows: 4000 };
-  const at = (addedAtFit: number, added: number) => refitDue(young, fitted({ added, current: { fittedAtMs: 0, addedAtFit } }), 10);
-  assert.deepEqual(at(500, 999), { due: false, why: 'not_yet' });
-  assert.deepEqual(at(500, 1000), { due: true, why: 'doubled' });
-  assert.deepEqual(at(2000, 4000), { due: true, why: 'doubled' });
-  // Fitted on 4000 or more: grown up; only the interval and refitAfterNewWindows apply.
-  assert.deepEqual(at(4000, 8000), { due: false, why: 'not_yet' });
-});
-
-test('windowsUntilRefit is where refitDue turns due by count', () => {
-  const young = { ...schedule, refitIntervalMs: Number.MAX_SAFE_INTEGER, doubleUntilWindows: 4000 };
-  fc.assert(fc.property(fc.integer({ min: 0, max: 20_000 }), fc.option(fc.integer({ min: 1, max: 10_000 }), { nil: null }), (added, addedAtFit) => {
-    const state: GroupFitState = addedAtFit === null ? { buffered: added, added, current: null, lastMissAtMs: null } : fitted({ added: Math.max(added, addedAtFit), current: { fittedAtMs: 0, addedAtFit } });
-    const k = windowsUntilRefit(young, state);
-    const later = (n: number): GroupFitState => ({ ...state, buffered: state.buffered + n, added: state.added + n });
-    assert.equal(refitDue(young, later(k), 0).due, true, `due after ${k} more`);
-    if (k > 0) assert.equal(refitDue(young, later(k - 1), 0).due, false, `not due after ${k - 1} more`);
-  }));
 });

@@ -13,12 +13,6 @@ export interface RefitSchedule {
   readonly refitIntervalMs: number;
   /** ...or once this many clean windows arrived since its current model was fitted. */
   readonly refitAfterNewWindows: number;
-  /**
-   * ...or, while its current model was fitted when fewer than this many windows had been added,
-   * once the count has doubled since: a young model (the first one is fitted on trainer.minWindows)
-   * is refitted at 2x, 4x, 8x... its data, not left in place until refitAfterNewWindows.
-   */
-  readonly doubleUntilWindows: number;
   /** After an attempt that did not promote, wait this long before trying the group again. */
   readonly retryAfterMissMs: number;
 }
@@ -36,32 +30,18 @@ export interface GroupFitState {
 }
 
 export type RefitDecision =
-  | { readonly due: true; readonly why: 'first_fit' | 'doubled' | 'interval' | 'new_windows' }
+  | { readonly due: true; readonly why: 'first_fit' | 'interval' | 'new_windows' }
   | { readonly due: false; readonly why: 'retry_wait' | 'too_few_windows' | 'not_yet' };
 
 export function refitDue(schedule: RefitSchedule, state: GroupFitState, nowMs: number): RefitDecision {
   if (state.lastMissAtMs !== null && nowMs - state.lastMissAtMs < schedule.retryAfterMissMs) return { due: false, why: 'retry_wait' };
   if (state.current === null) return state.buffered >= schedule.minWindows ? { due: true, why: 'first_fit' } : { due: false, why: 'too_few_windows' };
-  const { addedAtFit } = state.current;
-  if (addedAtFit > 0 && addedAtFit < schedule.doubleUntilWindows && state.added >= 2 * addedAtFit) return { due: true, why: 'doubled' };
-  if (state.added - addedAtFit >= schedule.refitAfterNewWindows) return { due: true, why: 'new_windows' };
+  if (state.added - state.current.addedAtFit >= schedule.refitAfterNewWindows) return { due: true, why: 'new_windows' };
   if (nowMs - state.current.fittedAtMs >= schedule.refitIntervalMs) return { due: true, why: 'interval' };
   return { due: false, why: 'not_yet' };
 }
 
 /** The schedule of the config's `trainer` section. */
 export function refitScheduleOf(trainer: TrainerConfig): RefitSchedule {
-  return { minWindows: trainer.minWindows, refitIntervalMs: trainer.refitIntervalMs, refitAfterNewWindows: trainer.refitAfterNewWindows, doubleUntilWindows: trainer.maxWindows, retryAfterMissMs: trainer.retryAfterMissMs };
-}
-
-/**
- * How many more windows a group needs before a refit falls due by count (first fit, doubling or
- * new windows); the interval and the retry wait aside. Embedded mode closes a micro-batch there.
- */
-export function windowsUntilRefit(schedule: RefitSchedule, state: GroupFitState): number {
-  if (state.current === null) return Math.max(0, schedule.minWindows - state.buffered);
-  const { addedAtFit } = state.current;
-  const byCount = addedAtFit + schedule.refitAfterNewWindows;
-  const target = addedAtFit > 0 && addedAtFit < schedule.doubleUntilWindows ? Math.min(2 * addedAtFit, byCount) : byCount;
-  return Math.max(0, target - state.added);
+  return { minWindows: trainer.minWindows, refitIntervalMs: trainer.refitIntervalMs, refitAfterNewWindows: trainer.refitAfterNewWindows, retryAfterMissMs: trainer.retryAfterMissMs };
 }
