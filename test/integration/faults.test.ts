@@ -5,7 +5,7 @@ import { runFaultScenario } from '../support/faults-pipeline';
 
 // The bounded form of `npm run test:faults`: 60,000 points and one fault of each kind, on a private
 // broker and Redis of its own (the shared ones are never restarted).
-test('faults: one SIGKILL of each service, a broker restart, a Redis restart and a scorer pause lose nothing', { timeout: 300_000 }, async (t) => {
+test('faults: one SIGKILL of each service, a broker restart, a Redis restart and a scorer pause lose nothing', { timeout: 480_000 }, async (t) => {
   if (!which('java') || !which('redis-server')) {
     const reason = 'java and redis-server are needed for the private broker and Redis';
     if (process.env.CI === 'true') throw new Error(reason);
@@ -16,8 +16,10 @@ test('faults: one SIGKILL of each service, a broker restart, a Redis restart and
     points: 60_000, rate: 600, series: 20, seed: 7, killsPerService: 1, brokerRestarts: 1, redisRestarts: 1, scorerPauses: 1, pauseMs: 8000,
     refitAfterNewWindows: 3000, log: (line) => t.diagnostic(line),
     // A stuck run ends with a verdict and the services' logs (info: rebalances, reconnects) well
-    // before the test's own timeout would kill it with neither.
-    serviceLogLevel: process.env.HOURGLASS_FAULTS_LOG ?? 'info', deadlineMs: 250_000,
+    // before the test's own timeout would kill it with neither. Both are generous: at load 30 to 40
+    // a broker restart alone took 47 s and the six faults 190 s (2 to 3 minutes in all otherwise);
+    // slowness is not what this test judges (the recovery bounds are asserted apart).
+    serviceLogLevel: process.env.HOURGLASS_FAULTS_LOG ?? 'info', deadlineMs: 420_000,
   });
   t.diagnostic(JSON.stringify(summary));
   assert.deepEqual(summary.failures, []);
