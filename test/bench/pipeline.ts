@@ -40,7 +40,8 @@ import { environment, markdownTable, median, nowMs } from './bench-util';
  * `--scorer-cpu-prof DIR`: the scorer child runs under `node --cpu-prof --cpu-prof-dir DIR` (the
  * profile is written when it stops), and DIR/phase-a.json holds the sustained span on the
  * monotonic clock that V8's profile timestamps use, so that `profile-shares.js --span
- * DIR/phase-a.json` counts only the samples of the sustained phase (not start-up or phase B).
+ * DIR/phase-a.json` counts only the samples of the sustained phase (not start-up or phase B);
+ * DIR/phase-b.json is the paced phase, from its first send to the scorer's last commit.
  */
 const args = process.argv.slice(2);
 const USAGE = `usage: node test/dist/bench/pipeline.js [options]   (starts the local broker and Redis unless KAFKA_BROKERS etc. are set)
@@ -50,7 +51,7 @@ const USAGE = `usage: node test/dist/bench/pipeline.js [options]   (starts the l
   --rate-fraction F      pace the paced phase at F x the sustained rate (default 0.5)
   --paced-rate P         pace it at P points/s instead (for A/B runs on a machine whose load varies)
   --set path=value       a service setting other than its default, e.g. --set scorer.batchMaxWaitMs=50 (repeatable)
-  --scorer-cpu-prof DIR  run the scorer under node --cpu-prof; DIR/phase-a.json is the sustained span`;
+  --scorer-cpu-prof DIR  run the scorer under node --cpu-prof; DIR/phase-a.json is the sustained span, DIR/phase-b.json the paced one`;
 if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
@@ -391,6 +392,7 @@ async function main(): Promise<void> {
     const sentAt = new Map<string, number>();
     const arrivalsBefore = arrivals.length;
     phaseBFrom = Date.now() - 1;
+    const tBUs = monotonicUs();
     const tB = nowMs();
     const cpuB0 = cpuSnapshot(pids);
     let sent = 0;
@@ -430,6 +432,7 @@ async function main(): Promise<void> {
     const tDrain = nowMs();
     await waitFor('the scorer to commit the paced windows', 120_000, 50, [scorer, ingest], async () => ((await windowProgress(admin, topics.windows, config.scorer.groupId, `http://127.0.0.1:${ingestPort}`)).committed >= expectedAll ? true : undefined));
     const drainMs = nowMs() - tDrain;
+    if (SCORER_PROFILE_DIR) writeFileSync(join(SCORER_PROFILE_DIR, 'phase-b.json'), JSON.stringify({ fromUs: tBUs, toUs: monotonicUs() }));
     const cpuB = cpuDelta(cpuB0, cpuSnapshot(pids));
     await sleep(1500); // the collector receives the last events
     const countersB = await scorerCounters(scorerUrl);
