@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { createTopicsAndWait } from '@hourglass/kafka';
 import { Point } from '@influxdata/influxdb-client';
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
@@ -98,7 +99,7 @@ async function kafkaRate(kafka: Kafka, brokers: readonly string[], format: Input
   const windows = uniqueName('bench-fmt-windows');
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: input, numPartitions: partitions }, { topic: windows, numPartitions: partitions }, { topic: `${windows}-dlq`, numPartitions: 1 }] });
+  await createTopicsAndWait(admin, [{ topic: input, numPartitions: partitions }, { topic: windows, numPartitions: partitions }, { topic: `${windows}-dlq`, numPartitions: 1 }]);
   try {
     const producer = kafka.producer();
     await producer.connect();

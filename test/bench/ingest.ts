@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { compileConfig, Windower } from '@hourglass/core';
-import { createKafka } from '@hourglass/kafka';
+import { createKafka, createTopicsAndWait } from '@hourglass/kafka';
 import { createIngestMetrics } from '@hourglass/ingest';
 import { createLogger, createMetricsRegistry } from '@hourglass/runtime';
 import type { Kafka } from 'kafkajs';
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const windows = uniqueName('bench-windows');
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: input, numPartitions: PARTITIONS }, { topic: windows, numPartitions: PARTITIONS }, { topic: `${windows}-dlq`, numPartitions: 1 }] });
+  await createTopicsAndWait(admin, [{ topic: input, numPartitions: PARTITIONS }, { topic: windows, numPartitions: PARTITIONS }, { topic: `${windows}-dlq`, numPartitions: 1 }]);
   try {
     await fill(kafka, input);
     const bare: number[] = [];

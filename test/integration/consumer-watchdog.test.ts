@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileConfig } from '@hourglass/core';
-import { CONSUMER_STALLED_EXIT_CODE, createKafka } from '@hourglass/kafka';
+import { CONSUMER_STALLED_EXIT_CODE, createKafka, createTopicsAndWait } from '@hourglass/kafka';
 import { which } from '../infra/packages';
 import { freePort } from '../infra/processes';
 import { startPrivateKafka } from '../support/faults-infra';
@@ -45,7 +45,7 @@ test('a service whose consumer stops fetching exits with code 75 after kafka.con
     };
     const admin = createKafka({ ...compileConfig(raw).kafka, connectionTimeoutMs: 3000 }).admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [topics.input, topics.windows, topics.anomalies, topics.dlq].map((topic) => ({ topic, numPartitions: 1 })) });
+    await createTopicsAndWait(admin, [topics.input, topics.windows, topics.anomalies, topics.dlq].map((topic) => ({ topic, numPartitions: 1 })));
     await admin.disconnect();
 
     const ingest = startServiceProcess('ingest', raw, { KAFKAJS_NO_PARTITIONER_WARNING: '1' });

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Counter } from 'prom-client';
-import { createKafka } from '@hourglass/kafka';
+import { createKafka, createTopicsAndWait } from '@hourglass/kafka';
 import { createRedis } from '@hourglass/redis';
 import { createMetricsRegistry, startOpsServer } from '@hourglass/runtime';
 import { repoRoot } from '../infra/paths';
@@ -23,7 +23,7 @@ test('Kafka: messages produced to the real broker are consumed back, in order pe
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
   });
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  await createTopicsAndWait(admin, [{ topic, numPartitions: 3 }]);
 
   const producer = kafka.producer();
   await producer.connect();

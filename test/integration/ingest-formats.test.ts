@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileConfig, decodeWindows, type DeadLetter, type Window } from '@hourglass/core';
-import { createKafka } from '@hourglass/kafka';
+import { createKafka, createTopicsAndWait } from '@hourglass/kafka';
 import { createLogger } from '@hourglass/runtime';
 import { startIngest, type IngestService } from '@hourglass/ingest';
 import { eventually, integrationInfrastructure, uniqueName } from '../support/fixtures';
@@ -32,7 +32,7 @@ test('formats on the real broker: Telegraf lines, prometheus-kafka-adapter sampl
   const topic = { influx: `${id}.telegraf`, prom: `${id}.prom`, otlpJson: `${id}.otlp-json`, otlpProto: `${id}.otlp-proto`, json: `${id}.points`, windows: `${id}.windows`, dlq: `${id}.dlq` };
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: Object.values(topic).map((name) => ({ topic: name, numPartitions: 1 })) });
+  await createTopicsAndWait(admin, Object.values(topic).map((name) => ({ topic: name, numPartitions: 1 })));
   const windows: Window[] = [];
   const letters: DeadLetter[] = [];
   const readers = [kafka.consumer({ groupId: uniqueName('formats-w'), maxWaitTimeInMs: 100 }), kafka.consumer({ groupId: uniqueName('formats-d'), maxWaitTimeInMs: 100 })];

@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { createTopicsAndWait } from '@hourglass/kafka';
 import { decodeWindows, type Window } from '@hourglass/core';
 import { uniqueName } from '../support/fixtures';
 import type { Infrastructure } from '../support/infrastructure';
@@ -27,14 +28,11 @@ export async function createTestTopics(kafka: Kafka, inputPartitions: number): P
   const dlq = uniqueName('ingest-dlq');
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      { topic: input, numPartitions: inputPartitions },
-      { topic: windows, numPartitions: 3 },
-      { topic: dlq, numPartitions: 1 },
-    ],
-  });
+  await createTopicsAndWait(admin, [
+    { topic: input, numPartitions: inputPartitions },
+    { topic: windows, numPartitions: 3 },
+    { topic: dlq, numPartitions: 1 },
+  ]);
   await admin.disconnect();
   return {
     input,

@@ -1,7 +1,7 @@
 import { decodeWindows, REJECT_REASONS, type DeadLetter } from '@hourglass/core';
 import { opentelemetry } from '@hourglass/otlp-proto';
 import protobuf from 'protobufjs/minimal';
-import { createKafka } from '@hourglass/kafka';
+import { createKafka, createTopicsAndWait } from '@hourglass/kafka';
 import type { Consumer } from 'kafkajs';
 import { freePort } from '../infra/processes';
 import { labelSetsPerMetric } from './faults-fuzz';
@@ -216,7 +216,7 @@ export async function runFormatFuzz(options: FormatFuzzOptions): Promise<FormatF
   let ingest: SupervisedIngest | undefined;
   const readers: Consumer[] = [];
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 1 })) });
+    await createTopicsAndWait(admin, Object.values(topics).map((topic) => ({ topic, numPartitions: 1 })));
     const port = await freePort();
     const config = {
       kafka: { brokers: [...options.brokers], clientId: id },

@@ -1,5 +1,5 @@
 import { decodeWindows, REJECT_REASONS, type DeadLetter } from '@hourglass/core';
-import { createKafka } from '@hourglass/kafka';
+import { createKafka, createTopicsAndWait } from '@hourglass/kafka';
 import type { Consumer } from 'kafkajs';
 import { freePort } from '../infra/processes';
 import { uniqueName } from './fixtures';
@@ -249,7 +249,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
   let ingest: SupervisedIngest | undefined;
   const readers: Consumer[] = [];
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: topics.input, numPartitions: 1 }, { topic: topics.windows, numPartitions: 2 }, { topic: topics.dlq, numPartitions: 2 }] });
+    await createTopicsAndWait(admin, [{ topic: topics.input, numPartitions: 1 }, { topic: topics.windows, numPartitions: 2 }, { topic: topics.dlq, numPartitions: 2 }]);
     const port = await freePort();
     const config = {
       kafka: { brokers: [...options.brokers], clientId: id },

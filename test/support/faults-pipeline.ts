@@ -1,5 +1,5 @@
 import { compileConfig, decodeWindows } from '@hourglass/core';
-import { createKafka } from '@hourglass/kafka';
+import { createKafka, createTopicsAndWait } from '@hourglass/kafka';
 import { initBackend } from '@hourglass/model';
 import { createRedis } from '@hourglass/redis';
 import { createLogger } from '@hourglass/runtime';
@@ -336,10 +336,7 @@ export async function runFaultScenario(options: FaultRunOptions): Promise<FaultS
     const admin: Admin = kafka.admin();
     await admin.connect();
     cleanups.push(() => admin.disconnect());
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [topics.input, topics.windows, topics.anomalies].map((topic) => ({ topic, numPartitions: PARTITIONS })).concat([{ topic: topics.dlq, numPartitions: 1 }]),
-    });
+    await createTopicsAndWait(admin, [topics.input, topics.windows, topics.anomalies].map((topic) => ({ topic, numPartitions: PARTITIONS })).concat([{ topic: topics.dlq, numPartitions: 1 }]));
     const redis = createRedis(config.redis.url);
     redis.on('error', () => undefined);
     cleanups.push(async () => redis.disconnect());

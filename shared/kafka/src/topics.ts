@@ -17,21 +17,28 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.topic));
     if (missing.length === 0) return [];
-    try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions, replicationFactor: s.replicationFactor ?? -1 })),
-      });
-    } catch (error) {
-      // kafkajs' wait for the new leaders retries only LEADER_NOT_AVAILABLE; a loaded broker can
-      // answer the metadata request before it knows its own new topic (UNKNOWN_TOPIC_OR_PARTITION).
-      // The topics were created: wait for their leaders here instead of failing.
-      if (!isUnknownTopic(error)) throw error;
-      await waitForLeaders(admin, missing.map((s) => s.topic), LEADER_WAIT_MS);
-    }
+    await createTopicsAndWait(admin, missing);
     return missing.map((s) => s.topic);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * admin.createTopics with its wait for the new leaders made whole. kafkajs' own wait retries only
+ * LEADER_NOT_AVAILABLE; a loaded broker can answer the metadata request before it knows its own new
+ * topic (UNKNOWN_TOPIC_OR_PARTITION). The topics were created then: this waits for their leaders
+ * (up to LEADER_WAIT_MS) instead of failing. Every topic creator uses it, tests and benchmarks too.
+ */
+export async function createTopicsAndWait(admin: Pick<ReturnType<Kafka['admin']>, 'createTopics' | 'fetchTopicMetadata'>, specs: readonly TopicSpec[]): Promise<void> {
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: specs.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions, replicationFactor: s.replicationFactor ?? -1 })),
+    });
+  } catch (error) {
+    if (!isUnknownTopic(error)) throw error;
+    await waitForLeaders(admin, specs.map((s) => s.topic), LEADER_WAIT_MS);
   }
 }
 
