@@ -3,7 +3,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { compileConfig, decodeWindows } from '@hourglass/core';
-import { createKafka } from '@hourglass/kafka';
+import { createKafka, createTopicsAndWait } from '@hourglass/kafka';
 import { initBackend } from '@hourglass/model';
 import { createRedis } from '@hourglass/redis';
 import { createLogger } from '@hourglass/runtime';
@@ -291,10 +291,7 @@ async function main(): Promise<void> {
   let sampling = false;
   let producer: Producer | undefined;
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [topics.input, topics.windows, topics.anomalies].map((topic) => ({ topic, numPartitions: PARTITIONS })).concat([{ topic: topics.dlq, numPartitions: 1 }]),
-    });
+    await createTopicsAndWait(admin, [topics.input, topics.windows, topics.anomalies].map((topic) => ({ topic, numPartitions: PARTITIONS })).concat([{ topic: topics.dlq, numPartitions: 1 }]));
 
     // The model, fitted on clean windows of the same generator, is in the registry before the scorer starts.
     progress(`fitting the model (backend ${backend.name}) on 2000 clean windows`);
