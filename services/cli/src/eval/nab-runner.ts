@@ -78,7 +78,7 @@ export async function runNabSeries(
   const scale = await runNabScale(series, timestamps, values, config, probation, hooks);
   const threshold = Float64Array.from(scale.thresholdSurprise, (t) => (Number.isFinite(t) ? surpriseToScore(t) : Number.NaN));
   return {
-    scales: [scale], surprise: scale.surprise, threshold, anomalyScore: scale.surprise.map((d, i) => (scale.opened[i] === 1 ? surpriseToScore(d) : 0)),
+    scales: [scale], surprise: scale.surprise, threshold, anomalyScore: scale.openSurprise.map((d, i) => (scale.opened[i] === 1 ? surpriseToScore(d) : 0)),
     modelChanges: scale.modelChanges.map((c) => ({ row: c.row, version: `W${scale.windowSteps}:${c.version}` })),
     probation, fits: scale.fits, rejectedPoints: scale.rejectedPoints, seconds: (Date.now() - started) / 1000,
   };

@@ -5,6 +5,7 @@ import type { GroupConfig, HourglassConfig } from '@hourglass/core';
 import { createLogger, createMetricsRegistry, type Logger } from '@hourglass/runtime';
 import { EmbeddedPipeline } from '@hourglass/pipeline';
 import { parseNabTimestamp } from './nab-results';
+import { rowsSeeingOpens } from './open-rows';
 
 /**
  * The config one file runs under: `config` as `hourglass run` reads it, with the group matching
@@ -41,8 +42,13 @@ export interface NabScaleRun {
   readonly expected: Float64Array;
   readonly lower: Float64Array;
   readonly upper: Float64Array;
-  /** 1 where the scorer published an episode's `open` event for the window ending at the row: what pages an operator. */
+  /**
+   * 1 where an operator sees an episode's `open` event: at the row of the window's step, or, when
+   * that step has no row (irregular series), at the first row after it (open-rows.ts).
+   */
   readonly opened: Uint8Array;
+  /** The surprise of the window whose open the row sees (0 where it sees none). */
+  readonly openSurprise: Float64Array;
   /** Rows at which a new model version started scoring, with its version. */
   readonly modelChanges: { row: number; version: string }[];
   readonly fits: { promoted: number; rejected: number; skipped: number };
@@ -116,6 +122,8 @@ export async function runNabScale(
   const thresholdSurprise = new Float64Array(n).fill(Number.NaN);
   const anomalous = new Uint8Array(n);
   const opened = new Uint8Array(n);
+  const openSurprise = new Float64Array(n);
+  const rowSteps = new Float64Array(n).fill(Number.NaN);
   const [expected, lower, upper] = [0, 1, 2].map(() => new Float64Array(n).fill(Number.NaN)) as [Float64Array, Float64Array, Float64Array];
   const modelChanges: { row: number; version: string }[] = [];
   let lastVersion = '';
@@ -124,6 +132,7 @@ export async function runNabScale(
     // The grid step the row snapped to (windowing snaps each point to the nearest step).
     const origin = group.window.gridOriginMs;
     const step = origin + Math.round((times[i]! - origin) / intervalMs) * intervalMs;
+    rowSteps[i] = step;
     const hit = byEnd.get(step);
     if (!hit) continue;
     calibrated[i] = Math.min(1, Math.max(0, hit.score));
@@ -132,7 +141,6 @@ export async function runNabScale(
     // The threshold is a calibrated score well below 1 (risk 1e-3 or so), so 1 - score loses nothing.
     thresholdSurprise[i] = -Math.log10(Math.max(Number.MIN_VALUE, 1 - hit.threshold));
     anomalous[i] = hit.anomalous ? 1 : 0;
-    opened[i] = opens.has(step) ? 1 : 0;
     const band = bandByEnd.get(step);
     if (band) {
       expected[i] = band.expected;
@@ -144,7 +152,11 @@ export async function runNabScale(
       lastVersion = hit.version;
     }
   }
+  for (const [row, end] of rowsSeeingOpens(opens, rowSteps)) {
+    opened[row] = 1;
+    openSurprise[row] = byEnd.get(end)?.surprise ?? 0;
+  }
   const fits = { promoted: 0, rejected: 0, skipped: 0 };
   for (const f of pipeline.stats.fits) fits[f.outcome.status]++;
-  return { windowSteps: group.window.lengthSteps, calibrated, rawError, surprise, thresholdSurprise, anomalous, expected, lower, upper, opened, modelChanges, fits, rejectedPoints: pipeline.stats.rejected };
+  return { windowSteps: group.window.lengthSteps, calibrated, rawError, surprise, thresholdSurprise, anomalous, expected, lower, upper, opened, openSurprise, modelChanges, fits, rejectedPoints: pipeline.stats.rejected };
 }
