@@ -42,18 +42,17 @@ export function createKafka(connection: KafkaConnection, log?: KafkaLogSink, sec
   // after what they cover is durable). Tools and tests, without a log, are not watched.
   if (stallMs > 0 && log) {
     const make = kafka.consumer.bind(kafka);
-    kafka.consumer = (config) =>
-      watchConsumer(make(config), {
+    kafka.consumer = (config) => {
+      const exit = (fields: object, what: string): never => {
+        log.error({ groupId: config.groupId, ...fields }, `${what}; exiting with code ${CONSUMER_STALLED_EXIT_CODE} so that the service is restarted and resumes from its last commit`);
+        process.exit(CONSUMER_STALLED_EXIT_CODE);
+      };
+      return watchConsumer(make(config), {
         stallMs,
-        onStall: (idleMs) => {
-          log.error({ groupId: config.groupId, idleMs }, `the Kafka consumer of group ${config.groupId} has neither fetched nor processed a batch for ${Math.round(idleMs / 1000)} s (kafkajs can stop this way after a broker restart); exiting with code ${CONSUMER_STALLED_EXIT_CODE} so that the service is restarted and resumes from its last commit`);
-          process.exit(CONSUMER_STALLED_EXIT_CODE);
-        },
-        onGaveUp: (error) => {
-          log.error({ groupId: config.groupId, err: describeError(error) }, `kafkajs stopped the Kafka consumer of group ${config.groupId} for good after a crash it does not retry; exiting with code ${CONSUMER_STALLED_EXIT_CODE} so that the service is restarted and resumes from its last commit`);
-          process.exit(CONSUMER_STALLED_EXIT_CODE);
-        },
+        onStall: (idleMs) => exit({ idleMs }, `the Kafka consumer of group ${config.groupId} has neither fetched nor processed a batch for ${Math.round(idleMs / 1000)} s (kafkajs can stop this way after a broker restart)`),
+        onGaveUp: (error) => exit({ err: describeError(error) }, `kafkajs stopped the Kafka consumer of group ${config.groupId} for good after a crash it does not retry`),
       });
+    };
   }
   return kafka;
 }

@@ -179,9 +179,8 @@ export function prepare(windows: readonly Window[], shape: WindowShape, norm: No
   const observed = new Int32Array(n);
   const center = Float64Array.from(norm.center);
   const scale = Float64Array.from(norm.scale);
-  // Per channel: 0 for no transform, else the asinh scale.
+  // Per channel: 0 for no transform, else the asinh scale (toModelUnits, unrolled for this loop).
   const asinhScale = Float64Array.from(shape.channels, (_, ch) => norm.transform?.[ch] ?? 0);
-  const transformed = asinhScale.some((t) => t > 0);
   const level = options.level === 'relative' ? new Float32Array(n * c) : null;
   const sums = new Float64Array(c);
   const counts = new Int32Array(c);
@@ -195,7 +194,7 @@ export function prepare(windows: readonly Window[], shape: WindowShape, norm: No
       if (w.mask[k] !== 1 || !Number.isFinite(v)) continue;
       const typical = seasonal ? profileAt(seasonality, ch, w.startMs + Math.floor(k / c) * w.intervalMs) : 0;
       const t = asinhScale[ch] as number;
-      const y = transformed && t > 0 ? Math.asinh(v / t) : v;
+      const y = t > 0 ? Math.asinh(v / t) : v;
       x[row + k] = (y - (center[ch] as number)) / (scale[ch] as number) - typical;
       mask[row + k] = 1;
       seen += 1;
