@@ -49,15 +49,20 @@ test('drift: as the normal level moves, the trainer service refits from the clea
     await new Promise((r) => setTimeout(r, 600));
   }
   t.diagnostic(`after the ramp: buffer ${await trainerView.buffer.size('g')}, added ${await trainerView.buffer.totalAdded('g')}, events ${anomalies.events.length}, versions ${(await trainerView.registry.list('g')).map((v) => v.version).join(',')}`);
-  const rampDone = Date.now();
+  const versionNumber = (v: string): number => Number(v.slice(1));
+  const newestAtRampEnd = Math.max(0, ...(await trainerView.registry.list('g')).map((v) => versionNumber(v.version)));
   await eventually('a refit after the drift', async () => ((await trainerView.registry.list('g')).length >= 3 ? true : undefined), 60_000);
-  // The stream goes on at the new level until the trainer has refitted on it (at most 20 chunks).
-  for (let from = 400 + RAMP + 200, chunks = 0; chunks < 20; from += 25, chunks++) {
+  // The stream goes on at the new level until the current model was fitted on it. A version made
+  // after the ramp may still have been fitted on a buffer read during it (the fit was in flight), so
+  // the wait is for the second version after the ramp's end: its fit began after the first ended.
+  let chunks = 0;
+  for (let from = 400 + RAMP + 200; chunks < 60; from += 25, chunks++) {
     const current = (await trainerView.registry.list('g')).find((v) => v.current);
-    if (current && Date.parse(current.createdAt) > rampDone) break;
+    if (current && versionNumber(current.version) >= newestAtRampEnd + 2) break;
     await produceWindows(config, Array.from({ length: 25 }, (_, k) => sineWindows('a', 1, { from: from + k, level: 0.3, seed: from + k })[0]!));
     await new Promise((r) => setTimeout(r, 600));
   }
+  t.diagnostic(`after the ramp: newest version v${newestAtRampEnd}, then ${chunks} chunks at the new level`);
 
   // At the new level: the first model would flag almost everything; the current one almost nothing.
   const finalWindows = Array.from({ length: 200 }, (_, k) => sineWindows('b', 1, { from: 3000 + k, level: 0.3, seed: 7000 + k })[0]!);
