@@ -36,7 +36,6 @@ export { InMemoryCodeStore } from './codes/in-memory';
 export type { CodeStore } from './codes/ports';
 
 export { EmbeddedPipeline, type EmbeddedOptions, type EmbeddedStats } from './embedded/pipeline';
-export { youngModelBatch } from './embedded/young-model-batch';
 export { DiskCodeStore } from './embedded/disk-code-store';
 export { DiskModelStore } from './embedded/disk-model-store';
 export { DiskFeedbackStore, DiskHeldBack } from './embedded/disk-feedback-store';

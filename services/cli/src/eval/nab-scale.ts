@@ -59,8 +59,7 @@ export interface NabScaleRun {
  * Runs one series online through one EmbeddedPipeline, exactly as `hourglass run` would run the
  * file under `config` (nabFileConfig): rows are offered one at a time in order; the first flush
  * happens at the end of the probationary period, so the first fit uses all of it and nothing after
- * it; after that the pipeline flushes every `scorer.batchMaxWindows` windows (sooner while the
- * model is young: youngModelBatch) and refits on the
+ * it; after that the pipeline flushes every `scorer.batchMaxWindows` windows and refits on the
  * trainer's schedule, on the file's event time. A row's score is that of the window ending at it,
  * computed by a model fitted only on windows of earlier batches: nothing after a row can change it.
  */
@@ -80,7 +79,7 @@ export async function runNabScale(
   let intervalMs = 0;
   const modelsDir = await mkdtemp(join(tmpdir(), 'hourglass-nab-'));
   const pipeline = new EmbeddedPipeline({
-    config, modelsDir, firstFit: 'caller', registry: createMetricsRegistry('hourglass-eval-nab'), log: hooks.log ?? createLogger({ level: 'silent' }),
+    config, modelsDir, registry: createMetricsRegistry('hourglass-eval-nab'), log: hooks.log ?? createLogger({ level: 'silent' }),
     onEvent: (event) => {
       if (event.state === 'open') opens.add(Date.parse(event.windowEnd));
     },

@@ -17,7 +17,6 @@ import { refitDue, refitScheduleOf, type RefitSchedule } from '../trainer/refit-
 import { createTrainerMetrics } from '../trainer/trainer-metrics';
 import { TrainerStage, type RefitOutcome, type RefitPolicy } from '../trainer/trainer-stage';
 import { DiskModelStore } from './disk-model-store';
-import { youngModelBatch } from './young-model-batch';
 import { DiskCodeStore } from './disk-code-store';
 import { DiskFeedbackStore, DiskHeldBack } from './disk-feedback-store';
 import { createCodesMetrics } from '../codes/codes-metrics';
@@ -64,13 +63,6 @@ export interface EmbeddedOptions {
    * and sets this out of the way).
    */
   readonly batchWindows?: number;
-  /**
-   * Where a cold group's first micro-batch closes: `minWindows` (default) once it has produced
-   * `trainer.minWindows` windows, as the trainer service fits a cold group; `caller` leaves it to
-   * the batch size and to the caller's own flush (`eval nab` fits at the end of NAB's probation,
-   * which NAB's rules fix).
-   */
-  readonly firstFit?: 'minWindows' | 'caller';
   /**
    * Optional observer of every scored window and its score, in the order the scorer scored them
    * (used by `hourglass eval nab`). It sees what the scorer computed and changes nothing.
@@ -122,11 +114,6 @@ export class EmbeddedPipeline {
   private readonly fitted = new Map<string, { fittedAtMs: number; addedAtFit: number }>();
   /** Per group, on that clock: when its last attempt that did not promote began. */
   private readonly lastMiss = new Map<string, number>();
-  /** Per group: the clean windows its current model was fitted on (unknown for a model of an earlier run). */
-  private readonly fittedOn = new Map<string, number>();
-  /** Per group: its windows pending since the last flush, and how many close the micro-batch early (youngModelBatch). */
-  private readonly pendingOf = new Map<string, number>();
-  private readonly closeAfter = new Map<string, number>();
 
   constructor(private readonly options: EmbeddedOptions) {
     const { registry, log, config } = options;
@@ -192,10 +179,9 @@ export class EmbeddedPipeline {
     this.rejections = new Counter({ name: 'hourglass_embedded_rejected_points_total', help: 'Points refused by windowing, by reason.', labelNames: ['reason'], registers: [registry] });
   }
 
-  /** Loads the models saved by earlier runs, and plans where each group's first micro-batch closes. */
+  /** Loads the models saved by earlier runs. */
   async start(): Promise<void> {
     await this.provider.start();
-    for (const group of this.groups) this.planClose(group.name, await this.buffer.size(group.name));
   }
 
   /** Offers one point; scores a batch when enough windows are pending. */
@@ -207,15 +193,8 @@ export class EmbeddedPipeline {
       this.rejections.inc({ reason: result.outcome.reason });
       return;
     }
-    if (result.windows.length === 0) return;
-    this.pending.push(...result.windows);
-    let closeEarly = false;
-    for (const w of result.windows) {
-      const n = (this.pendingOf.get(w.group) ?? 0) + 1;
-      this.pendingOf.set(w.group, n);
-      if (n >= (this.closeAfter.get(w.group) ?? Number.POSITIVE_INFINITY)) closeEarly = true;
-    }
-    if (this.pending.length >= this.batchWindows || closeEarly) await this.flush();
+    if (result.windows.length > 0) this.pending.push(...result.windows);
+    if (this.pending.length >= this.batchWindows) await this.flush();
   }
 
   /** Records a point refused before windowing (a parse error), for the same counters. */
@@ -232,7 +211,6 @@ export class EmbeddedPipeline {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    this.pendingOf.clear();
     this.stats.windows += batch.length;
     for (const w of batch) this.clockMs = Math.max(this.clockMs, w.endMs);
     const outcome = await this.scorer.process(batch);
@@ -243,23 +221,8 @@ export class EmbeddedPipeline {
       // A model from an earlier run counts as fitted when this run first saw the group.
       if (hasModel && !this.fitted.has(group.name)) this.fitted.set(group.name, { fittedAtMs: this.clockMs, addedAtFit: added });
       const state = { buffered, added, current: hasModel ? this.fitted.get(group.name)! : null, lastMissAtMs: this.lastMiss.get(group.name) ?? null };
-      if (refitDue(this.schedule, state, this.clockMs).due) await this.refit(group, added, buffered);
-      this.planClose(group.name, await this.buffer.size(group.name));
+      if (refitDue(this.schedule, state, this.clockMs).due) await this.refit(group, added);
     }
-  }
-
-  /**
-   * Where the group's next micro-batch closes early (youngModelBatch), instead of only every
-   * `batchWindows` windows of all groups.
-   */
-  private planClose(group: string, buffered: number): void {
-    const hasModel = this.provider.modelFor(group) !== null;
-    const close = youngModelBatch({
-      hasModel, fittedOn: this.fittedOn.get(group) ?? null, buffered,
-      minWindows: this.schedule.minWindows, maxWindows: this.policy.maxWindows, firstFit: this.options.firstFit ?? 'minWindows',
-    });
-    if (close === null) this.closeAfter.delete(group);
-    else this.closeAfter.set(group, close);
   }
 
   /** Flushes the last windows and releases the models; returns the versions in use at the end. */
@@ -271,7 +234,7 @@ export class EmbeddedPipeline {
     return versions;
   }
 
-  private async refit(group: GroupConfig, addedAtFit: number, buffered: number): Promise<void> {
+  private async refit(group: GroupConfig, addedAtFit: number): Promise<void> {
     this.lastMiss.set(group.name, this.clockMs); // cleared on promotion, as the trainer service does
     try {
       const outcome = await this.trainer.refit(group.name, group.model, this.policy, { bufferAddedAtFit: addedAtFit });
@@ -279,7 +242,6 @@ export class EmbeddedPipeline {
       if (outcome.status === 'promoted') {
         this.lastMiss.delete(group.name);
         this.fitted.set(group.name, { fittedAtMs: this.clockMs, addedAtFit });
-        this.fittedOn.set(group.name, Math.min(buffered, this.policy.maxWindows));
         await this.provider.refresh(group.name);
       }
     } catch (error) {
