@@ -17,10 +17,19 @@ export function registryModelStore(registry: ModelRegistry): ModelStore {
     setCurrent: async (group, version) => void (await registry.setCurrent(group, version)),
     loadCurrent: async (group) => {
       const stored = await registry.loadCurrent(group);
-      return stored ? { version: stored.version, artifact: stored.artifact } : null;
+      return stored ? { version: stored.version, artifact: stored.artifact, report: parseReport(stored.report) } : null;
     },
     recordDecision: (decision) => registry.recordDecision(decision.group, decision),
   };
+}
+
+/** The stored report's JSON, or undefined where it does not parse (the gate then judges without it). */
+function parseReport(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Everything a refit needs, wired to Redis; shared by the service and `hourglass train`. */

@@ -46,9 +46,13 @@ export class DiskModelStore implements ModelStore, ModelSource {
     return bytes;
   }
 
-  async loadCurrent(group: string): Promise<{ version: string; artifact: Uint8Array } | null> {
+  async loadCurrent(group: string): Promise<{ version: string; artifact: Uint8Array; report?: unknown } | null> {
     const pointer = await this.current(group);
-    return pointer ? { version: pointer.version, artifact: await this.load(group, pointer.version, pointer.sha256) } : null;
+    if (!pointer) return null;
+    const artifact = await this.load(group, pointer.version, pointer.sha256);
+    // A report that is missing or does not parse leaves the gate to judge without it.
+    const report = await readFile(join(this.dir, group, `${pointer.version}.report.json`), 'utf8').then((t) => JSON.parse(t) as unknown, () => undefined);
+    return { version: pointer.version, artifact, report };
   }
 
   async recordDecision(decision: GateDecision): Promise<void> {

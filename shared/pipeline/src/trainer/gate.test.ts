@@ -44,3 +44,18 @@ test('every verdict carries a code beside its sentence, so nothing has to parse 
   assert.equal(judge(GATE_DEFAULTS, { meanError: 2, falseAlarmRate: 0.01 }, current).code, 'worse_error');
   assert.equal(judge(GATE_DEFAULTS, { meanError: 1, falseAlarmRate: 0.01 }, current).code, 'gate_passed');
 });
+
+test('a first model taken over budget is replaced by a candidate within the budget or raising fewer false alarms than it did, whatever the errors', () => {
+  // The current model wins on error and false alarms: the held-out windows are the ones it let into the clean buffer.
+  const current = { meanError: 1, falseAlarmRate: 0 };
+  const provisional = { falseAlarmRate: 0.17 };
+  const within = judge(GATE_DEFAULTS, { meanError: 30, falseAlarmRate: 0.05 }, current, provisional);
+  assert.equal(within.promote, true, within.reason);
+  assert.equal(within.code, 'gate_passed');
+  assert.equal(judge(GATE_DEFAULTS, { meanError: 30, falseAlarmRate: 0.15 }, current, provisional).promote, true, 'fewer than the 17 % it was taken with');
+  const worse = judge(GATE_DEFAULTS, { meanError: 0.5, falseAlarmRate: 0.2 }, current, provisional);
+  assert.deepEqual([worse.promote, worse.code], [false, 'false_alarms']);
+  // Without it, a candidate that raises hardly any false alarms is refused on its error alone.
+  assert.equal(judge(GATE_DEFAULTS, { meanError: 30, falseAlarmRate: 0.01 }, current).code, 'worse_error');
+  assert.equal(judge(GATE_DEFAULTS, { meanError: 30, falseAlarmRate: 0.01 }, current, provisional).promote, true);
+});

@@ -22,8 +22,8 @@ export interface GatePolicy {
   readonly firstModelFalseAlarmBudget: number;
   /**
    * What happens to a first model over that budget: `take` it with a warning (a group without a
-   * model detects nothing, and the next refit replaces it as soon as a candidate raises fewer
-   * false alarms), or `refuse` it (the group stays in cold start and rolls its warm-up forward).
+   * model detects nothing, and a refit replaces it as soon as a candidate is within the budget or
+   * raises fewer false alarms than it did: `judge`'s `provisional`), or `refuse` it (the group stays in cold start and rolls its warm-up forward).
    */
   readonly firstModelOverBudget: 'take' | 'refuse';
 }
@@ -42,8 +42,24 @@ export interface GateVerdict {
   readonly reason: string;
 }
 
-/** Decides promotion. */
-export function judge(policy: GatePolicy, candidate: HoldoutMetrics, current: HoldoutMetrics | null): GateVerdict {
+/**
+ * Decides promotion. `provisional` is given when the current model is a first model that was taken
+ * over budget, with the false-alarm rate it had then: the held-out windows are the ones it let into
+ * the clean buffer, so it would win an error comparison on them by construction (and raises few
+ * false alarms on them), and stay for good. It is replaced by the first candidate within the
+ * first-model budget or raising fewer false alarms than it did when it was taken; the error is
+ * not compared.
+ */
+export function judge(policy: GatePolicy, candidate: HoldoutMetrics, current: HoldoutMetrics | null, provisional?: { readonly falseAlarmRate: number }): GateVerdict {
+  if (current !== null && provisional) {
+    if (candidate.falseAlarmRate <= policy.firstModelFalseAlarmBudget || candidate.falseAlarmRate < provisional.falseAlarmRate) {
+      return {
+        promote: true, code: 'gate_passed',
+        reason: `replaces a first model taken over budget (false-alarm rate ${pct(provisional.falseAlarmRate)} when taken): false alarms ${pct(candidate.falseAlarmRate)}, held-out error ${fmt(candidate.meanError)} vs ${fmt(current.meanError)} not compared`,
+      };
+    }
+    return { promote: false, code: 'false_alarms', reason: `false-alarm rate ${pct(candidate.falseAlarmRate)} on held-out clean windows exceeds the first-model budget ${pct(policy.firstModelFalseAlarmBudget)} and the ${pct(provisional.falseAlarmRate)} of the first model taken over budget` };
+  }
   const farLimit = current === null ? policy.firstModelFalseAlarmBudget : Math.max(current.falseAlarmRate, policy.falseAlarmBudget);
   if (candidate.falseAlarmRate > farLimit) {
     if (current === null && policy.firstModelOverBudget === 'take') {

@@ -16,9 +16,9 @@ export class InMemoryModelStore implements ModelStore {
     if (!this.versions.has(`${group}/${version}`)) throw new Error(`no version ${version}`);
     this.current.set(group, version);
   }
-  async loadCurrent(group: string): Promise<{ version: string; artifact: Uint8Array } | null> {
+  async loadCurrent(group: string): Promise<{ version: string; artifact: Uint8Array; report?: unknown } | null> {
     const version = this.current.get(group);
-    return version ? { version, artifact: this.versions.get(`${group}/${version}`)!.artifact } : null;
+    return version ? { version, ...this.versions.get(`${group}/${version}`)! } : null;
   }
   async recordDecision(decision: GateDecision): Promise<void> {
     this.decisions.push(decision);

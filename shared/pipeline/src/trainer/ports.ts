@@ -24,8 +24,8 @@ export interface GateDecision {
 export interface ModelStore {
   putVersion(group: string, artifact: Uint8Array, report: unknown): Promise<{ version: string }>;
   setCurrent(group: string, version: string): Promise<void>;
-  /** The current version with its artifact (integrity-checked), or null before the first fit. */
-  loadCurrent(group: string): Promise<{ version: string; artifact: Uint8Array } | null>;
+  /** The current version with its artifact (integrity-checked) and the report stored with it, or null before the first fit. */
+  loadCurrent(group: string): Promise<{ version: string; artifact: Uint8Array; report?: unknown } | null>;
   recordDecision(decision: GateDecision): Promise<void>;
 }
 

@@ -134,7 +134,7 @@ export class TrainerStage {
       const otherUnits = current !== null && !sameTransform(candidate, current);
       if (otherUnits) log.info({ group }, 'the candidate transforms values differently from the current model: the held-out error check is waived for this fit');
       const gatePolicy = unlearned.length > 0 || otherUnits ? { ...policy.gate, errorTolerance: Number.POSITIVE_INFINITY } : policy.gate;
-      const verdict = judge(gatePolicy, candidateMetrics, currentMetrics);
+      const verdict = judge(gatePolicy, candidateMetrics, currentMetrics, takenOverBudget(stored?.report, policy.gate));
       if (!verdict.promote) return await this.reject(group, verdict.code, verdict.reason, candidateMetrics, currentMetrics);
       // An anomaly an operator confirmed must keep alerting: a candidate that forgot one is refused.
       const flags = (model: AnomalyModel) => (ws: readonly Window[]) => model.score(ws).map((s) => s.anomalous);
@@ -218,6 +218,16 @@ function sameTransform(a: AnomalyModel, b: AnomalyModel): boolean {
   const n = Math.max(ta?.length ?? 0, tb?.length ?? 0);
   for (let ch = 0; ch < n; ch += 1) if ((ta?.[ch] ?? null) === null !== ((tb?.[ch] ?? null) === null)) return false;
   return true;
+}
+
+/**
+ * The false-alarm rate a current first model had when the gate took it over budget (its stored
+ * report: no current model then, a candidate over the first-model budget), else undefined.
+ */
+function takenOverBudget(report: unknown, gate: RefitPolicy['gate']): { falseAlarmRate: number } | undefined {
+  const g = (report as { gate?: { candidate?: { falseAlarmRate?: unknown }; current?: unknown } } | undefined)?.gate;
+  const rate = g?.candidate?.falseAlarmRate;
+  return g && g.current === null && typeof rate === 'number' && rate > gate.firstModelFalseAlarmBudget ? { falseAlarmRate: rate } : undefined;
 }
 
 /** Share of windows a model flags as anomalous at its own threshold. */
