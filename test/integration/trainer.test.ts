@@ -62,7 +62,7 @@ test('drift: as the normal level moves, the trainer service refits from the clea
     await produceWindows(config, Array.from({ length: 25 }, (_, k) => sineWindows('a', 1, { from: from + k, level: 0.3, seed: from + k })[0]!));
     await new Promise((r) => setTimeout(r, 600));
   }
-  t.diagnostic(`after the ramp: newest version v${newestAtRampEnd}, then ${chunks} chunks at the new level`);
+  t.diagnostic(`at the new level: ${chunks} chunks until the second version after v${newestAtRampEnd}`);
 
   // At the new level: the first model would flag almost everything; the current one almost nothing.
   const finalWindows = Array.from({ length: 200 }, (_, k) => sineWindows('b', 1, { from: 3000 + k, level: 0.3, seed: 7000 + k })[0]!);

@@ -23,7 +23,8 @@ export interface GatePolicy {
   /**
    * What happens to a first model over that budget: `take` it with a warning (a group without a
    * model detects nothing, and a refit replaces it as soon as a candidate is within the budget or
-   * raises fewer false alarms than it did: `judge`'s `provisional`), or `refuse` it (the group stays in cold start and rolls its warm-up forward).
+   * raises fewer false alarms than it did: `judge`'s `provisional`), or `refuse` it (the group
+   * stays in cold start and rolls its warm-up forward).
    */
   readonly firstModelOverBudget: 'take' | 'refuse';
 }

@@ -110,3 +110,16 @@ test('a fit that throws is recorded in the decision log with the error, and reth
   assert.equal(store.decisions.at(-1)?.outcome, 'failed');
   assert.match(store.decisions.at(-1)!.reason, /^fit failed: window \d+ \(series s\) has a non-finite observed value/);
 });
+
+test('a current first model its stored report says was taken over budget is replaced without the error comparison; any other is not', async () => {
+  // A tolerance below 0 makes every candidate "worse" than the current model on error.
+  const strict = { ...policy, gate: { ...policy.gate, errorTolerance: -1 } };
+  for (const [code, expected] of [['first_model_over_budget', 'promoted'], ['first_model', 'rejected']] as const) {
+    const { stage, store } = stageWith(sineWindows(400));
+    assert.equal((await stage.refit('g', config, policy)).status, 'promoted');
+    const entry = store.versions.get('g/v1')!;
+    store.versions.set('g/v1', { ...entry, report: { ...(entry.report as object), code, gate: { candidate: { meanError: 1, falseAlarmRate: 0.5 }, current: null } } });
+    const outcome = await stage.refit('g', config, strict);
+    assert.equal(outcome.status, expected, `${code}: ${outcome.reason}`);
+  }
+});

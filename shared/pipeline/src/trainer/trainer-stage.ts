@@ -147,7 +147,7 @@ export class TrainerStage {
       const artifact = candidate.toArtifact();
       const leftOut = selection.leftOut.length > 0 ? { channels: selection.channels, leftOut: selection.leftOut } : {};
       const feedback = fb ? { feedback: feedbackReport(fb, this.options.feedback!.falsePositiveWeight, confirmed?.checks ?? []) } : {};
-      const { version } = await store.putVersion(group, artifact, { ...extraReport, ...leftOut, ...feedback, training: report, gate: { candidate: candidateMetrics, current: currentMetrics }, reason: verdict.reason });
+      const { version } = await store.putVersion(group, artifact, { ...extraReport, ...leftOut, ...feedback, training: report, gate: { candidate: candidateMetrics, current: currentMetrics }, reason: verdict.reason, code: verdict.code });
       await store.setCurrent(group, version);
       await store.recordDecision({ group, at: new Date(this.now()).toISOString(), outcome: 'promoted', promoted: true, reason: verdict.reason, candidate: { ...candidateMetrics }, current: currentMetrics ? { ...currentMetrics } : null, version });
       metrics.fits.inc({ group, outcome: 'promoted', reason: verdict.code });
@@ -221,13 +221,16 @@ function sameTransform(a: AnomalyModel, b: AnomalyModel): boolean {
 }
 
 /**
- * The false-alarm rate a current first model had when the gate took it over budget (its stored
- * report: no current model then, a candidate over the first-model budget), else undefined.
+ * The false-alarm rate a current first model had when the gate took it over budget, read from its
+ * stored report (the verdict's code; a report written before codes were stored says it by a first
+ * model's rate over today's budget), else undefined.
  */
 function takenOverBudget(report: unknown, gate: RefitPolicy['gate']): { falseAlarmRate: number } | undefined {
-  const g = (report as { gate?: { candidate?: { falseAlarmRate?: unknown }; current?: unknown } } | undefined)?.gate;
-  const rate = g?.candidate?.falseAlarmRate;
-  return g && g.current === null && typeof rate === 'number' && rate > gate.firstModelFalseAlarmBudget ? { falseAlarmRate: rate } : undefined;
+  const r = report as { code?: unknown; gate?: { candidate?: { falseAlarmRate?: unknown }; current?: unknown } } | undefined;
+  const rate = r?.gate?.candidate?.falseAlarmRate;
+  if (typeof rate !== 'number') return undefined;
+  const over = r?.code === undefined ? r?.gate?.current === null && rate > gate.firstModelFalseAlarmBudget : r.code === 'first_model_over_budget';
+  return over ? { falseAlarmRate: rate } : undefined;
 }
 
 /** Share of windows a model flags as anomalous at its own threshold. */
